@@ -1,0 +1,126 @@
+//! File helpers shared by the notes editor and the daemon state: atomic writes.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+/// Writes `contents` to `path` atomically: a temporary file in the same folder,
+/// fsync, rename over the target, fsync of the folder. A crash at any point
+/// leaves either the old or the new file. An existing file keeps its
+/// permissions; a new file is created 0600 (notes and state are private).
+///
+/// If `path` is a symlink, its target is replaced (the link stays a link).
+pub fn atomic_write(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let target = resolve_symlink(path)?;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mode = match fs::metadata(&target) {
+        Ok(m) => m.permissions().mode() & 0o7777,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => 0o600,
+        Err(e) => return Err(e),
+    };
+    let file_name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".into());
+    let mut attempt = 0u32;
+    let (tmp_path, mut tmp) = loop {
+        let candidate = dir.join(format!(
+            ".{file_name}.rapport-{}-{attempt}.tmp",
+            std::process::id()
+        ));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&candidate)
+        {
+            Ok(f) => break (candidate, f),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 100 => attempt += 1,
+            Err(e) => return Err(e),
+        }
+    };
+    let result = (|| {
+        tmp.write_all(contents)?;
+        tmp.set_permissions(fs::Permissions::from_mode(mode))?;
+        tmp.sync_all()?;
+        drop(tmp);
+        fs::rename(&tmp_path, &target)?;
+        // Make the rename itself durable.
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp_path);
+    }
+    result
+}
+
+/// Follows symlinks (bounded) so that edits replace the link's target.
+fn resolve_symlink(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..32 {
+        match fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = fs::read_link(&current)?;
+                current = if link.is_absolute() {
+                    link
+                } else {
+                    current.parent().unwrap_or(Path::new(".")).join(link)
+                };
+            }
+            Ok(_) => return Ok(current),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(current),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other(format!(
+        "{}: too many levels of symbolic links",
+        path.display()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_file_is_private_and_existing_keeps_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.md");
+        atomic_write(&p, b"one").unwrap();
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        fs::set_permissions(&p, fs::Permissions::from_mode(0o640)).unwrap();
+        atomic_write(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        // no temporary files left behind
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn symlink_target_is_replaced_and_link_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.md");
+        fs::write(&real, b"old").unwrap();
+        let link = dir.path().join("link.md");
+        std::os::unix::fs::symlink("real.md", &link).unwrap();
+        atomic_write(&link, b"new").unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(&real).unwrap(), b"new");
+    }
+}

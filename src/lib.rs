@@ -1,0 +1,29 @@
+//! rapport: meeting prep from your calendar and your own notes about people.
+//!
+//! The binary (`src/main.rs`) only parses the command line and calls
+//! [`cli::main`]; everything else lives here so tests drive it in-process.
+//!
+//! Layout (one module per concept; the core is pure and takes `now`):
+//! - [`ics`]: tolerant, fast iCalendar reader (bytes -> components).
+//! - [`tz`]: time zones: IANA, Windows, vendor prefixes, VTIMEZONE rules.
+//! - [`recur`]: RRULE parsing and bounded expansion.
+//! - [`engine`]: components -> [`model::Occurrence`]s in a window.
+//! - [`feed`]: reading calendars from files and HTTP(S), with a cache.
+//! - [`config`]: the TOML configuration.
+//! - [`people`], [`matching`], [`dates`]: notes about people, attendee matching.
+//! - [`brief`], [`schedule`], [`notify`], [`state`], [`daemon`]: the daemon.
+//! - [`cli`], [`agenda`]: the command line.
+
+pub mod agenda;
+pub mod cli;
+pub mod config;
+pub mod dates;
+pub mod engine;
+pub mod feed;
+pub mod fsutil;
+pub mod ics;
+pub mod matching;
+pub mod model;
+pub mod people;
+pub mod recur;
+pub mod tz;

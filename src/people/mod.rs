@@ -1,0 +1,1 @@
+//! People notes (being written)

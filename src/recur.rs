@@ -1,0 +1,1 @@
+//! (recur: being written)

@@ -1,0 +1,1 @@
+//! (tz: being written)
