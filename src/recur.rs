@@ -290,12 +290,13 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 2 million units: a few milliseconds. Without COUNT only the window is walked, so this
-    /// never cuts a normal rule; with COUNT it still covers e.g. a daily rule counted from
-    /// 5000 years back, an hourly one from 200 years back, or a yearly one over 9999 years.
+    /// 500,000 units: a few milliseconds in a release build. Without COUNT only the window is
+    /// walked, so this never cuts a normal rule; with COUNT it still covers a daily rule counted
+    /// from 1,300 years back, an hourly one from 25 years back, or a yearly BYDAY rule scanning
+    /// every day of 1,300 years.
     fn default() -> Self {
         Limits {
-            max_iterations: 2_000_000,
+            max_iterations: 500_000,
         }
     }
 }
@@ -454,27 +455,11 @@ impl Plan {
                     });
                 }
             }
-            Monthly => {
-                if rule.by_month_day.is_empty()
-                    && rule.by_day.is_empty()
-                    && rule.by_year_day.is_empty()
-                    && rule.by_week_no.is_empty()
-                {
-                    by_month_day.push(dtstart.day() as i32);
-                }
-            }
-            Weekly => {
-                if rule.by_day.is_empty()
-                    && rule.by_month_day.is_empty()
-                    && rule.by_year_day.is_empty()
-                    && rule.by_week_no.is_empty()
-                {
-                    by_day.push(NWeekday {
-                        n: 0,
-                        weekday: dtstart.weekday(),
-                    });
-                }
-            }
+            Monthly if no_day_parts => by_month_day.push(dtstart.day() as i32),
+            Weekly if no_day_parts => by_day.push(NWeekday {
+                n: 0,
+                weekday: dtstart.weekday(),
+            }),
             _ => {}
         }
         let week_years = freq == Yearly && !rule.by_week_no.is_empty();
