@@ -213,17 +213,24 @@ impl RRule {
                     have_freq = true;
                 }
                 "INTERVAL" => {
-                    rule.interval = val
+                    // INTERVAL=0 is meaningless; read it as the default 1 rather than drop the
+                    // series.
+                    let n: u32 = val
                         .parse()
-                        .ok()
-                        .filter(|&n: &u32| n >= 1)
-                        .ok_or_else(|| bad(&key, &val, "must be a positive integer"))?;
+                        .map_err(|_| bad(&key, &val, "must be a positive integer"))?;
+                    rule.interval = n.max(1);
                 }
                 "COUNT" => {
-                    rule.count = Some(
-                        val.parse()
-                            .map_err(|_| bad(&key, &val, "must be a non-negative integer"))?,
-                    );
+                    // A negative COUNT means "no count" to the writer of
+                    // recurring-ical-events/issue_128_only_first_event.ics (`COUNT=-1` next to
+                    // UNTIL); ignore it so UNTIL alone bounds the series.
+                    let n: i64 = val
+                        .parse()
+                        .map_err(|_| bad(&key, &val, "must be an integer"))?;
+                    rule.count =
+                        u32::try_from(n)
+                            .ok()
+                            .or(if n < 0 { None } else { Some(u32::MAX) });
                 }
                 "UNTIL" => {
                     rule.until = Some(parse_until(&val).ok_or_else(|| {
@@ -1075,6 +1082,19 @@ mod tests {
     }
 
     #[test]
+    fn parse_reads_writer_mistakes_leniently() {
+        // COUNT=-1 next to UNTIL (issue_128_only_first_event.ics): no count.
+        let r = RRule::parse("FREQ=WEEKLY;UNTIL=20240331;COUNT=-1;INTERVAL=4;BYDAY=MO").unwrap();
+        assert_eq!(r.count, None);
+        assert_eq!(r.interval, 4);
+        assert_eq!(RRule::parse("FREQ=DAILY;INTERVAL=0").unwrap().interval, 1);
+        assert_eq!(
+            RRule::parse("FREQ=DAILY;COUNT=99999999999").unwrap().count,
+            Some(u32::MAX)
+        );
+    }
+
+    #[test]
     fn parse_until_forms() {
         let date = RRule::parse("FREQ=DAILY;UNTIL=20261231").unwrap();
         assert_eq!(
@@ -1098,7 +1118,7 @@ mod tests {
         assert!(e.to_string().contains("BYDAY"), "{e}");
         let e = RRule::parse("FREQ=DAILY;BYMONTH=13").unwrap_err();
         assert!(e.to_string().contains("BYMONTH"), "{e}");
-        let e = RRule::parse("FREQ=DAILY;INTERVAL=0").unwrap_err();
+        let e = RRule::parse("FREQ=DAILY;INTERVAL=x").unwrap_err();
         assert!(e.to_string().contains("INTERVAL"), "{e}");
         let e = RRule::parse("FREQ=FORTNIGHTLY").unwrap_err();
         assert!(e.to_string().contains("FORTNIGHTLY"), "{e}");
@@ -1348,6 +1368,9 @@ mod tests {
                 "BYWEEKNO=1,-1,20",
                 "BYYEARDAY=1,100,-1",
                 "WKST=SU",
+                "COUNT=7",
+                "UNTIL=20250601T000000",
+                "UNTIL=20250301",
             ]),
             0..4,
         );
