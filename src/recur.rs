@@ -289,6 +289,22 @@ impl RRule {
     }
 }
 
+impl RRule {
+    /// Whether `dtstart` is itself one of the rule's starts. RFC 5545 3.3.10 counts DTSTART as
+    /// the first occurrence for COUNT even when the rule does not generate it; an engine that
+    /// adds such a DTSTART to the set can expand with `count - 1` to honour that.
+    pub fn matches_start(&self, dtstart: NaiveDateTime) -> bool {
+        let Some(end) = dtstart.checked_add_signed(TimeDelta::seconds(1)) else {
+            return false;
+        };
+        let probe = Limits {
+            max_iterations: Limits::default().max_iterations,
+        };
+        let e = expand(self, dtstart, None, dtstart, end, &probe);
+        e.starts.first() == Some(&dtstart)
+    }
+}
+
 /// Work budget of one [`expand`] call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -1280,6 +1296,13 @@ mod tests {
         );
         // UNTIL before DTSTART: nothing.
         assert!(all("FREQ=DAILY;UNTIL=20250101", "20260101T090000").is_empty());
+    }
+
+    #[test]
+    fn matches_start_tells_whether_dtstart_is_generated() {
+        let r = RRule::parse("FREQ=WEEKLY;BYDAY=TH;COUNT=6").unwrap();
+        assert!(!r.matches_start(dt("20020402T114500")));
+        assert!(r.matches_start(dt("20020404T114500")));
     }
 
     #[test]

@@ -2,3 +2,4 @@
 
 mod common;
 mod recur_libical;
+mod recur_libical_counts;
