@@ -357,6 +357,7 @@ pub fn expand(
         budget: limits.max_iterations,
         out: Expansion::default(),
         setpos_buf: Vec::new(),
+        chosen_buf: Vec::new(),
     };
     if from < to && rule.count != Some(0) {
         walk.run();
@@ -722,6 +723,7 @@ struct Walk<'a> {
     budget: u64,
     out: Expansion,
     setpos_buf: Vec<NaiveDateTime>,
+    chosen_buf: Vec<NaiveDateTime>,
 }
 
 impl Walk<'_> {
@@ -870,24 +872,23 @@ impl Walk<'_> {
     /// Applies BYSETPOS to the collected period and emits the chosen ones; true = stop.
     fn flush_setpos(&mut self) -> bool {
         let mut buf = std::mem::take(&mut self.setpos_buf);
+        let mut chosen = std::mem::take(&mut self.chosen_buf);
+        chosen.clear();
         let len = buf.len() as i64;
-        let mut chosen: Vec<NaiveDateTime> = self
-            .plan
-            .set_pos
-            .iter()
-            .filter_map(|&p| {
-                let idx = if p > 0 {
-                    i64::from(p) - 1
-                } else {
-                    len + i64::from(p)
-                };
-                (0..len).contains(&idx).then(|| buf[idx as usize])
-            })
-            .collect();
+        for &p in &self.plan.set_pos {
+            let idx = if p > 0 {
+                i64::from(p) - 1
+            } else {
+                len + i64::from(p)
+            };
+            if (0..len).contains(&idx) {
+                chosen.push(buf[idx as usize]);
+            }
+        }
         chosen.sort_unstable();
         chosen.dedup();
         let mut stop = false;
-        for c in chosen {
+        for &c in &chosen {
             if let Flow::Stop = self.emit(c) {
                 stop = true;
                 break;
@@ -895,6 +896,7 @@ impl Walk<'_> {
         }
         buf.clear();
         self.setpos_buf = buf;
+        self.chosen_buf = chosen;
         stop
     }
 
