@@ -798,7 +798,10 @@ impl Walk<'_> {
                 Frequency::Yearly => {
                     let y = i32::try_from(unit).ok()?;
                     if plan.week_years {
-                        (week1_start(y, plan.wkst)?, week1_start(y + 1, plan.wkst)?)
+                        (
+                            week1_start(y, plan.wkst)?,
+                            week1_start(y.checked_add(1)?, plan.wkst)?,
+                        )
                     } else {
                         (
                             NaiveDate::from_ymd_opt(y, 1, 1)?,
@@ -973,11 +976,19 @@ impl Walk<'_> {
             let boundary = if !plan.day_matches(t.date()) {
                 Some(t.date().succ_opt()?.and_time(NaiveTime::MIN))
             } else if plan.hour_mask != 0 && plan.hour_mask & (1 << t.hour()) == 0 {
-                Some(t.date().and_hms_opt(t.hour(), 0, 0)? + TimeDelta::hours(1))
+                Some(
+                    t.date()
+                        .and_hms_opt(t.hour(), 0, 0)?
+                        .checked_add_signed(TimeDelta::hours(1))?,
+                )
             } else if plan.minute_mask != 0 && plan.minute_mask & (1 << t.minute()) == 0 {
-                Some(t.date().and_hms_opt(t.hour(), t.minute(), 0)? + TimeDelta::minutes(1))
+                Some(
+                    t.date()
+                        .and_hms_opt(t.hour(), t.minute(), 0)?
+                        .checked_add_signed(TimeDelta::minutes(1))?,
+                )
             } else if plan.second_mask != 0 && plan.second_mask & (1 << t.second()) == 0 {
-                Some(t + TimeDelta::seconds(1))
+                Some(t.checked_add_signed(TimeDelta::seconds(1))?)
             } else {
                 None
             };
@@ -1361,8 +1372,17 @@ mod tests {
         let _ = expand(&r, dt("99991231T000000"), None, start, end, &limits);
         let r = RRule::parse("FREQ=HOURLY;INTERVAL=4294967295").unwrap();
         let _ = expand(&r, dt("99991231T230000"), None, start, end, &limits);
-        let r = RRule::parse("FREQ=MONTHLY;BYDAY=-1SU").unwrap();
         let max = NaiveDateTime::MAX;
+        for rule in [
+            "FREQ=SECONDLY;BYMINUTE=0",
+            "FREQ=MINUTELY;BYHOUR=0",
+            "FREQ=HOURLY;BYMONTH=1",
+        ] {
+            let r = RRule::parse(rule).unwrap();
+            let late = max - TimeDelta::minutes(30);
+            let _ = expand(&r, late, None, late, max, &limits);
+        }
+        let r = RRule::parse("FREQ=MONTHLY;BYDAY=-1SU").unwrap();
         let e = expand(&r, dt("99991201T000000"), None, start, max, &limits);
         assert!(!e.starts.is_empty());
         let e = expand(
