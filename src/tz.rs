@@ -797,13 +797,14 @@ fn offset_in_name(name: &str) -> Option<FixedOffset> {
 }
 
 /// Whether tzdata's zone gives the same offsets as the file's rules in the years the rules are
-/// about: six years from the latest DTSTART. A DTSTART in 1970 or before is a placeholder
+/// about: six years after the latest DTSTART (the first year in which every part is in force).
+/// A DTSTART in 1970 or before is a placeholder
 /// (Exchange writes 16010101, Google and Apple 1970 with today's rule, which tzdata's history
 /// rightly contradicts), so those rules are compared from 2010.
 fn agrees(tz: Tz, custom: &Arc<CustomZone>) -> bool {
     let start_year = match custom.latest_dtstart_year {
         y if y <= 1970 => 2010,
-        y => y.min(2100),
+        y => (y + 1).min(2100),
     };
     let iana = Zone::Iana(tz);
     let file = Zone::Custom(Arc::clone(custom));
