@@ -247,7 +247,7 @@ fn tz_broken_vtimezones_fall_back_with_a_warning() {
         let warning = res.warning.expect("a warning");
         assert!(warning.contains(tzid), "{warning}");
     }
-    // A rule the zone evaluator does not accept: its DTSTART still counts, with a warning.
+    // A rule that changes the offset every second is cut short, with a warning.
     let res = r.resolve("Secondly Rule", &berlin);
     assert!(res.warning.expect("warning").contains("FREQ=SECONDLY"));
     assert_eq!(
