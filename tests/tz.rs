@@ -396,8 +396,8 @@ fn tz_every_corpus_tzid_resolves() {
                 &line[line.len() - rest.len()..]
             } else if let Some(at) = upper.find(";TZID=") {
                 let rest = &line[at + 6..];
-                let end = if rest.starts_with('"') {
-                    rest[1..].find('"').map_or(rest.len(), |e| e + 2)
+                let end = if let Some(quoted) = rest.strip_prefix('"') {
+                    quoted.find('"').map_or(rest.len(), |e| e + 2)
                 } else {
                     rest.find([';', ':']).unwrap_or(rest.len())
                 };
