@@ -405,15 +405,14 @@ impl ZoneResolver {
     /// on the first call for a TZID, so a feed with 10k events warns once per zone.
     pub fn resolve(&self, tzid: &str, local_fallback: &Zone) -> Resolved {
         let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = memo
-            .entry(tzid.to_string())
-            .or_insert_with(|| self.resolve_uncached(tzid));
-        let warning = entry.1.take();
-        let zone = match &entry.0 {
-            Outcome::Found(zone) => zone.clone(),
-            Outcome::Fallback => local_fallback.clone(),
-        };
-        Resolved { zone, warning }
+        // Look up by &str first: the hit path (every event after the first) allocates nothing.
+        if let Some(entry) = memo.get_mut(tzid) {
+            return hand_out(entry, local_fallback);
+        }
+        let mut entry = self.resolve_uncached(tzid);
+        let resolved = hand_out(&mut entry, local_fallback);
+        memo.insert(tzid.to_string(), entry);
+        resolved
     }
 
     fn find_vtimezone(&self, tzid: &str) -> Option<&VTimezone> {
@@ -468,6 +467,18 @@ impl ZoneResolver {
                 (Outcome::Fallback, joined(warnings))
             }
         }
+    }
+}
+
+/// The zone of a memo entry, and its warning the first time only.
+fn hand_out(entry: &mut (Outcome, Option<String>), local_fallback: &Zone) -> Resolved {
+    let zone = match &entry.0 {
+        Outcome::Found(zone) => zone.clone(),
+        Outcome::Fallback => local_fallback.clone(),
+    };
+    Resolved {
+        zone,
+        warning: entry.1.take(),
     }
 }
 
