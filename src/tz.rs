@@ -447,6 +447,11 @@ impl ZoneResolver {
                 if agrees(tz, &custom) {
                     (Outcome::Found(zone_from_tz(tz)), joined(warnings))
                 } else {
+                    warnings.push(format!(
+                        "time zone {tzid:?}: the file's VTIMEZONE disagrees with tzdata's {}; \
+                         the file's rules are used",
+                        tz.name()
+                    ));
                     (Outcome::Found(Zone::Custom(custom)), joined(warnings))
                 }
             }
@@ -509,6 +514,13 @@ pub fn guess_iana(tzid: &str) -> Option<Tz> {
     }
     if let Some(tz) = iana_exact(name) {
         return Some(tz);
+    }
+    // Outlook.com writes `tzone://Microsoft/Utc` (and `.../Custom` next to a VTIMEZONE).
+    if name.len() > 18
+        && name.is_char_boundary(18)
+        && name[..18].eq_ignore_ascii_case("tzone://microsoft/")
+    {
+        return guess_iana(&name[18..]);
     }
     if name.starts_with('/') {
         if let Some(tz) = from_vendor_path(name) {
@@ -974,6 +986,15 @@ mod tests {
                 "Europe/Berlin",
             ),
             ("(UTC-05:00) Eastern Time (US & Canada)", "America/New_York"),
+            ("Central Europe Standard Time", "Europe/Budapest"),
+            ("FLE Standard Time", "Europe/Kiev"),
+            ("AUS Eastern Standard Time", "Australia/Sydney"),
+            ("India Standard Time", "Asia/Calcutta"),
+            ("Tokyo Standard Time", "Asia/Tokyo"),
+            ("UTC", "UTC"),
+            ("(UTC) Coordinated Universal Time", "UTC"),
+            ("tzone://Microsoft/Utc", "UTC"),
+            ("Greenwich Standard Time", "Atlantic/Reykjavik"),
             ("US-Eastern", "US/Eastern"),
             ("America_Bogota", "America/Bogota"),
             ("Europe_Berlin", "Europe/Berlin"),
@@ -996,6 +1017,12 @@ mod tests {
         assert_eq!(
             berlin.to_utc(local("2026-03-29 03:00")),
             utc("2026-03-29 01:00")
+        );
+        // Samoa skipped 2011-12-30 entirely: the offset before the gap is UTC-10.
+        let apia = Zone::Iana(chrono_tz::Pacific::Apia);
+        assert_eq!(
+            apia.to_utc(local("2011-12-30 12:00")),
+            utc("2011-12-30 22:00")
         );
         // The same from the file's own rules.
         let mut w = Vec::new();

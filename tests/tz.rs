@@ -269,8 +269,9 @@ fn tz_khal_windows_name_with_bogus_rules_uses_the_file() {
     // The file calls +01:00/+13:00 rules "New Zealand Standard Time"; the file wins (as khal and
     // recurring-ical-events read it), not Pacific/Auckland.
     let r = corpus("khal/tz_windows_format.ics");
-    let (zone, _) = resolve(&r, "New Zealand Standard Time");
+    let (zone, warning) = resolve(&r, "New Zealand Standard Time");
     assert_eq!(zone.iana_name(), None);
+    assert!(warning.expect("warning").contains("Pacific/Auckland"));
     assert_eq!(
         zone.to_utc(local("2019-11-20 13:00")),
         utc("2019-11-20 12:00")
@@ -320,8 +321,11 @@ fn tz_libical_vtimezone_rrule_until() {
         zone.to_utc(local("1998-07-01 08:30")),
         utc("1998-07-01 13:30")
     );
-    let (_, warning) = resolve(&r, "US-Eastern");
-    assert_eq!(warning, None);
+    // The file's first US-Eastern starts DAYLIGHT on the day STANDARD starts (1997-10-26), so
+    // it is not tzdata's US/Eastern: its own rules are used, and the user is told.
+    let (zone, warning) = resolve(&r, "US-Eastern");
+    assert_eq!(zone.iana_name(), None);
+    assert!(warning.expect("warning").contains("US/Eastern"));
 }
 
 #[test]
