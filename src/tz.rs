@@ -494,9 +494,14 @@ fn zone_from_tz(tz: Tz) -> Zone {
     }
 }
 
-/// Strips the quotes and blanks some producers leave around a TZID.
+/// Strips the quotes, blanks and stray colons some producers leave around a TZID
+/// (recurring-ical-events' issue_107 file has `TZID:Pacific Standard Time:`).
 fn clean_tzid(tzid: &str) -> &str {
-    tzid.trim().trim_matches('"').trim()
+    tzid.trim()
+        .trim_matches('"')
+        .trim()
+        .trim_end_matches(':')
+        .trim()
 }
 
 /// An IANA name, exact or in the wrong case (`europe/berlin`).

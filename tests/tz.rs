@@ -428,3 +428,31 @@ fn tz_every_corpus_tzid_resolves() {
         assert!(!unknown.contains(known), "{known}");
     }
 }
+
+/// Exchange VTIMEZONEs (DTSTART 1601 + today's rule) under Windows names become the IANA zone,
+/// as the recurring-ical-events oracle reads them.
+#[test]
+fn tz_recurring_ical_events_windows_zones() {
+    for (file, tzid, want) in [
+        (
+            "issue_28_rrule_with_UTC_endinginZ.ics",
+            "GMT Standard Time",
+            "Europe/London",
+        ),
+        (
+            "issue_27_t1.ics",
+            "W. Europe Standard Time",
+            "Europe/Berlin",
+        ),
+        (
+            "issue_107_omitting_last_event.ics",
+            "Pacific Standard Time",
+            "America/Los_Angeles",
+        ),
+    ] {
+        let r = corpus(&format!("recurring-ical-events/{file}"));
+        let (zone, warning) = resolve(&r, tzid);
+        assert_eq!(zone.iana_name(), Some(want), "{file}");
+        assert_eq!(warning, None, "{file}");
+    }
+}
