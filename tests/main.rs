@@ -3,3 +3,4 @@
 mod common;
 mod recur_libical;
 mod recur_libical_counts;
+mod tz;
