@@ -64,14 +64,25 @@ pub enum FetchStatus {
     CachedAfterError(FeedError),
 }
 
-/// A calendar body and where it came from.
-#[derive(Debug, Clone)]
+/// A calendar body and where it came from. (Debug shows the body's length,
+/// not the body.)
+#[derive(Clone)]
 pub struct Fetched {
     pub body: Arc<Vec<u8>>,
     pub status: FetchStatus,
     /// When the body was read: now for `Fresh` and `NotModified`; for
     /// `CachedAfterError`, when the cached copy was last fetched.
     pub fetched_at: DateTime<Utc>,
+}
+
+impl fmt::Debug for Fetched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fetched")
+            .field("body_len", &self.body.len())
+            .field("status", &self.status)
+            .field("fetched_at", &self.fetched_at)
+            .finish()
+    }
 }
 
 /// Why a calendar could not be read. Every URL in it is redacted.
@@ -404,7 +415,7 @@ impl FeedFetcher {
 
     async fn fetch_file(&self, feed: &str, path: &Path) -> Result<Fetched, FeedError> {
         use tokio::io::AsyncReadExt;
-        let path = crate::config::expand_tilde(&path.to_string_lossy());
+        let path = crate::config::expand_tilde_path(path);
         let file_error = |message: String| FeedError::File {
             feed: feed.to_string(),
             path: path.clone(),

@@ -572,3 +572,47 @@ fn error_texts_are_readable() {
         assert_no_secret(&err);
     }
 }
+
+#[test]
+fn content_length_longer_than_the_body_is_truncated() {
+    let server = TestServer::start();
+    server.route(
+        SECRET_PATH,
+        vec![Reply::calendar(ICS).header("Content-Length", "99999")],
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let err = fetcher(cache.path(), limits())
+        .fetch_blocking(&source(secret_url(&server)))
+        .unwrap_err();
+    assert!(matches!(err, FeedError::Truncated { .. }), "{err:?}");
+    assert_no_secret(&err);
+}
+
+#[test]
+fn damaged_cache_file_is_ignored_not_trusted() {
+    let server = TestServer::start();
+    server.route(
+        "/cal.ics",
+        vec![
+            Reply::calendar(ICS).header("ETag", "\"v1\""),
+            Reply::status(500),
+        ],
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let f = fetcher(cache.path(), limits());
+    let src = source(server.url("/cal.ics"));
+    f.fetch_blocking(&src).unwrap();
+    let file = std::fs::read_dir(cache.path().join("feeds"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    // Cut the body short: the stored length no longer matches.
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() - 10]).unwrap();
+    let err = f.fetch_blocking(&src).unwrap_err();
+    assert_eq!(err.http_status(), Some(500));
+    // No validator from the damaged file was sent.
+    assert!(server.requests()[1].header("If-None-Match").is_none());
+}
