@@ -7,6 +7,12 @@
 //! error attached ([`FetchStatus::CachedAfterError`]), so a restart without
 //! network still knows the meetings.
 //!
+//! Use: one `FeedFetcher::new(paths.cache_dir.clone(), FetchLimits::default())`
+//! per process. The daemon awaits [`FeedFetcher::fetch`] per refresh and backs
+//! off by [`FeedError::retry_after`] (also on the error inside
+//! `CachedAfterError`); a `NotModified` body needs no new parse. The CLI
+//! calls [`FeedFetcher::fetch_all_blocking`].
+//!
 //! Published calendar links are secrets: every log line and error goes
 //! through [`redact_url`], and error details from the HTTP stack are scrubbed
 //! of the URL's secret parts as well.
@@ -73,6 +79,16 @@ pub struct Fetched {
     /// When the body was read: now for `Fresh` and `NotModified`; for
     /// `CachedAfterError`, when the cached copy was last fetched.
     pub fetched_at: DateTime<Utc>,
+}
+
+impl Fetched {
+    /// The error behind a cached body, if the fetch failed.
+    pub fn error(&self) -> Option<&FeedError> {
+        match &self.status {
+            FetchStatus::CachedAfterError(e) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Debug for Fetched {
@@ -1072,6 +1088,25 @@ fn scrub(text: &str, url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The daemon shares one fetcher between tasks and spawns fetches.
+    #[test]
+    fn fetcher_is_shareable_and_fetch_future_is_send() {
+        fn shareable<T: Send + Sync>(_: &T) {}
+        fn sendable<F: std::future::Future + Send>(_: F) {}
+        let dir = std::env::temp_dir().join("rapport-unused-cache");
+        let f = FeedFetcher::new(dir, FetchLimits::default()).unwrap();
+        shareable(&f);
+        let src = CalendarSource {
+            name: "x".into(),
+            location: FeedLocation::Url("http://127.0.0.1:9/x.ics".into()),
+            refresh: Duration::from_secs(60),
+            username: None,
+            password_command: None,
+        };
+        // Only built, never polled: nothing is fetched or written.
+        sendable(f.fetch(&src));
+    }
 
     #[test]
     fn webcal_is_fetched_as_https() {

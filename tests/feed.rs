@@ -155,6 +155,8 @@ fn cached_copy_survives(status: u16) {
     let first = f.fetch_blocking(&src).unwrap();
     let second = f.fetch_blocking(&src).unwrap();
     let err = cached_error(&second.status);
+    assert_eq!(second.error(), Some(err));
+    assert_eq!(first.error(), None);
     assert_eq!(err.http_status(), Some(status));
     assert_eq!(second.body.as_slice(), ICS.as_bytes());
     // The cached copy carries the time it was fetched, not the failure's.
