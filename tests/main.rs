@@ -4,3 +4,5 @@ mod common;
 mod recur_libical;
 mod recur_libical_counts;
 mod tz;
+mod config;
+mod feed;
