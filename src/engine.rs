@@ -494,8 +494,13 @@ impl<'a> Parser<'a> {
                     // CalendarLabs writes empty `RRULE:` lines on single events.
                     return;
                 }
-                match RRule::parse(v) {
-                    Ok(r) => d.rrules.push(r),
+                match parse_rrule_tolerant(v) {
+                    Ok((r, note)) => {
+                        if let Some(n) = note {
+                            d.notes.push((line.number, n));
+                        }
+                        d.rrules.push(r);
+                    }
                     Err(e) => {
                         d.fatal.get_or_insert((line.number, format!("RRULE `{v}`: {e}")));
                     }
@@ -563,18 +568,49 @@ impl<'a> Parser<'a> {
             return;
         };
         let mut end = d.end;
+        // A DATE start next to a DATE-TIME end, or a DURATION with hours, is
+        // invalid (RFC 5545 3.8.2.2); read it as timed from midnight, as
+        // recurring-ical-events does (`issue_201_test_matrix.ics`).
+        let timed_duration = d.duration.is_some_and(|x| x.num_seconds() % 86_400 != 0);
+        if let (TimeValue::Date(sd), true) = (
+            start.value,
+            end.is_some_and(|e| !e.is_date()) || (end.is_none() && timed_duration),
+        ) {
+            let midnight = sd.and_time(NaiveTime::MIN);
+            start = match end {
+                Some(Stamp {
+                    value: TimeValue::Utc(_),
+                    frame,
+                }) => Stamp {
+                    value: TimeValue::Utc(midnight),
+                    frame,
+                },
+                Some(e) => Stamp {
+                    value: TimeValue::Local(midnight),
+                    frame: e.frame,
+                },
+                None => Stamp {
+                    value: TimeValue::Local(midnight),
+                    frame: Frame::Floating,
+                },
+            };
+        }
+        if let (Some(Stamp {
+            value: TimeValue::Date(ed),
+            ..
+        }), false) = (end, start.is_date())
+        {
+            let midnight = ed.and_time(NaiveTime::MIN);
+            end = Some(Stamp {
+                value: match start.value {
+                    TimeValue::Utc(_) => TimeValue::Utc(midnight),
+                    _ => TimeValue::Local(midnight),
+                },
+                frame: start.frame,
+            });
+        }
         if let Some(e) = end {
-            // DTEND as a date next to a timed DTSTART (or the reverse) is
-            // invalid; keep the start and drop the end.
-            if e.is_date() != start.is_date() {
-                self.warn(
-                    Some(d.line),
-                    d.uid.as_deref(),
-                    "DTEND and DTSTART differ in value type (DATE vs DATE-TIME); DTEND ignored"
-                        .into(),
-                );
-                end = None;
-            } else if rough_instant(&e.value) < rough_instant(&start.value) {
+            if rough_instant(&e.value) < rough_instant(&start.value) {
                 self.warn(
                     Some(d.line),
                     d.uid.as_deref(),
@@ -684,6 +720,32 @@ impl Draft {
             fatal: None,
             notes: Vec::new(),
         }
+    }
+}
+
+/// RRULE parsing that survives a meaningless COUNT (`COUNT=-1` from an
+/// Atlassian export, `issue_128_only_first_event.ics`): the part is dropped
+/// with a note instead of losing the whole series. Other errors (a misspelled
+/// `UNTL=`) still reject the rule.
+fn parse_rrule_tolerant(v: &str) -> Result<(RRule, Option<String>), recur::RecurError> {
+    match RRule::parse(v) {
+        Ok(r) => Ok((r, None)),
+        Err(recur::RecurError::BadValue { key, value, .. }) if key.eq_ignore_ascii_case("COUNT") => {
+            let kept: Vec<&str> = v
+                .split(';')
+                .filter(|p| {
+                    !p.trim()
+                        .get(..6)
+                        .is_some_and(|k| k.eq_ignore_ascii_case("COUNT="))
+                })
+                .collect();
+            let r = RRule::parse(&kept.join(";"))?;
+            Ok((
+                r,
+                Some(format!("RRULE COUNT={value} is not a positive number; COUNT ignored")),
+            ))
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -1077,6 +1139,17 @@ impl ParsedCalendar {
         }
     }
 
+    /// The calendar date a stamp names, for matching against an all-day
+    /// series: a zoned value's own wall date (Exchange writes the RECURRENCE-ID
+    /// of an all-day instance as local midnight `TZID=GMT Standard Time`).
+    fn date_of(&self, s: &Stamp, opts: &ExpandOptions) -> NaiveDate {
+        match s.value {
+            TimeValue::Date(d) => d,
+            TimeValue::Local(n) => n.date(),
+            TimeValue::Utc(_) => wall(&opts.floating, self.instant(s, opts)).date(),
+        }
+    }
+
     /// The wall-clock time of a stamp on `zone`'s clock.
     fn wall_in(&self, s: &Stamp, zone: &Zone, frame: Frame, opts: &ExpandOptions) -> NaiveDateTime {
         match s.value {
@@ -1142,6 +1215,11 @@ impl ParsedCalendar {
         // Overrides stand for themselves.
         for &o in &s.overrides {
             let ev = &self.events[o];
+            if let Some(mi) = s.master {
+                if self.stale_override(mi, ev, opts) {
+                    continue;
+                }
+            }
             let inst = self.single(ev, o, opts, s.master.is_some() || ev.recurrence_id.is_some());
             if keep(inst.start, inst.end) {
                 emit(inst);
@@ -1158,6 +1236,62 @@ impl ParsedCalendar {
             return;
         }
         self.expand_recurring(s, mi, from, to, opts, emit, &keep);
+    }
+
+    /// An override older than its master (lower SEQUENCE) for an instance the
+    /// master no longer generates (EXDATE'd, or cut off by a new UNTIL) was
+    /// deleted by the organizer's later edit; showing it would resurrect a
+    /// meeting (`issue_148_edge_case_1.ics`, `issue_163_deleted_modification.ics`).
+    fn stale_override(&self, mi: usize, ov: &Event, opts: &ExpandOptions) -> bool {
+        let master = &self.events[mi];
+        let Some(rid) = ov.recurrence_id else {
+            return false;
+        };
+        if ov.sequence >= master.sequence || !master.is_recurring() {
+            return false;
+        }
+        !self.generates(master, &rid, opts)
+    }
+
+    /// Whether the series of `master` has an instance at `rid`.
+    fn generates(&self, master: &Event, rid: &Stamp, opts: &ExpandOptions) -> bool {
+        let all_day = master.start.is_date();
+        let frame = if all_day {
+            Frame::Floating
+        } else {
+            master.start.frame
+        };
+        let (zone, _) = self.zone_of(frame, opts);
+        let same = |a: &Stamp, b: &Stamp| {
+            if all_day || a.is_date() || b.is_date() {
+                self.date_of(a, opts) == self.date_of(b, opts)
+            } else {
+                self.instant(a, opts) == self.instant(b, opts)
+            }
+        };
+        if master.exdates.iter().any(|x| same(x, rid)) {
+            return false;
+        }
+        if same(&master.start, rid) || master.rdates.iter().any(|(r, _)| same(r, rid)) {
+            return true;
+        }
+        let dtstart = self.wall_in(&master.start, zone, frame, opts);
+        let w = if all_day {
+            self.date_of(rid, opts).and_time(NaiveTime::MIN)
+        } else {
+            self.wall_in(rid, zone, frame, opts)
+        };
+        let limits = recur::Limits::default();
+        master.rrules.iter().any(|rule| {
+            let until = rule.until.map(|u| self.until_local(u, zone, all_day, opts));
+            let to = w + Duration::seconds(1);
+            let exp = if all_day {
+                recur::expand_all_day(rule, dtstart.date(), until, w, to, &limits)
+            } else {
+                recur::expand(rule, dtstart, until, w, to, &limits)
+            };
+            !exp.starts.is_empty() || exp.budget_exhausted
+        })
     }
 
     /// A non-recurring master that has an override for its own start is replaced by it.
@@ -1196,7 +1330,8 @@ impl ParsedCalendar {
         } else if let Some(e) = ev.end.filter(|e| e.frame != ev.start.frame) {
             self.instant(&e, opts)
         } else {
-            add_length(zone, ev.start.value.naive(), start, len)
+            let w = self.wall_in(&ev.start, zone, ev.start.frame, opts);
+            add_length(zone, w, start, len)
         };
         let recurrence_id = if with_rid {
             ev.recurrence_id.map(|r| match r.value {
@@ -1247,7 +1382,7 @@ impl ParsedCalendar {
             let ev = &self.events[o];
             let Some(rid) = ev.recurrence_id else { continue };
             let k = if all_day {
-                Key::Date(self.wall_in(&rid, zone, frame, opts).date())
+                Key::Date(self.date_of(&rid, opts))
             } else {
                 self.key_of(&rid, opts)
             };
@@ -1306,7 +1441,7 @@ impl ParsedCalendar {
         for x in &master.exdates {
             ex_keys.push(match x.value {
                 TimeValue::Date(d) => Key::Date(d),
-                _ if all_day => Key::Date(self.wall_in(x, zone, frame, opts).date()),
+                _ if all_day => Key::Date(self.date_of(x, opts)),
                 _ => Key::Instant(self.instant(x, opts)),
             });
         }
