@@ -1,5 +1,5 @@
 //! The one integration test binary: one module per area.
 
 mod common;
-
 mod conformance;
+mod recur_libical;
