@@ -431,6 +431,13 @@ impl<'a> Parser<'a> {
     fn event_property(&mut self, d: &mut Draft, line: &Line<'_>) {
         let kind = classify(&line.name());
         if kind == Prop::Other {
+            if line.is_malformed() {
+                // Not a property this engine reads; the event stays.
+                d.notes.push((
+                    line.number,
+                    "line has no ':' (expected NAME:VALUE); line ignored".into(),
+                ));
+            }
             return;
         }
         let p = match line.parse() {
@@ -1105,6 +1112,10 @@ fn dedup_overrides(events: &[Event], s: &mut Series, zones: &[Option<Zone>]) {
 // ---------------------------------------------------------------------------------------------
 // Expansion.
 
+/// At most this many instances of one series are produced per window; the
+/// RRULE expander's budget (`recur::Limits`) bounds the work before that.
+pub const MAX_INSTANCES_PER_SERIES: usize = 20_000;
+
 /// One instance before it becomes an Occurrence.
 struct Inst<'e> {
     /// The component whose fields describe it (master or override).
@@ -1435,6 +1446,16 @@ impl ParsedCalendar {
         }
         cands.sort_by_key(|c| (c.0, c.2));
         cands.dedup_by_key(|c| (c.0, c.2));
+        if cands.len() > MAX_INSTANCES_PER_SERIES {
+            // FREQ=SECONDLY without end over a month is 2.6 million meetings:
+            // nobody has those; keep the first ones and say so.
+            tracing::warn!(
+                "{}: UID {}: more than {MAX_INSTANCES_PER_SERIES} instances in the window; only the first {MAX_INSTANCES_PER_SERIES} are listed",
+                self.name,
+                s.uid
+            );
+            cands.truncate(MAX_INSTANCES_PER_SERIES);
+        }
 
         // EXDATE keys.
         let mut ex_keys: Vec<Key> = Vec::with_capacity(master.exdates.len());

@@ -2,5 +2,6 @@
 
 mod common;
 mod conformance;
+mod engine;
 mod recur_libical;
 mod tz;
