@@ -66,7 +66,10 @@ fn fold_inside_a_multibyte_character_and_invalid_utf8() {
     let occs = december(&cal("fold_multibyte.ics"), &utc_opts());
     assert_eq!(occs[0].summary, "Käse und Brot");
     // Latin-1 "é" is not UTF-8: replaced, the rest kept.
-    assert_eq!(occs[0].description.as_deref(), Some("caf\u{FFFD} in Latin-1"));
+    assert_eq!(
+        occs[0].description.as_deref(),
+        Some("caf\u{FFFD} in Latin-1")
+    );
 }
 
 #[test]
@@ -145,7 +148,11 @@ fn garbage_never_panics() {
     ];
     for input in inputs {
         let c = parse_calendar("garbage", input);
-        let _ = c.occurrences(t("0001-01-01T00:00:00Z"), t("9999-01-01T00:00:00Z"), &utc_opts());
+        let _ = c.occurrences(
+            t("0001-01-01T00:00:00Z"),
+            t("9999-01-01T00:00:00Z"),
+            &utc_opts(),
+        );
     }
 }
 
@@ -197,9 +204,15 @@ fn dst_gap_uses_the_offset_before_and_fold_the_first() {
     let opts = utc_opts();
     let occs = c.occurrences(t("2026-03-28T00:00:00Z"), t("2026-10-27T00:00:00Z"), &opts);
     // 02:30 does not exist on 2026-03-29 in Berlin: +01:00 (before the gap) -> 01:30Z.
-    assert_eq!(of(&occs, "dst-gap")[0].start_utc(), t("2026-03-29T01:30:00Z"));
+    assert_eq!(
+        of(&occs, "dst-gap")[0].start_utc(),
+        t("2026-03-29T01:30:00Z")
+    );
     // 02:30 happens twice on 2026-10-25: the first (+02:00) -> 00:30Z.
-    assert_eq!(of(&occs, "dst-fold")[0].start_utc(), t("2026-10-25T00:30:00Z"));
+    assert_eq!(
+        of(&occs, "dst-fold")[0].start_utc(),
+        t("2026-10-25T00:30:00Z")
+    );
 }
 
 #[test]
@@ -221,7 +234,10 @@ fn x_wr_timezone_moves_utc_series_but_not_windows_zones() {
             "2026-11-05T10:00:00+01:00"
         ]
     );
-    assert_eq!(of(&occs, "weekly-utc")[0].tz.as_deref(), Some("Europe/Berlin"));
+    assert_eq!(
+        of(&occs, "weekly-utc")[0].tz.as_deref(),
+        Some("Europe/Berlin")
+    );
     let london = of(&occs, "windows-kept");
     assert_eq!(london[0].tz.as_deref(), Some("Europe/London"));
     assert_eq!(london[0].start.to_rfc3339(), "2026-10-15T09:00:00+01:00");
@@ -265,7 +281,10 @@ fn rdate_as_date_time_period_and_date() {
     let d = of(&occs, "rdate-dates");
     assert_eq!(d.len(), 3);
     assert!(d.iter().all(|o| o.all_day));
-    assert_eq!(d[2].recurrence_id, Some(RecurrenceId::Date("2026-12-15".parse().unwrap())));
+    assert_eq!(
+        d[2].recurrence_id,
+        Some(RecurrenceId::Date("2026-12-15".parse().unwrap()))
+    );
 }
 
 #[test]
@@ -293,13 +312,21 @@ fn overrides_move_change_and_cancel_and_highest_sequence_wins() {
         shown,
         [
             ("2026-12-01T12:00:00+01:00".into(), "Series", None),
-            ("2026-12-02T17:00:00+01:00".into(), "Moved to the evening", None),
+            (
+                "2026-12-02T17:00:00+01:00".into(),
+                "Moved to the evening",
+                None
+            ),
             (
                 "2026-12-03T12:00:00+01:00".into(),
                 "Cancelled instance",
                 Some(Status::Cancelled)
             ),
-            ("2026-12-04T12:00:00+01:00".into(), "Newest title edit wins", None),
+            (
+                "2026-12-04T12:00:00+01:00".into(),
+                "Newest title edit wins",
+                None
+            ),
         ]
     );
     // The moved one keeps its original start as recurrence id.
