@@ -2,6 +2,8 @@
 
 mod common;
 mod conformance;
+mod corpus_smoke;
 mod engine;
+mod engine_cli;
 mod recur_libical;
 mod tz;
