@@ -6,3 +6,7 @@ mod recur_libical_counts;
 mod tz;
 mod config;
 mod feed;
+mod conformance;
+mod corpus_smoke;
+mod engine;
+mod engine_cli;
