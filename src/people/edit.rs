@@ -306,6 +306,18 @@ fn tick(original: &str, selector: &str, today: NaiveDate) -> Result<Applied, Edi
 /// back with the change, and write atomically unless the file changed on
 /// disk since it was read.
 pub fn edit_file(path: &Path, edit: &Edit) -> Result<Applied, EditError> {
+    edit_file_with_hook(path, edit, &mut || {})
+}
+
+/// [`edit_file`] with `before_write` called after the file was read and the
+/// edit computed, before anything is written: tests use it to change the file
+/// "concurrently" at the worst moment.
+#[doc(hidden)]
+pub fn edit_file_with_hook(
+    path: &Path,
+    edit: &Edit,
+    before_write: &mut dyn FnMut(),
+) -> Result<Applied, EditError> {
     let file_err = |message: String| EditError::File {
         path: path.to_path_buf(),
         message,
@@ -322,6 +334,7 @@ pub fn edit_file(path: &Path, edit: &Edit) -> Result<Applied, EditError> {
     })?;
     let applied = apply(text, edit)?;
     verify(&old, &applied.text, edit).map_err(file_err)?;
+    before_write();
     let mut changed = false;
     let result = crate::fsutil::atomic_write_checked(path, applied.text.as_bytes(), &mut || {
         match std::fs::read(path) {

@@ -55,18 +55,14 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
     let mut summary: Vec<&str> = Vec::new();
     for line in &scanned.lines {
         match &line.kind {
-            LineKind::Heading { level: 1, text } => {
-                if h1.is_none() && section.is_none() {
-                    h1 = Some(text.to_string());
-                }
+            LineKind::Heading { level: 1, text } if h1.is_none() && section.is_none() => {
+                h1 = Some(text.to_string());
             }
             LineKind::Heading { level: 2, text } => section = Some(text),
             LineKind::Task {
                 status, text: t, ..
-            } => {
-                if is_open(*status) {
-                    person.follow_ups.push(follow_up(t, line.number));
-                }
+            } if is_open(*status) => {
+                person.follow_ups.push(follow_up(t, line.number));
             }
             LineKind::Bullet { indent, text: t } => match section {
                 None => summary.push(line.content.trim()),
@@ -113,7 +109,15 @@ fn read_front_matter(
     first_line: usize,
 ) -> Result<(), ParseError> {
     let docs = YamlLoader::load_from_str(yaml).map_err(|e| ParseError {
-        line: Some(first_line + e.marker().line().saturating_sub(1)),
+        // An error found at the end of the YAML points at its last line,
+        // not at the closing `---`.
+        line: Some(
+            first_line
+                + e.marker()
+                    .line()
+                    .saturating_sub(1)
+                    .min(lines.len().saturating_sub(1)),
+        ),
         message: format!("front matter is not valid YAML: {}", e.info()),
     })?;
     let hash = match docs.into_iter().next() {
