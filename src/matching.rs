@@ -152,7 +152,21 @@ impl Matcher {
     }
 
     fn lookup(&self, map: &HashMap<String, Vec<usize>>, key: &str) -> Option<Match> {
-        decide(map.get(key)?.clone())
+        match map.get(key)?.as_slice() {
+            [] => None,
+            [one] => Some(Match::Person(*one)),
+            many => decide(many.to_vec()),
+        }
+    }
+}
+
+impl Match {
+    /// The matched person, if any.
+    pub fn person<'a>(&self, people: &'a People) -> Option<&'a crate::people::Person> {
+        match self {
+            Match::Person(i) => people.people.get(*i),
+            _ => None,
+        }
     }
 }
 
