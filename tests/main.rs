@@ -3,3 +3,4 @@
 mod common;
 mod matching;
 mod people;
+mod people_props;
