@@ -1,6 +1,8 @@
 //! The one integration test binary: one module per area.
 
 mod common;
+mod config;
+mod feed;
 mod matching;
 mod people;
 mod people_props;

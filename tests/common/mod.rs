@@ -55,3 +55,5 @@ pub fn rapport(root: &Path, args: &[&str]) -> Output {
         },
     }
 }
+
+pub mod http;
