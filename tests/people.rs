@@ -756,3 +756,16 @@ fn missing_people_folder_is_empty_not_an_error() {
     let out = run_ok(root.path(), &["people"]);
     assert!(out.starts_with("No people in"), "{out}");
 }
+
+#[test]
+fn without_a_config_file_the_default_folder_is_used() {
+    let root = tempfile::tempdir().unwrap();
+    run_ok(
+        root.path(),
+        &["person", "add", "Jan Smit", "--email", "jan@x.example"],
+    );
+    let path = root.path().join("data/people/jan-smit.md");
+    assert!(path.is_file());
+    let out = run_ok(root.path(), &["people"]);
+    assert!(out.contains("Jan Smit"), "{out}");
+}
