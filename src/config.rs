@@ -51,12 +51,35 @@ pub struct CalendarSource {
     pub password_command: Option<Vec<String>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Debug and Display redact the URL (see [`crate::feed::redact_url`]): a
+/// published calendar link is a secret, and configs end up in logs.
+#[derive(Clone, PartialEq, Eq)]
 pub enum FeedLocation {
     /// A local file, `~` already expanded.
     Path(PathBuf),
     /// An http or https URL (`webcal://` already turned into `https://`).
     Url(String),
+}
+
+impl fmt::Debug for FeedLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FeedLocation::Path(p) => f.debug_tuple("Path").field(p).finish(),
+            FeedLocation::Url(u) => f
+                .debug_tuple("Url")
+                .field(&crate::feed::redact_url(u))
+                .finish(),
+        }
+    }
+}
+
+impl fmt::Display for FeedLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FeedLocation::Path(p) => write!(f, "{}", p.display()),
+            FeedLocation::Url(u) => f.write_str(&crate::feed::redact_url(u)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -448,6 +471,17 @@ pub fn expand_tilde(path: &str) -> PathBuf {
     PathBuf::from(path)
 }
 
+/// [`expand_tilde`] for a path that may not be UTF-8.
+pub fn expand_tilde_path(path: &Path) -> PathBuf {
+    match path.strip_prefix("~") {
+        Ok(rest) => match path.to_str() {
+            Some(text) => expand_tilde(text),
+            None => expand_tilde("~").join(rest),
+        },
+        Err(_) => path.to_path_buf(),
+    }
+}
+
 /// A calendar URL as rapport fetches it: `webcal://` and `webcals://` become
 /// `https://` (what every calendar app does with them), `file://` becomes a
 /// path. Only http and https are fetched.
@@ -536,6 +570,7 @@ struct Checker<'a> {
     problems: Vec<ConfigProblem>,
     /// Descriptions of secrets held in the file (never the secrets).
     secrets: Vec<String>,
+    warnings: Vec<String>,
 }
 
 /// Returns the config and the secrets it holds (for the permission warning).
@@ -565,6 +600,7 @@ fn parse(text: &str, path: &Path, data_dir: &Path) -> Result<(Config, Vec<String
         text,
         problems: Vec::new(),
         secrets: Vec::new(),
+        warnings: Vec::new(),
     };
     let base_dir = path
         .parent()
@@ -594,7 +630,7 @@ fn parse(text: &str, path: &Path, data_dir: &Path) -> Result<(Config, Vec<String
         ck.problems.sort_by_key(|p| (p.line, p.column));
         return Err(invalid(ck.problems));
     }
-    let mut warnings = Vec::new();
+    let mut warnings = std::mem::take(&mut ck.warnings);
     if me.emails.is_empty() {
         warnings.push(format!(
             "{}: [me] has no emails; add emails = [\"you@example.com\"] so rapport can tell \
@@ -1187,6 +1223,15 @@ impl Checker<'_> {
         let location = location?;
         if self.problems.len() != before {
             return None;
+        }
+        if let FeedLocation::Url(u) = &location {
+            if u.starts_with("http://") && username.is_some() {
+                self.warnings.push(format!(
+                    "calendar at {}: the password goes over plain http, readable on the \
+                     network; use https:// if the server offers it",
+                    crate::feed::redact_url(u)
+                ));
+            }
         }
         let name = match name {
             Some((n, nspan)) => {

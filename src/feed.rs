@@ -7,6 +7,12 @@
 //! error attached ([`FetchStatus::CachedAfterError`]), so a restart without
 //! network still knows the meetings.
 //!
+//! Use: one `FeedFetcher::new(paths.cache_dir.clone(), FetchLimits::default())`
+//! per process. The daemon awaits [`FeedFetcher::fetch`] per refresh and backs
+//! off by [`FeedError::retry_after`] (also on the error inside
+//! `CachedAfterError`); a `NotModified` body needs no new parse. The CLI
+//! calls [`FeedFetcher::fetch_all_blocking`].
+//!
 //! Published calendar links are secrets: every log line and error goes
 //! through [`redact_url`], and error details from the HTTP stack are scrubbed
 //! of the URL's secret parts as well.
@@ -64,14 +70,35 @@ pub enum FetchStatus {
     CachedAfterError(FeedError),
 }
 
-/// A calendar body and where it came from.
-#[derive(Debug, Clone)]
+/// A calendar body and where it came from. (Debug shows the body's length,
+/// not the body.)
+#[derive(Clone)]
 pub struct Fetched {
     pub body: Arc<Vec<u8>>,
     pub status: FetchStatus,
     /// When the body was read: now for `Fresh` and `NotModified`; for
     /// `CachedAfterError`, when the cached copy was last fetched.
     pub fetched_at: DateTime<Utc>,
+}
+
+impl Fetched {
+    /// The error behind a cached body, if the fetch failed.
+    pub fn error(&self) -> Option<&FeedError> {
+        match &self.status {
+            FetchStatus::CachedAfterError(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Fetched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fetched")
+            .field("body_len", &self.body.len())
+            .field("status", &self.status)
+            .field("fetched_at", &self.fetched_at)
+            .finish()
+    }
 }
 
 /// Why a calendar could not be read. Every URL in it is redacted.
@@ -404,7 +431,7 @@ impl FeedFetcher {
 
     async fn fetch_file(&self, feed: &str, path: &Path) -> Result<Fetched, FeedError> {
         use tokio::io::AsyncReadExt;
-        let path = crate::config::expand_tilde(&path.to_string_lossy());
+        let path = crate::config::expand_tilde_path(path);
         let file_error = |message: String| FeedError::File {
             feed: feed.to_string(),
             path: path.clone(),
@@ -1061,6 +1088,25 @@ fn scrub(text: &str, url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The daemon shares one fetcher between tasks and spawns fetches.
+    #[test]
+    fn fetcher_is_shareable_and_fetch_future_is_send() {
+        fn shareable<T: Send + Sync>(_: &T) {}
+        fn sendable<F: std::future::Future + Send>(_: F) {}
+        let dir = std::env::temp_dir().join("rapport-unused-cache");
+        let f = FeedFetcher::new(dir, FetchLimits::default()).unwrap();
+        shareable(&f);
+        let src = CalendarSource {
+            name: "x".into(),
+            location: FeedLocation::Url("http://127.0.0.1:9/x.ics".into()),
+            refresh: Duration::from_secs(60),
+            username: None,
+            password_command: None,
+        };
+        // Only built, never polled: nothing is fetched or written.
+        sendable(f.fetch(&src));
+    }
 
     #[test]
     fn webcal_is_fetched_as_https() {

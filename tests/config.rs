@@ -433,3 +433,29 @@ fn durations_parse_and_format() {
     assert_eq!(config::format_duration(Duration::from_secs(90)), "1m30s");
     assert_eq!(config::format_duration(Duration::ZERO), "0s");
 }
+
+#[test]
+fn debug_and_display_of_a_config_hide_the_calendar_token() {
+    let token = "private-0123456789abcdef0123456789abcdef";
+    let c = parse(&format!(
+        "[[calendar]]\nurl = \"https://calendar.google.com/calendar/ical/x/{token}/basic.ics?k=QSECRET\"\n"
+    ))
+    .unwrap();
+    let shown = format!("{c:?} {}", c.calendars[0].location);
+    assert!(
+        !shown.contains(token) && !shown.contains("QSECRET"),
+        "{shown}"
+    );
+    assert!(shown.contains("calendar.google.com"), "{shown}");
+}
+
+#[test]
+fn password_over_plain_http_warns() {
+    let c = parse(
+        "[me]\nemails = [\"a@b.c\"]\n[[calendar]]\nurl = \"http://intranet/cal.ics\"\n\
+         username = \"ada\"\npassword_command = \"pass cal\"\n",
+    )
+    .unwrap();
+    assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+    assert!(c.warnings[0].contains("plain http"), "{}", c.warnings[0]);
+}

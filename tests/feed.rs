@@ -155,6 +155,8 @@ fn cached_copy_survives(status: u16) {
     let first = f.fetch_blocking(&src).unwrap();
     let second = f.fetch_blocking(&src).unwrap();
     let err = cached_error(&second.status);
+    assert_eq!(second.error(), Some(err));
+    assert_eq!(first.error(), None);
     assert_eq!(err.http_status(), Some(status));
     assert_eq!(second.body.as_slice(), ICS.as_bytes());
     // The cached copy carries the time it was fetched, not the failure's.
@@ -216,10 +218,12 @@ fn trickling_server_times_out_and_keeps_cache() {
         total_timeout: Duration::from_millis(700),
         ..limits()
     };
-    let f = fetcher(cache.path(), short);
     let src = source(secret_url(&server));
-    f.fetch_blocking(&src).unwrap();
-    let got = f.fetch_blocking(&src).unwrap();
+    // The first, normal fetch gets the default time so a busy machine cannot fail it.
+    fetcher(cache.path(), limits())
+        .fetch_blocking(&src)
+        .unwrap();
+    let got = fetcher(cache.path(), short).fetch_blocking(&src).unwrap();
     let err = cached_error(&got.status);
     assert!(matches!(err, FeedError::Timeout { .. }), "{err:?}");
     assert_eq!(got.body.as_slice(), ICS.as_bytes());
@@ -392,8 +396,13 @@ fn connection_refused_is_an_error_and_a_restart_uses_the_cache() {
         .unwrap();
     let port = server.port();
     drop(server);
-    // Nothing listens on the port any more (binding it again proves it is free).
-    let _ = std::net::TcpListener::bind(("127.0.0.1", port)).map(drop);
+    // Wait until nothing listens on the port (binding it proves it is free).
+    for _ in 0..100 {
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let got = fetcher(cache.path(), limits())
         .fetch_blocking(&source(url))
         .unwrap();
@@ -571,4 +580,48 @@ fn error_texts_are_readable() {
         eprintln!("{err}");
         assert_no_secret(&err);
     }
+}
+
+#[test]
+fn content_length_longer_than_the_body_is_truncated() {
+    let server = TestServer::start();
+    server.route(
+        SECRET_PATH,
+        vec![Reply::calendar(ICS).header("Content-Length", "99999")],
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let err = fetcher(cache.path(), limits())
+        .fetch_blocking(&source(secret_url(&server)))
+        .unwrap_err();
+    assert!(matches!(err, FeedError::Truncated { .. }), "{err:?}");
+    assert_no_secret(&err);
+}
+
+#[test]
+fn damaged_cache_file_is_ignored_not_trusted() {
+    let server = TestServer::start();
+    server.route(
+        "/cal.ics",
+        vec![
+            Reply::calendar(ICS).header("ETag", "\"v1\""),
+            Reply::status(500),
+        ],
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let f = fetcher(cache.path(), limits());
+    let src = source(server.url("/cal.ics"));
+    f.fetch_blocking(&src).unwrap();
+    let file = std::fs::read_dir(cache.path().join("feeds"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    // Cut the body short: the stored length no longer matches.
+    let bytes = std::fs::read(&file).unwrap();
+    std::fs::write(&file, &bytes[..bytes.len() - 10]).unwrap();
+    let err = f.fetch_blocking(&src).unwrap_err();
+    assert_eq!(err.http_status(), Some(500));
+    // No validator from the damaged file was sent.
+    assert!(server.requests()[1].header("If-None-Match").is_none());
 }
