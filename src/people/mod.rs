@@ -379,7 +379,12 @@ pub fn find_index(people: &People, query: &str) -> Result<usize, FindError> {
             query: q.to_string(),
         });
     }
-    let stem = |p: &Person| normalize_name(&p.path.with_extension("").to_string_lossy());
+    let stem = |p: &Person| {
+        p.path
+            .file_stem()
+            .map(|s| normalize_name(&s.to_string_lossy()))
+            .unwrap_or_default()
+    };
     let hits = all()
         .filter(|(_, p)| p.names().any(|n| normalize_name(n) == nq) || stem(p) == nq)
         .map(|(i, _)| i)
