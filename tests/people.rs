@@ -435,6 +435,11 @@ fn concurrent_change_is_refused_and_nothing_is_lost() {
         1,
         "temp file removed"
     );
+    // A file removed meanwhile is not recreated either.
+    let gone = edit_file_with_hook(&path, &edit, &mut || fs::remove_file(&path).unwrap());
+    assert!(matches!(gone, Err(EditError::Changed(_))));
+    assert!(!path.exists());
+    fs::write(&path, &theirs).unwrap();
     // Running again applies on top of their version.
     edit_file(&path, &edit).unwrap();
     assert_eq!(
@@ -568,6 +573,9 @@ fn find_by_email_name_alias_part_accent_and_ambiguity() {
     assert_eq!(name_of("bakker, yvonne").unwrap(), "Yvonne Bakker");
     assert_eq!(name_of("Yvonne B.").unwrap(), "Yvonne Bakker");
     assert_eq!(name_of("yvon").unwrap(), "Yvonne Bakker");
+    assert_eq!(name_of("bakker yvonne").unwrap(), "Yvonne Bakker");
+    assert_eq!(name_of("Bak Yvo").unwrap(), "Yvonne Bakker");
+    assert_eq!(name_of("yvonne-bakker").unwrap(), "Yvonne Bakker");
     assert_eq!(name_of("rene").unwrap(), "René Jansen");
     assert_eq!(name_of("RENÉ JANSEN").unwrap(), "René Jansen");
     assert_eq!(name_of("sam").unwrap(), "Sam Jansen");
