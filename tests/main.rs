@@ -1,11 +1,14 @@
 //! The one integration test binary: one module per area.
 
 mod common;
+mod config;
+mod feed;
+mod matching;
+mod people;
+mod people_props;
 mod recur_libical;
 mod recur_libical_counts;
 mod tz;
-mod config;
-mod feed;
 mod conformance;
 mod corpus_smoke;
 mod engine;
