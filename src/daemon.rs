@@ -733,6 +733,17 @@ impl<N: Notifier> Daemon<N> {
 
     async fn on_event(&mut self, event: Event, now: DateTime<Utc>) {
         match event {
+            Event::ServerChanged { running } => {
+                // A new server knows none of the old ids; the loop runs the
+                // scheduler right after this, which retries what failed.
+                self.raised.clear();
+                self.current.clear();
+                if running {
+                    tracing::info!("a notification server started");
+                } else {
+                    tracing::info!("the notification server stopped");
+                }
+            }
             Event::Closed { id, .. } => {
                 if let Some(r) = self.raised.remove(&id) {
                     if self.current.get(&r.slot) == Some(&id) {

@@ -15,7 +15,7 @@ use rapport::config::Paths;
 use rapport::daemon::{Opener, Options};
 use rapport::notify::DbusNotifier;
 
-use crate::common::{notify_stack, unique, HistoryEntry, PrivateDunst};
+use crate::common::{notify_stack, unique, EmptyBus, HistoryEntry, PrivateDunst};
 
 /// Serves whatever `body` holds at any path, one connection at a time.
 struct Http {
@@ -567,4 +567,37 @@ async fn snooze_is_remembered_until_before_the_start() {
     assert!(until >= pressed + ChronoDuration::minutes(5) - ChronoDuration::seconds(1));
     assert!(until <= start, "never after the start: {snooze}");
     daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_server_that_starts_late_still_gets_the_prep() {
+    let Some(_) = notify_stack("a_notification_server_that_starts_late_still_gets_the_prep") else {
+        return;
+    };
+    let bus = EmptyBus::start();
+    let title = unique("Budget review");
+    let start = due_in(1);
+    let home = Home::new(
+        ics(&[Ev::new("budget", &title, start)]),
+        "lead = [\"10m\"]\ndebrief = \"off\"",
+    );
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(rapport::daemon::run(
+        home.paths.clone(),
+        Options {
+            notifier: DbusNotifier::at_address(&bus.address),
+            opener: Box::new(RecordingOpener::default()),
+            stop: Some(rx),
+        },
+    ));
+    // due while there is no server: the daemon logs, keeps running, and
+    // sends as soon as one appears (well before its once-a-minute retry)
+    sleep_until(start - ChronoDuration::minutes(10) + ChronoDuration::seconds(3)).await;
+    assert!(!task.is_finished());
+    let dunst = PrivateDunst::start_on(bus);
+    let history = wait_history(&dunst, |h| !with_title(h, &title).is_empty()).await;
+    let prep = with_title(&history, &title)[0];
+    assert!(prep.body.contains("Tom de Vries"), "{prep:?}");
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
 }
