@@ -335,10 +335,7 @@ impl<N: Notifier> Daemon<N> {
         let mut old = std::mem::take(&mut self.feeds);
         for source in &self.config.calendars {
             let feed = match old.remove(&source.name) {
-                Some(mut f) if f.source == *source => {
-                    f.in_flight = f.in_flight && f.source == *source;
-                    f
-                }
+                Some(f) if f.source == *source => f,
                 _ => Feed {
                     source: source.clone(),
                     parsed: None,
@@ -410,8 +407,8 @@ impl<N: Notifier> Daemon<N> {
             return;
         };
         if feed.source != fetch.source {
-            // The config changed while fetching: the new source is fetched anew.
-            feed.in_flight = false;
+            // The config changed while fetching: the result is for a source
+            // that is gone (the new one has its own fetch).
             return;
         }
         feed.in_flight = false;
@@ -494,6 +491,12 @@ impl<N: Notifier> Daemon<N> {
             })
             .collect();
         feed.expanded_at = Some(now);
+        tracing::debug!(
+            "{name}: {} occurrences from {} to {}",
+            feed.occurrences.len(),
+            (now - LOOK_BACK).format("%Y-%m-%d %H:%M"),
+            (now + LOOK_AHEAD).format("%Y-%m-%d %H:%M")
+        );
     }
 
     /// One scheduler run: sends what is due, records it, returns the next
