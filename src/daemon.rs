@@ -969,8 +969,18 @@ impl Watcher {
         }
         use notify::Watcher as _;
         let tx = self.tx.clone();
-        let config_path = config_file.to_path_buf();
+        // The file as named and, when it is a symlink (dotfiles), its target:
+        // editing the target changes nothing in the link's folder.
+        let absolute =
+            std::path::absolute(config_file).unwrap_or_else(|_| config_file.to_path_buf());
+        let mut config_paths = vec![absolute.clone()];
+        if let Ok(real) = std::fs::canonicalize(&absolute) {
+            if real != absolute {
+                config_paths.push(real);
+            }
+        }
         let people_path = people_dir.to_path_buf();
+        let matched_config = config_paths.clone();
         let handler = move |res: notify::Result<notify::Event>| {
             let Ok(event) = res else { return };
             if matches!(event.kind, notify::EventKind::Access(_)) {
@@ -978,7 +988,7 @@ impl Watcher {
             }
             let mut changed = Changed::default();
             for p in &event.paths {
-                if p == &config_path {
+                if matched_config.contains(p) {
                     changed.config = true;
                 } else if p.starts_with(&people_path) {
                     changed.people = true;
@@ -995,9 +1005,11 @@ impl Watcher {
                 return;
             }
         };
-        if let Some(dir) = config_file.parent().filter(|d| d.is_dir()) {
-            if let Err(e) = watcher.watch(dir, notify::RecursiveMode::NonRecursive) {
-                tracing::warn!("cannot watch {}: {e}", dir.display());
+        for path in &config_paths {
+            if let Some(dir) = path.parent().filter(|d| d.is_dir()) {
+                if let Err(e) = watcher.watch(dir, notify::RecursiveMode::NonRecursive) {
+                    tracing::warn!("cannot watch {}: {e}", dir.display());
+                }
             }
         }
         if people_dir.is_dir() {
