@@ -13,3 +13,4 @@ mod conformance;
 mod corpus_smoke;
 mod engine;
 mod engine_cli;
+mod notify;
