@@ -15,6 +15,7 @@
 //! - [`cli`], [`agenda`]: the command line.
 
 pub mod agenda;
+pub mod brief;
 pub mod cli;
 pub mod config;
 pub mod dates;
