@@ -27,6 +27,19 @@ pub struct Cli {
 pub enum Command {
     /// Show upcoming meetings.
     Agenda(AgendaArgs),
+    /// Manage the systemd user service.
+    #[command(subcommand)]
+    Service(ServiceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// Write the systemd user unit with the path of this binary and print how to enable it.
+    Install {
+        /// Folder to write rapport.service into (default: ~/.config/systemd/user).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -73,5 +86,16 @@ pub fn run(
     let _ = (paths, &mut *out);
     match cli.command {
         Command::Agenda(_args) => anyhow::bail!("agenda: not wired yet"),
+        Command::Service(ServiceCommand::Install { dir }) => {
+            let dir = match dir {
+                Some(d) => d,
+                None => crate::setup::default_unit_dir()?,
+            };
+            let exe = std::env::current_exe()
+                .and_then(|p| p.canonicalize())
+                .map_err(|e| anyhow::anyhow!("cannot find the path of the rapport binary: {e}"))?;
+            crate::setup::install_service(&dir, &exe, cli.config.as_deref(), out)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

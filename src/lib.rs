@@ -27,4 +27,5 @@ pub mod matching;
 pub mod model;
 pub mod people;
 pub mod recur;
+pub mod setup;
 pub mod tz;
