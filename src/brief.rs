@@ -834,12 +834,31 @@ fn person_lines(p: &PersonBrief, lines: &mut Vec<Line>) {
         items: 1,
     });
     if items.len() > 1 {
-        let rest: Vec<String> = items[1..]
-            .iter()
-            .map(|(label, text, suffix)| format!("{label}{text}{suffix}"))
-            .collect();
+        // Whole items while they fit, a label only where it changes
+        // ("talk: A · B"), and "…" when some are left for the full brief.
+        let mut text = String::from("  ");
+        let mut previous_label = None;
+        for (i, (label, item, suffix)) in items[1..].iter().enumerate() {
+            let label = if previous_label == Some(*label) {
+                ""
+            } else {
+                label
+            };
+            let separator = if i == 0 { "" } else { " · " };
+            let piece = format!("{separator}{label}{item}{suffix}");
+            if text.chars().count() + piece.chars().count() <= MAX_LINE_CHARS {
+                text.push_str(&piece);
+            } else if i == 0 {
+                text = fit(&format!("  {label}"), item, suffix);
+                break;
+            } else {
+                text.push_str(" …");
+                break;
+            }
+            previous_label = Some(items[1 + i].0);
+        }
         lines.push(Line {
-            text: format!("  {}", rest.join(" · ")),
+            text,
             items: items.len() - 1,
         });
     }
