@@ -1138,5 +1138,112 @@ pub fn debrief(brief: &Brief) -> Option<Notification> {
     })
 }
 
+// ---------------------------------------------------------------------------
+// From the people notes
+
+impl PersonFacts {
+    /// The projection of a parsed note. A nested bullet joins its parent
+    /// ("Kids: Sam (8); Lotte (5)"), since on its own it lacks context;
+    /// private nested bullets stay separate so they stay out of
+    /// notifications, and bullets nested under a private one are private.
+    pub fn from_person(person: &crate::people::Person) -> PersonFacts {
+        let mut points: Vec<PointFact> = Vec::new();
+        for topic in &person.topics {
+            // Index in `points` of the last top-level public bullet of this
+            // topic, and whether the last top-level bullet was private.
+            let mut parent: Option<usize> = None;
+            let mut under_private = false;
+            for item in &topic.items {
+                if item.nested && !item.private && !under_private {
+                    if let Some(i) = parent {
+                        let p = &mut points[i];
+                        let sep = if p.text.ends_with(':') {
+                            " "
+                        } else if p.text.contains(": ") {
+                            "; "
+                        } else {
+                            ": "
+                        };
+                        p.text.push_str(sep);
+                        p.text.push_str(item.text.trim());
+                        continue;
+                    }
+                }
+                if !item.nested {
+                    parent = (!item.private).then_some(points.len());
+                    under_private = item.private;
+                }
+                points.push(PointFact {
+                    heading: topic.heading.clone(),
+                    text: item.text.clone(),
+                    // Details under a private bullet are as sensitive as it is.
+                    private: item.private || (item.nested && under_private),
+                });
+            }
+        }
+        PersonFacts {
+            key: person.path.to_string_lossy().into_owned(),
+            name: person.name.clone(),
+            role: person.role.clone(),
+            org: person.org.clone(),
+            prefers: person.prefers.clone(),
+            pitch: person.pitch,
+            summary: person.summary.clone(),
+            points,
+            follow_ups: person
+                .follow_ups
+                .iter()
+                .map(|f| FollowUpFact {
+                    text: f.text.clone(),
+                    kind: match f.kind {
+                        crate::people::FollowUpKind::Ask => FollowUpKind::Ask,
+                        crate::people::FollowUpKind::Owe => FollowUpKind::Owe,
+                        crate::people::FollowUpKind::Plain => FollowUpKind::Plain,
+                    },
+                    start: f.start,
+                    due: f.due,
+                })
+                .collect(),
+            log: person
+                .log
+                .iter()
+                .map(|e| (e.date, e.text.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// The attendees to brief, in calendar order: matched people and unknown or
+/// ambiguous attendees; myself and rooms are left out.
+pub fn attendance(
+    matched: &[crate::matching::MatchedAttendee],
+    people: &crate::people::People,
+) -> Vec<Attendance> {
+    use crate::matching::Match;
+    matched
+        .iter()
+        .filter_map(|m| match &m.matched {
+            Match::Person(i) => people
+                .people
+                .get(*i)
+                .map(|p| Attendance::Known(PersonFacts::from_person(p))),
+            Match::Unknown => Some(Attendance::Unknown {
+                name: m.attendee.name.clone(),
+                email: m.attendee.email.clone(),
+            }),
+            Match::Ambiguous(candidates) => Some(Attendance::Ambiguous {
+                name: m.attendee.name.clone(),
+                email: m.attendee.email.clone(),
+                candidates: candidates
+                    .iter()
+                    .filter_map(|i| people.people.get(*i))
+                    .map(|p| p.path.to_string_lossy().into_owned())
+                    .collect(),
+            }),
+            Match::Me | Match::Room => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

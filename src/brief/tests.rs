@@ -879,3 +879,103 @@ fn debrief_asks_about_everyone_by_first_name() {
         "Anything to remember about N1, N2, N3 and 3 others?"
     );
 }
+
+// --- from the people notes --------------------------------------------------
+
+const NOTE: &str = "---
+name: Yvonne Bakker
+emails: [yvonne.bakker@acme.example]
+org: Acme, Marketing
+role: Head of Marketing
+prefers: phone
+pitch: true
+---
+Plays competitive tennis.
+
+## Family
+- Kids:
+  - Sam (8)
+  - Lotte (5)
+  - Lotte's health #private
+- Married to Joost
+
+## Interests
+- Lost her father in 2025 #private
+  - Went to the funeral
+- Italian cooking
+
+## Follow-ups
+- [ ] Ask how the club tournament went 🛫 2026-12-06
+- [ ] Send her the response numbers 📅 2026-12-01
+- [x] Introduce her to Pieter ✅ 2026-11-20
+
+## Log
+- 2026-11-24 Marketing sync
+- 2026-11-10 Kick-off
+";
+
+#[test]
+fn facts_from_a_parsed_note() {
+    let person = crate::people::parse_person(std::path::Path::new("acme/yvonne.md"), NOTE).unwrap();
+    let facts = PersonFacts::from_person(&person);
+    assert_eq!(facts.key, "acme/yvonne.md");
+    assert!(facts.pitch);
+    let points: Vec<(&str, bool)> = facts
+        .points
+        .iter()
+        .map(|p| (p.text.as_str(), p.private))
+        .collect();
+    assert_eq!(
+        points,
+        [
+            // Nested bullets join their parent; a private one stays apart.
+            ("Kids: Sam (8); Lotte (5)", false),
+            ("Lotte's health", true),
+            ("Married to Joost", false),
+            ("Lost her father in 2025", true),
+            // The child of a private bullet is private context too: it must
+            // not turn up as a talking point of its own.
+            ("Went to the funeral", true),
+            ("Italian cooking", false),
+        ]
+    );
+    let kinds: Vec<FollowUpKind> = facts.follow_ups.iter().map(|f| f.kind).collect();
+    assert_eq!(kinds, [FollowUpKind::Ask, FollowUpKind::Owe]);
+    assert_eq!(facts.follow_ups[0].start, Some(d(2026, 12, 6)));
+    assert_eq!(facts.follow_ups[1].due, Some(d(2026, 12, 1)));
+    assert_eq!(facts.log.len(), 2);
+}
+
+#[test]
+fn attendance_drops_me_and_rooms_and_keeps_calendar_order() {
+    use crate::matching::{Match, MatchedAttendee};
+    use crate::model::Attendee;
+    let person = crate::people::parse_person(std::path::Path::new("y.md"), NOTE).unwrap();
+    let people = crate::people::People {
+        dir: "/notes".into(),
+        people: vec![person],
+        errors: vec![],
+    };
+    let who = |name: &str, email: &str, matched| MatchedAttendee {
+        attendee: Attendee {
+            name: Some(name.into()),
+            email: Some(email.into()),
+            ..Attendee::default()
+        },
+        matched,
+    };
+    let matched = vec![
+        who("Me", "me@x.example", Match::Me),
+        who("Alex", "alex@x.example", Match::Unknown),
+        who("Room 4.2", "room@x.example", Match::Room),
+        who("Yvonne", "yvonne.bakker@acme.example", Match::Person(0)),
+        who("Tom", "tom@x.example", Match::Ambiguous(vec![0])),
+    ];
+    let a = attendance(&matched, &people);
+    assert_eq!(a.len(), 3);
+    assert!(matches!(&a[0], Attendance::Unknown { name: Some(n), .. } if n == "Alex"));
+    assert!(matches!(&a[1], Attendance::Known(f) if f.name == "Yvonne Bakker"));
+    assert!(
+        matches!(&a[2], Attendance::Ambiguous { candidates, .. } if candidates == &["y.md".to_owned()])
+    );
+}
