@@ -8,3 +8,4 @@ mod engine_cli;
 mod recur_libical;
 mod tz;
 mod setup;
+mod notify;
