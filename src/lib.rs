@@ -28,7 +28,7 @@ pub mod model;
 pub mod notify;
 pub mod people;
 pub mod recur;
-pub mod setup;
 pub mod schedule;
+pub mod setup;
 pub mod state;
 pub mod tz;

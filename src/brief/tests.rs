@@ -37,9 +37,17 @@ fn meeting() -> Occurrence {
     }
 }
 
+/// A moment on the Amsterdam wall clock.
+fn now_at(y: i32, m: u32, day: u32, h: u32, min: u32, s: u32) -> Now {
+    Now::new(
+        at(y, m, day, h, min, s).with_timezone(&Utc),
+        Zone::Iana(Amsterdam),
+    )
+}
+
 /// Ten minutes before the meeting.
-fn now() -> DateTime<Tz> {
-    at(2026, 12, 1, 9, 50, 0)
+fn now() -> Now {
+    now_at(2026, 12, 1, 9, 50, 0)
 }
 
 fn point(heading: &str, text: &str) -> PointFact {
@@ -159,7 +167,7 @@ fn due_states_read_like_a_person_would_say_them() {
 fn due_state_is_relative_to_now_not_to_the_meeting() {
     // Two days before the meeting, a promise due on the meeting day is not
     // "due today" yet.
-    let early = at(2026, 11, 29, 9, 0, 0);
+    let early = now_at(2026, 11, 29, 9, 0, 0);
     let (brief, _) = compose(
         &meeting(),
         &[Attendance::Known(yvonne())],
@@ -172,7 +180,7 @@ fn due_state_is_relative_to_now_not_to_the_meeting() {
     assert_eq!(owe.due_state.as_deref(), Some("due Tue 1 Dec"));
     assert!(!owe.overdue);
 
-    let late = at(2026, 12, 4, 9, 0, 0);
+    let late = now_at(2026, 12, 4, 9, 0, 0);
     let mut occ = meeting();
     occ.start = at(2026, 12, 4, 10, 0, 0).fixed_offset();
     occ.end = at(2026, 12, 4, 10, 30, 0).fixed_offset();
@@ -212,7 +220,7 @@ fn asks_wait_for_their_start_day_measured_at_the_meeting_day() {
         &[Attendance::Known(yvonne())],
         &settings(),
         &Rotation::default(),
-        &at(2026, 12, 4, 17, 0, 0),
+        &now_at(2026, 12, 4, 17, 0, 0),
     );
     let kinds: Vec<FollowUpKind> = brief.people[0].follow_ups.iter().map(|f| f.kind).collect();
     // The overdue promise first, then the question.
@@ -241,7 +249,7 @@ fn meeting_day_is_the_local_day_not_the_utc_day() {
         &[Attendance::Known(yvonne())],
         &settings(),
         &Rotation::default(),
-        &at(2026, 12, 6, 0, 20, 0),
+        &now_at(2026, 12, 6, 0, 20, 0),
     );
     assert!(brief.people[0]
         .follow_ups
@@ -482,22 +490,22 @@ fn notification_summary_time_place_and_follow_ups_before_talking_points() {
 fn relative_times() {
     let occ = meeting();
     let cases = [
-        (at(2026, 12, 1, 9, 50, 0), "in 10 min"),
+        (now_at(2026, 12, 1, 9, 50, 0), "in 10 min"),
         // A few seconds late still reads as the lead time.
-        (at(2026, 12, 1, 9, 50, 20), "in 10 min"),
-        (at(2026, 12, 1, 9, 59, 30), "now"),
-        (at(2026, 12, 1, 10, 0, 0), "now"),
-        (at(2026, 12, 1, 10, 2, 10), "started 2 min ago"),
-        (at(2026, 12, 1, 8, 30, 0), "in 1 h 30 min"),
-        (at(2026, 12, 1, 9, 0, 0), "in 1 h"),
-        (at(2026, 11, 29, 9, 0, 0), "in 2 days"),
-        (at(2026, 12, 1, 10, 45, 0), "ended 15 min ago"),
+        (now_at(2026, 12, 1, 9, 50, 20), "in 10 min"),
+        (now_at(2026, 12, 1, 9, 59, 30), "now"),
+        (now_at(2026, 12, 1, 10, 0, 0), "now"),
+        (now_at(2026, 12, 1, 10, 2, 10), "started 2 min ago"),
+        (now_at(2026, 12, 1, 8, 30, 0), "in 1 h 30 min"),
+        (now_at(2026, 12, 1, 9, 0, 0), "in 1 h"),
+        (now_at(2026, 11, 29, 9, 0, 0), "in 2 days"),
+        (now_at(2026, 12, 1, 10, 45, 0), "ended 15 min ago"),
     ];
     for (t, want) in cases {
-        assert_eq!(relative_when(&occ, &t), want, "at {t}");
+        assert_eq!(relative_when(&occ, &t), want, "at {}", t.utc);
     }
     let brief = brief_of(&[]);
-    let n = notification(&brief, &occ, &settings(), &at(2026, 12, 1, 10, 2, 10));
+    let n = notification(&brief, &occ, &settings(), &now_at(2026, 12, 1, 10, 2, 10));
     assert_eq!(n.summary, "Marketing sync started 2 min ago");
 }
 
@@ -514,7 +522,7 @@ fn all_day_and_other_day_time_lines() {
     let occ = meeting();
     let brief = brief_of(&[]);
     assert_eq!(
-        time_range(&brief, &at(2026, 11, 30, 12, 0, 0)),
+        time_range(&brief, &now_at(2026, 11, 30, 12, 0, 0)),
         "Tue 1 Dec 10:00–10:30"
     );
     // Shown in the user's zone even when the event was written in another.
@@ -977,5 +985,21 @@ fn attendance_drops_me_and_rooms_and_keeps_calendar_order() {
     assert!(matches!(&a[1], Attendance::Known(f) if f.name == "Yvonne Bakker"));
     assert!(
         matches!(&a[2], Attendance::Ambiguous { candidates, .. } if candidates == &["y.md".to_owned()])
+    );
+}
+
+#[test]
+fn clock_times_follow_the_zone_across_a_dst_change() {
+    // Briefed on Friday in summer time (+02:00) for a Monday meeting in
+    // winter time (+01:00): the meeting still reads 10:00.
+    let mut occ = meeting();
+    occ.start = at(2026, 10, 26, 10, 0, 0).fixed_offset();
+    occ.end = at(2026, 10, 26, 10, 30, 0).fixed_offset();
+    let friday = now_at(2026, 10, 23, 12, 0, 0);
+    let (brief, _) = compose(&occ, &[], &settings(), &Rotation::default(), &friday);
+    assert_eq!(time_range(&brief, &friday), "Mon 26 Oct 10:00–10:30");
+    assert_eq!(
+        brief.meeting.start.to_rfc3339(),
+        "2026-10-26T10:00:00+01:00"
     );
 }
