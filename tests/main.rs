@@ -1,11 +1,14 @@
 //! The one integration test binary: one module per area.
 
 mod common;
+mod config;
 mod conformance;
 mod corpus_smoke;
 mod engine;
 mod engine_cli;
+mod feed;
 mod notify;
 mod recur_libical;
+mod recur_libical_counts;
 mod setup;
 mod tz;

@@ -739,6 +739,7 @@ fn settings_from_config_drop_a_blank_pitch() {
             discreet: true,
             ..Default::default()
         },
+        warnings: vec![],
     };
     assert_eq!(
         BriefSettings::from_config(&config),

@@ -227,3 +227,4 @@ pub fn unique(label: &str) -> String {
         N.fetch_add(1, Ordering::Relaxed)
     )
 }
+pub mod http;
