@@ -1273,5 +1273,89 @@ pub fn attendance(
         .collect()
 }
 
+// ---------------------------------------------------------------------------
+// Which meeting `rapport brief` shows
+
+/// A meeting that began this long ago still counts as "next": you may open
+/// its brief as you walk in late.
+pub const NEXT_GRACE: Duration = Duration::minutes(15);
+
+/// The meeting `rapport brief` shows, from occurrences sorted by start.
+///
+/// Without a query: the first one that started at most [`NEXT_GRACE`] ago and
+/// that the daemon would prepare for (not cancelled or declined, all-day only
+/// with `include_all_day`, with someone else in it when `only_with_people`;
+/// `has_people` says whether it has). With a query: the first not yet over
+/// whose title, attendee names or addresses contain it (case and accents
+/// ignored), whatever its kind except cancelled.
+pub fn find_meeting<'a>(
+    occurrences: &'a [Occurrence],
+    query: Option<&str>,
+    notify: &crate::config::NotifyConfig,
+    has_people: impl Fn(&Occurrence) -> bool,
+    now: DateTime<Utc>,
+) -> Option<&'a Occurrence> {
+    let not_over = |o: &&Occurrence| {
+        if o.end_utc() > o.start_utc() {
+            o.end_utc() > now
+        } else {
+            o.start_utc() >= now - NEXT_GRACE
+        }
+    };
+    let candidates = occurrences
+        .iter()
+        .filter(|o| !o.is_cancelled())
+        .filter(not_over);
+    match query.map(str::trim).filter(|q| !q.is_empty()) {
+        None => candidates
+            .filter(|o| o.start_utc() >= now - NEXT_GRACE)
+            .filter(|o| !o.is_declined())
+            .filter(|o| !o.all_day || notify.include_all_day)
+            .find(|o| !notify.only_with_people || has_people(o)),
+        Some(q) => {
+            let folded = fold(q);
+            let lower = q.to_lowercase();
+            { candidates }.find(|o| mentions(o, &folded, &lower))
+        }
+    }
+}
+
+fn mentions(o: &Occurrence, folded: &str, lower: &str) -> bool {
+    let name_hit = |name: &str| {
+        !folded.is_empty()
+            && (fold(name).contains(folded)
+                || crate::matching::normalize_name(name).contains(folded))
+    };
+    if name_hit(&o.summary) {
+        return true;
+    }
+    o.organizer.iter().chain(&o.attendees).any(|a| {
+        a.name.as_deref().is_some_and(name_hit)
+            || a.email
+                .as_deref()
+                .is_some_and(|e| e.to_lowercase().contains(lower))
+    })
+}
+
+/// Lower case, accents removed, every run of other characters one space.
+fn fold(s: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.nfkd().filter(|c| !is_combining_mark(*c)) {
+        if c.is_alphanumeric() {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            space = true;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests;

@@ -1004,3 +1004,77 @@ fn clock_times_follow_the_zone_across_a_dst_change() {
         "2026-10-26T10:00:00+01:00"
     );
 }
+
+// --- which meeting `rapport brief` shows ------------------------------------
+
+fn occ_at(uid: &str, title: &str, h: u32, min: u32) -> Occurrence {
+    let mut o = meeting();
+    o.uid = uid.into();
+    o.summary = title.into();
+    o.start = at(2026, 12, 1, h, min, 0).fixed_offset();
+    o.end = (at(2026, 12, 1, h, min, 0) + Duration::minutes(30)).fixed_offset();
+    o
+}
+
+fn pick<'a>(occs: &'a [Occurrence], q: Option<&str>, at_now: &Now) -> Option<&'a str> {
+    let notify = crate::config::NotifyConfig::default();
+    find_meeting(occs, q, &notify, |o| !o.attendees.is_empty(), at_now.utc).map(|o| o.uid.as_str())
+}
+
+#[test]
+fn next_meeting_skips_what_the_daemon_would_skip() {
+    let person = crate::model::Attendee {
+        name: Some("Tom de Vries".into()),
+        email: Some("tom@acme.example".into()),
+        ..Default::default()
+    };
+    let with = |mut o: Occurrence| {
+        o.attendees = vec![person.clone()];
+        o
+    };
+    let mut cancelled = with(occ_at("cancelled", "Cancelled", 10, 0));
+    cancelled.status = Some(crate::model::Status::Cancelled);
+    let mut declined = with(occ_at("declined", "Declined", 10, 5));
+    declined.my_status = Some(crate::model::PartStat::Declined);
+    let mut all_day = with(occ_at("all-day", "Offsite", 0, 0));
+    all_day.all_day = true;
+    all_day.end = at(2026, 12, 2, 0, 0, 0).fixed_offset();
+    let solo = occ_at("solo", "Focus time", 10, 10);
+    let earlier = with(occ_at("earlier", "Standup", 9, 0));
+    let wanted = with(occ_at("wanted", "Marketing sync", 11, 0));
+    let later = with(occ_at("later", "Retro", 14, 0));
+    let occs = vec![all_day, earlier, cancelled, declined, solo, wanted, later];
+
+    assert_eq!(
+        pick(&occs, None, &now_at(2026, 12, 1, 9, 50, 0)),
+        Some("wanted")
+    );
+    // Standup started 10 minutes ago: still "next".
+    assert_eq!(
+        pick(&occs, None, &now_at(2026, 12, 1, 9, 10, 0)),
+        Some("earlier")
+    );
+    // 20 minutes in, it is not.
+    assert_eq!(
+        pick(&occs, None, &now_at(2026, 12, 1, 9, 20, 0)),
+        Some("wanted")
+    );
+    assert_eq!(pick(&occs, None, &now_at(2026, 12, 1, 15, 0, 0)), None);
+
+    // A query finds any kind, even declined or solo, but not cancelled.
+    let at_9 = now_at(2026, 12, 1, 9, 50, 0);
+    assert_eq!(pick(&occs, Some("focus"), &at_9), Some("solo"));
+    assert_eq!(pick(&occs, Some("declined"), &at_9), Some("declined"));
+    assert_eq!(pick(&occs, Some("cancelled"), &at_9), None);
+    // By attendee name (accents and case ignored) and address; the all-day
+    // one comes first, and counts for a query.
+    assert_eq!(pick(&occs, Some("TOM DE"), &at_9), Some("all-day"));
+    assert_eq!(pick(&occs[1..], Some("TOM DE"), &at_9), Some("declined"));
+    assert_eq!(pick(&occs[1..], Some("tom@acme"), &at_9), Some("declined"));
+    assert_eq!(pick(&occs, Some("retro"), &at_9), Some("later"));
+    let mut accented = occs.clone();
+    accented[6].summary = "Rétro with René".into();
+    assert_eq!(pick(&accented, Some("rene"), &at_9), Some("later"));
+    // The Standup is over by 9:50; a query does not bring it back.
+    assert_eq!(pick(&occs, Some("standup"), &at_9), None);
+}
