@@ -266,69 +266,19 @@ pub fn run(
     }
 }
 
-/// The people folder and `[me]` from the config file.
-///
-/// Interim: reads just `[people] dir` and `[me]` from the TOML until the
-/// full `config::load` (branch `feed`) is merged; then this becomes
-/// `config::load(paths)` and uses `config.people.dir` / `config.me`.
-/// A missing config file means the defaults (`people/` under the data dir).
+/// The people folder and `[me]` from the config file. People commands work
+/// without a config file (calendars are not needed to keep notes): then the
+/// folder is `people/` under the data dir and `[me]` is empty.
 pub fn people_settings(
     paths: &crate::config::Paths,
 ) -> anyhow::Result<(PathBuf, crate::config::Me)> {
-    use anyhow::Context;
-    let file = &paths.config_file;
-    let default_dir = paths.data_dir.join("people");
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok((default_dir, crate::config::Me::default()))
+    match crate::config::load(paths) {
+        Ok(config) => Ok((config.people.dir, config.me)),
+        Err(crate::config::ConfigError::NotFound { .. }) => {
+            Ok((paths.data_dir.join("people"), crate::config::Me::default()))
         }
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
-    };
-    let doc: toml::Table =
-        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", file.display()))?;
-    let bad = |key: &str, want: &str| anyhow::anyhow!("{}: {key} should be {want}", file.display());
-    let dir = match doc.get("people").and_then(|p| p.get("dir")) {
-        None => default_dir,
-        Some(toml::Value::String(d)) => {
-            let expanded = match d.strip_prefix("~/") {
-                Some(rest) => directories::BaseDirs::new()
-                    .map(|b| b.home_dir().join(rest))
-                    .unwrap_or_else(|| PathBuf::from(d)),
-                None => PathBuf::from(d),
-            };
-            // Relative to the config file's folder, not the working directory.
-            match file.parent() {
-                Some(parent) if expanded.is_relative() => parent.join(expanded),
-                _ => expanded,
-            }
-        }
-        Some(_) => return Err(bad("[people] dir", "a path in quotes")),
-    };
-    let mut me = crate::config::Me::default();
-    if let Some(m) = doc.get("me") {
-        me.name = match m.get("name") {
-            None => None,
-            Some(toml::Value::String(s)) => Some(s.clone()),
-            Some(_) => return Err(bad("[me] name", "text in quotes")),
-        };
-        for key in ["email", "emails"] {
-            match m.get(key) {
-                None => {}
-                Some(toml::Value::String(s)) => me.emails.push(s.to_lowercase()),
-                Some(toml::Value::Array(list)) => {
-                    for v in list {
-                        match v.as_str() {
-                            Some(s) => me.emails.push(s.to_lowercase()),
-                            None => return Err(bad(&format!("[me] {key}"), "a list of addresses")),
-                        }
-                    }
-                }
-                Some(_) => return Err(bad(&format!("[me] {key}"), "an address or a list")),
-            }
-        }
+        Err(e) => Err(e.into()),
     }
-    Ok((dir, me))
 }
 
 /// How far ahead `rapport brief` looks for the next meeting, and for one

@@ -55,18 +55,14 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
     let mut summary: Vec<&str> = Vec::new();
     for line in &scanned.lines {
         match &line.kind {
-            LineKind::Heading { level: 1, text } => {
-                if h1.is_none() && section.is_none() {
-                    h1 = Some(text.to_string());
-                }
+            LineKind::Heading { level: 1, text } if h1.is_none() && section.is_none() => {
+                h1 = Some(text.to_string());
             }
             LineKind::Heading { level: 2, text } => section = Some(text),
             LineKind::Task {
                 status, text: t, ..
-            } => {
-                if is_open(*status) {
-                    person.follow_ups.push(follow_up(t, line.number));
-                }
+            } if is_open(*status) => {
+                person.follow_ups.push(follow_up(t, line.number));
             }
             LineKind::Bullet { indent, text: t } => match section {
                 None => summary.push(line.content.trim()),
@@ -83,7 +79,11 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
                     }
                 }
             },
-            LineKind::Other if section.is_none() => summary.push(line.content.trim()),
+            LineKind::Other if section.is_none() => {
+                if let Some(text) = summary_text(line.content) {
+                    summary.push(text);
+                }
+            }
             _ => {}
         }
     }
@@ -100,6 +100,22 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
     Ok(person)
 }
 
+/// The prose of a summary line: blockquote markers removed; callout headers
+/// (`> [!info] Title`), embeds (`![[photo.png]]`), table rows and Obsidian
+/// comments (`%% ... %%`) are not prose and are skipped.
+fn summary_text(content: &str) -> Option<&str> {
+    let mut t = content.trim();
+    while let Some(rest) = t.strip_prefix('>') {
+        t = rest.trim_start();
+    }
+    let skip = t.is_empty()
+        || t.starts_with("[!")
+        || (t.starts_with("![") && (t.ends_with("]]") || t.ends_with(')')))
+        || t.starts_with('|')
+        || t.starts_with("%%");
+    (!skip).then_some(t)
+}
+
 /// `[ ]` is open, and so is `[/]` (Obsidian Tasks' "in progress"); `[x]`,
 /// `[-]` and every other status character are closed.
 pub(crate) fn is_open(status: char) -> bool {
@@ -113,7 +129,15 @@ fn read_front_matter(
     first_line: usize,
 ) -> Result<(), ParseError> {
     let docs = YamlLoader::load_from_str(yaml).map_err(|e| ParseError {
-        line: Some(first_line + e.marker().line().saturating_sub(1)),
+        // An error found at the end of the YAML points at its last line,
+        // not at the closing `---`.
+        line: Some(
+            first_line
+                + e.marker()
+                    .line()
+                    .saturating_sub(1)
+                    .min(lines.len().saturating_sub(1)),
+        ),
         message: format!("front matter is not valid YAML: {}", e.info()),
     })?;
     let hash = match docs.into_iter().next() {
