@@ -665,19 +665,23 @@ pub struct Notification {
 }
 
 /// "in 10 min", "now", "started 2 min ago", "today" (all-day).
-pub fn relative_when(occ: &Occurrence, now: &Now) -> String {
+pub fn relative_when(meeting: &Meeting, now: &Now) -> String {
     let today = now.today();
-    if occ.all_day {
-        let day = occ.start_date();
+    let (start, end) = (
+        meeting.start.with_timezone(&Utc),
+        meeting.end.with_timezone(&Utc),
+    );
+    if meeting.all_day {
+        let day = meeting.start.date_naive();
         return match (day - today).num_days() {
             0 => "today".into(),
             1 => "tomorrow".into(),
-            d if d < 0 && occ.end.date_naive() > today => "today".into(),
+            d if d < 0 && meeting.end.date_naive() > today => "today".into(),
             _ => format!("on {}", short_date(day, today)),
         };
     }
     let now_utc = now.utc;
-    let until = occ.start_utc() - now_utc;
+    let until = start - now_utc;
     if until >= Duration::seconds(60) {
         // Round up: a notification a few seconds late still says "in 10 min".
         let mins = (until.num_seconds() + 59) / 60;
@@ -694,8 +698,8 @@ pub fn relative_when(occ: &Occurrence, now: &Now) -> String {
     if until > Duration::seconds(-60) {
         return "now".into();
     }
-    let ended = now_utc - occ.end_utc();
-    if occ.end_utc() > occ.start_utc() && ended >= Duration::zero() {
+    let ended = now_utc - end;
+    if end > start && ended >= Duration::zero() {
         return format!("ended {} ago", span(ended.num_minutes().max(1)));
     }
     format!("started {} ago", span((-until).num_minutes()))
@@ -758,13 +762,12 @@ struct Line {
 }
 
 /// The prep notification for `brief` at `now`.
-pub fn notification(
-    brief: &Brief,
-    occ: &Occurrence,
-    settings: &BriefSettings,
-    now: &Now,
-) -> Notification {
-    let summary = format!("{} {}", brief.meeting.title, relative_when(occ, now));
+pub fn notification(brief: &Brief, settings: &BriefSettings, now: &Now) -> Notification {
+    let summary = format!(
+        "{} {}",
+        brief.meeting.title,
+        relative_when(&brief.meeting, now)
+    );
     let mut head = time_range(brief, now);
     if let Some(loc) = &brief.meeting.location {
         let _ = write!(head, " · {loc}");
@@ -1004,7 +1007,7 @@ fn shorten_to(s: &str, max: usize) -> String {
 }
 
 /// The full brief as Markdown ("Open brief" and `rapport brief`).
-pub fn markdown(brief: &Brief, occ: &Occurrence, now: &Now) -> String {
+pub fn markdown(brief: &Brief, now: &Now) -> String {
     let today = now.today();
     let m = &brief.meeting;
     let mut s = String::new();
@@ -1013,7 +1016,7 @@ pub fn markdown(brief: &Brief, occ: &Occurrence, now: &Now) -> String {
     if !m.all_day && m.start.date_naive() == today {
         when = format!("Today {when}");
     }
-    let _ = write!(s, "{when} ({})", relative_when(occ, now));
+    let _ = write!(s, "{when} ({})", relative_when(&brief.meeting, now));
     if let Some(loc) = &m.location {
         let _ = write!(s, " · {loc}");
     }

@@ -411,7 +411,7 @@ fn run_brief(
         serde_json::to_writer_pretty(&mut *out, &composed)?;
         writeln!(out)?;
     } else {
-        out.write_all(brief::markdown(&composed, occ, &now).as_bytes())?;
+        out.write_all(brief::markdown(&composed, &now).as_bytes())?;
     }
     Ok(if failures > 0 {
         ExitCode::from(1)

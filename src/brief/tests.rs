@@ -446,11 +446,11 @@ fn private_items_only_in_the_full_brief_marked() {
     );
     assert!(memory.people.is_empty());
 
-    let note = notification(&brief, &occ, &settings(), &now());
+    let note = notification(&brief, &settings(), &now());
     assert!(!note.body.contains("father"), "{}", note.body);
     assert!(!note.summary.contains("father"));
 
-    let md = markdown(&brief, &occ, &now());
+    let md = markdown(&brief, &now());
     let marker = md.find("**Only if they raise it**").expect(&md);
     let item = md.find("- Lost her father in 2025 (Interests)").expect(&md);
     assert!(marker < item);
@@ -461,9 +461,8 @@ fn private_items_only_in_the_full_brief_marked() {
 
 #[test]
 fn notification_summary_time_place_and_follow_ups_before_talking_points() {
-    let occ = meeting();
     let brief = brief_of(&[Attendance::Known(tom()), Attendance::Known(yvonne())]);
-    let note = notification(&brief, &occ, &settings(), &now());
+    let note = notification(&brief, &settings(), &now());
     assert_eq!(note.summary, "Marketing sync in 10 min");
     let lines: Vec<&str> = note.body.lines().collect();
     assert_eq!(lines[0], "10:00–10:30 · Room 4.2");
@@ -488,7 +487,7 @@ fn notification_summary_time_place_and_follow_ups_before_talking_points() {
 
 #[test]
 fn relative_times() {
-    let occ = meeting();
+    let meeting = brief_of(&[]).meeting;
     let cases = [
         (now_at(2026, 12, 1, 9, 50, 0), "in 10 min"),
         // A few seconds late still reads as the lead time.
@@ -502,10 +501,10 @@ fn relative_times() {
         (now_at(2026, 12, 1, 10, 45, 0), "ended 15 min ago"),
     ];
     for (t, want) in cases {
-        assert_eq!(relative_when(&occ, &t), want, "at {}", t.utc);
+        assert_eq!(relative_when(&meeting, &t), want, "at {}", t.utc);
     }
     let brief = brief_of(&[]);
-    let n = notification(&brief, &occ, &settings(), &now_at(2026, 12, 1, 10, 2, 10));
+    let n = notification(&brief, &settings(), &now_at(2026, 12, 1, 10, 2, 10));
     assert_eq!(n.summary, "Marketing sync started 2 min ago");
 }
 
@@ -515,8 +514,8 @@ fn all_day_and_other_day_time_lines() {
     occ.all_day = true;
     occ.start = at(2026, 12, 2, 0, 0, 0).fixed_offset();
     occ.end = at(2026, 12, 3, 0, 0, 0).fixed_offset();
-    assert_eq!(relative_when(&occ, &now()), "tomorrow");
     let (brief, _) = compose(&occ, &[], &settings(), &Rotation::default(), &now());
+    assert_eq!(relative_when(&brief.meeting, &now()), "tomorrow");
     assert_eq!(time_range(&brief, &now()), "Wed 2 Dec, all day");
 
     let occ = meeting();
@@ -555,7 +554,7 @@ fn discreet_notification_shows_only_counts() {
         &Rotation::default(),
         &now(),
     );
-    let note = notification(&brief, &occ, &s, &now());
+    let note = notification(&brief, &s, &now());
     assert_eq!(note.summary, "Marketing sync in 10 min");
     assert_eq!(
         note.body,
@@ -572,12 +571,11 @@ fn discreet_notification_shows_only_counts() {
         assert!(!note.body.contains(secret), "{secret} in {}", note.body);
     }
     // The full brief is still complete.
-    assert!(markdown(&brief, &occ, &now()).contains("Joost"));
+    assert!(markdown(&brief, &now()).contains("Joost"));
 }
 
 #[test]
 fn unknown_attendees_come_last_with_the_command_to_add_them() {
-    let occ = meeting();
     let brief = brief_of(&[
         unknown(Some("Alex Smith"), Some("alex@partner.example")),
         Attendance::Known(tom()),
@@ -594,13 +592,13 @@ fn unknown_attendees_come_last_with_the_command_to_add_them() {
         brief.unknown[1].add_command,
         "rapport person add \"Bo Chen\" --email bo.chen+cal@partner.example"
     );
-    let note = notification(&brief, &occ, &settings(), &now());
+    let note = notification(&brief, &settings(), &now());
     let lines: Vec<&str> = note.body.lines().collect();
     assert!(lines[1].starts_with("Tom de Vries"));
     assert_eq!(lines[2], "new: Alex Smith, Bo Chen — introduce yourself");
     assert!(lines[3].starts_with("your pitch: I build"));
 
-    let md = markdown(&brief, &occ, &now());
+    let md = markdown(&brief, &now());
     assert!(md.contains("## New to you"));
     assert!(md.contains("ask what they work on"));
     assert!(md.contains(
@@ -610,12 +608,11 @@ fn unknown_attendees_come_last_with_the_command_to_add_them() {
 
 #[test]
 fn many_unknown_attendees_share_one_line() {
-    let occ = meeting();
     let people: Vec<Attendance> = (1..=30)
         .map(|i| unknown(Some(&format!("Guest {i}")), None))
         .collect();
     let brief = brief_of(&people);
-    let note = notification(&brief, &occ, &settings(), &now());
+    let note = notification(&brief, &settings(), &now());
     let lines: Vec<&str> = note.body.lines().collect();
     assert_eq!(
         lines[1],
@@ -646,7 +643,6 @@ fn add_command_is_safe_to_paste_into_a_shell() {
 
 #[test]
 fn notification_is_capped_at_ten_lines_with_a_count_of_the_rest() {
-    let occ = meeting();
     let people: Vec<Attendance> = (1..=8)
         .map(|i| {
             Attendance::Known(PersonFacts {
@@ -659,7 +655,7 @@ fn notification_is_capped_at_ten_lines_with_a_count_of_the_rest() {
         .chain([unknown(Some("New One"), None)])
         .collect();
     let brief = brief_of(&people);
-    let note = notification(&brief, &occ, &settings(), &now());
+    let note = notification(&brief, &settings(), &now());
     let lines: Vec<&str> = note.body.lines().collect();
     // Time line + 10.
     assert_eq!(lines.len(), 1 + MAX_NOTIFICATION_LINES, "{}", note.body);
@@ -683,7 +679,7 @@ fn long_text_is_shortened_and_control_characters_do_not_break_lines() {
         &Rotation::default(),
         &now(),
     );
-    let note = notification(&brief, &occ, &settings(), &now());
+    let note = notification(&brief, &settings(), &now());
     assert_eq!(note.summary, "Sync with marketing in 10 min");
     let lines: Vec<&str> = note.body.lines().collect();
     assert_eq!(lines.len(), 2);
@@ -707,7 +703,7 @@ fn pitch_for_new_people_and_people_who_asked_only() {
     t.pitch = true;
     let b = brief_of(&[Attendance::Known(t.clone())]);
     assert_eq!(b.pitch, settings().pitch);
-    let md = markdown(&b, &meeting(), &now());
+    let md = markdown(&b, &now());
     assert!(md.contains("## Your pitch\n\n> I build the data platform"));
     // No pitch configured: nothing, not an empty section.
     let (b, _) = compose(
@@ -718,7 +714,7 @@ fn pitch_for_new_people_and_people_who_asked_only() {
         &now(),
     );
     assert_eq!(b.pitch, None);
-    assert!(!markdown(&b, &meeting(), &now()).contains("pitch"));
+    assert!(!markdown(&b, &now()).contains("pitch"));
 }
 
 #[test]
@@ -771,7 +767,7 @@ fn full_brief_markdown_has_every_part() {
         &Rotation::default(),
         &now(),
     );
-    let md = markdown(&brief, &occ, &now());
+    let md = markdown(&brief, &now());
     let expected = "\
 # Marketing sync
 
@@ -813,7 +809,7 @@ Add their email to the right note so rapport can tell them apart.
 
 #[test]
 fn empty_meeting_says_so() {
-    let md = markdown(&brief_of(&[]), &meeting(), &now());
+    let md = markdown(&brief_of(&[]), &now());
     assert!(md.contains("No one else to prepare for."));
 }
 
