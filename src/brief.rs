@@ -54,6 +54,8 @@ impl Now {
 pub const MAX_NOTIFICATION_LINES: usize = 10;
 /// Characters per notification line before it is shortened with "…".
 const MAX_LINE_CHARS: usize = 96;
+/// Characters of the meeting title in a notification's summary.
+const MAX_TITLE_CHARS: usize = 60;
 /// Unknown attendees named in the notification's one "new" line.
 const MAX_UNKNOWN_NAMES: usize = 3;
 
@@ -763,9 +765,10 @@ struct Line {
 
 /// The prep notification for `brief` at `now`.
 pub fn notification(brief: &Brief, settings: &BriefSettings, now: &Now) -> Notification {
+    // A long title is shortened so that "in 10 min" stays visible.
     let summary = format!(
         "{} {}",
-        brief.meeting.title,
+        shorten_to(&brief.meeting.title, MAX_TITLE_CHARS),
         relative_when(&brief.meeting, now)
     );
     let mut head = time_range(brief, now);

@@ -687,6 +687,11 @@ fn long_text_is_shortened_and_control_characters_do_not_break_lines() {
     assert!(lines[1].chars().count() <= MAX_LINE_CHARS);
     assert!(lines[1].chars().count() > MAX_LINE_CHARS - 5);
     assert!(!note.body.chars().any(|c| c.is_control() && c != '\n'));
+    occ.summary = "Quarterly planning ".repeat(10);
+    let (brief, _) = compose(&occ, &[], &settings(), &Rotation::default(), &now());
+    let note = notification(&brief, &settings(), &now());
+    assert!(note.summary.ends_with("… in 10 min"), "{}", note.summary);
+    assert!(note.summary.chars().count() <= MAX_TITLE_CHARS + " in 10 min".len());
 }
 
 // --- pitch ------------------------------------------------------------------
