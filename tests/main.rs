@@ -1,9 +1,11 @@
 //! The one integration test binary: one module per area.
 
 mod common;
+mod config;
 mod conformance;
 mod corpus_smoke;
 mod engine;
 mod engine_cli;
+mod feed;
 mod recur_libical;
 mod tz;

@@ -62,3 +62,5 @@ pub fn rapport(root: &Path, args: &[&str]) -> Output {
         },
     }
 }
+
+pub mod http;
