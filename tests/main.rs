@@ -1,5 +1,6 @@
 //! The one integration test binary: one module per area.
 
+mod brief;
 mod common;
 mod config;
 mod feed;
@@ -14,3 +15,4 @@ mod corpus_smoke;
 mod engine;
 mod engine_cli;
 mod notify;
+mod setup;
