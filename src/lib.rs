@@ -18,6 +18,7 @@ pub mod agenda;
 pub mod brief;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod dates;
 pub mod engine;
 pub mod feed;
