@@ -335,10 +335,7 @@ impl<N: Notifier> Daemon<N> {
         let mut old = std::mem::take(&mut self.feeds);
         for source in &self.config.calendars {
             let feed = match old.remove(&source.name) {
-                Some(mut f) if f.source == *source => {
-                    f.in_flight = f.in_flight && f.source == *source;
-                    f
-                }
+                Some(f) if f.source == *source => f,
                 _ => Feed {
                     source: source.clone(),
                     parsed: None,
@@ -410,8 +407,8 @@ impl<N: Notifier> Daemon<N> {
             return;
         };
         if feed.source != fetch.source {
-            // The config changed while fetching: the new source is fetched anew.
-            feed.in_flight = false;
+            // The config changed while fetching: the result is for a source
+            // that is gone (the new one has its own fetch).
             return;
         }
         feed.in_flight = false;
@@ -494,6 +491,12 @@ impl<N: Notifier> Daemon<N> {
             })
             .collect();
         feed.expanded_at = Some(now);
+        tracing::debug!(
+            "{name}: {} occurrences from {} to {}",
+            feed.occurrences.len(),
+            (now - LOOK_BACK).format("%Y-%m-%d %H:%M"),
+            (now + LOOK_AHEAD).format("%Y-%m-%d %H:%M")
+        );
     }
 
     /// One scheduler run: sends what is due, records it, returns the next
@@ -966,8 +969,18 @@ impl Watcher {
         }
         use notify::Watcher as _;
         let tx = self.tx.clone();
-        let config_path = config_file.to_path_buf();
+        // The file as named and, when it is a symlink (dotfiles), its target:
+        // editing the target changes nothing in the link's folder.
+        let absolute =
+            std::path::absolute(config_file).unwrap_or_else(|_| config_file.to_path_buf());
+        let mut config_paths = vec![absolute.clone()];
+        if let Ok(real) = std::fs::canonicalize(&absolute) {
+            if real != absolute {
+                config_paths.push(real);
+            }
+        }
         let people_path = people_dir.to_path_buf();
+        let matched_config = config_paths.clone();
         let handler = move |res: notify::Result<notify::Event>| {
             let Ok(event) = res else { return };
             if matches!(event.kind, notify::EventKind::Access(_)) {
@@ -975,7 +988,7 @@ impl Watcher {
             }
             let mut changed = Changed::default();
             for p in &event.paths {
-                if p == &config_path {
+                if matched_config.contains(p) {
                     changed.config = true;
                 } else if p.starts_with(&people_path) {
                     changed.people = true;
@@ -992,9 +1005,11 @@ impl Watcher {
                 return;
             }
         };
-        if let Some(dir) = config_file.parent().filter(|d| d.is_dir()) {
-            if let Err(e) = watcher.watch(dir, notify::RecursiveMode::NonRecursive) {
-                tracing::warn!("cannot watch {}: {e}", dir.display());
+        for path in &config_paths {
+            if let Some(dir) = path.parent().filter(|d| d.is_dir()) {
+                if let Err(e) = watcher.watch(dir, notify::RecursiveMode::NonRecursive) {
+                    tracing::warn!("cannot watch {}: {e}", dir.display());
+                }
             }
         }
         if people_dir.is_dir() {

@@ -200,7 +200,8 @@ fn append(original: &str, section: Section, item: &str) -> Result<Applied, EditE
             line += 1;
         }
         insert.push_str(&format!("## {}{nl}{item}{nl}{nl}", section.title()));
-        (s.lines[log].start, insert, line + 1)
+        // content_start: after a BOM, which must stay the file's first bytes.
+        (s.lines[log].content_start, insert, line + 1)
     } else {
         let mut insert = String::new();
         let mut line = s.lines.len() + 1;
