@@ -163,7 +163,7 @@ pub fn run(
         people::edit(&dir, name, request, today(), out)
     };
     match cli.command {
-        Command::Agenda(_args) => anyhow::bail!("agenda: not wired yet"),
+        Command::Agenda(args) => crate::agenda::run(&args, paths, out),
         Command::People(args) => people::list(&people_settings(paths)?.0, args.json, out),
         Command::Person(PersonCommand::Show { name, json }) => {
             people::show(&people_settings(paths)?.0, &name, json, today(), out)

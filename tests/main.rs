@@ -2,6 +2,10 @@
 
 mod common;
 mod config;
+mod conformance;
+mod corpus_smoke;
+mod engine;
+mod engine_cli;
 mod feed;
 mod matching;
 mod people;
