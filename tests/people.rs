@@ -115,7 +115,7 @@ fn obsidian_note_parses() {
             "Ask about the platform migration",
             "Share the dbt article",
             "Find the link first",
-            "Review his proposal ^review1"
+            "Review his proposal"
         ]
     );
     assert_eq!(p.follow_ups[0].kind, FollowUpKind::Ask);
