@@ -213,17 +213,24 @@ impl RRule {
                     have_freq = true;
                 }
                 "INTERVAL" => {
-                    rule.interval = val
+                    // INTERVAL=0 is meaningless; read it as the default 1 rather than drop the
+                    // series.
+                    let n: u32 = val
                         .parse()
-                        .ok()
-                        .filter(|&n: &u32| n >= 1)
-                        .ok_or_else(|| bad(&key, &val, "must be a positive integer"))?;
+                        .map_err(|_| bad(&key, &val, "must be a positive integer"))?;
+                    rule.interval = n.max(1);
                 }
                 "COUNT" => {
-                    rule.count = Some(
-                        val.parse()
-                            .map_err(|_| bad(&key, &val, "must be a non-negative integer"))?,
-                    );
+                    // A negative COUNT means "no count" to the writer of
+                    // recurring-ical-events/issue_128_only_first_event.ics (`COUNT=-1` next to
+                    // UNTIL); ignore it so UNTIL alone bounds the series.
+                    let n: i64 = val
+                        .parse()
+                        .map_err(|_| bad(&key, &val, "must be an integer"))?;
+                    rule.count =
+                        u32::try_from(n)
+                            .ok()
+                            .or(if n < 0 { None } else { Some(u32::MAX) });
                 }
                 "UNTIL" => {
                     rule.until = Some(parse_until(&val).ok_or_else(|| {
@@ -282,6 +289,22 @@ impl RRule {
     }
 }
 
+impl RRule {
+    /// Whether `dtstart` is itself one of the rule's starts. RFC 5545 3.3.10 counts DTSTART as
+    /// the first occurrence for COUNT even when the rule does not generate it; an engine that
+    /// adds such a DTSTART to the set can expand with `count - 1` to honour that.
+    pub fn matches_start(&self, dtstart: NaiveDateTime) -> bool {
+        let Some(end) = dtstart.checked_add_signed(TimeDelta::seconds(1)) else {
+            return false;
+        };
+        let probe = Limits {
+            max_iterations: Limits::default().max_iterations,
+        };
+        let e = expand(self, dtstart, None, dtstart, end, &probe);
+        e.starts.first() == Some(&dtstart)
+    }
+}
+
 /// Work budget of one [`expand`] call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -290,12 +313,13 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 2 million units: a few milliseconds. Without COUNT only the window is walked, so this
-    /// never cuts a normal rule; with COUNT it still covers e.g. a daily rule counted from
-    /// 5000 years back, an hourly one from 200 years back, or a yearly one over 9999 years.
+    /// 500,000 units: a few milliseconds in a release build. Without COUNT only the window is
+    /// walked, so this never cuts a normal rule; with COUNT it still covers a daily rule counted
+    /// from 1,300 years back, an hourly one from 25 years back, or a yearly BYDAY rule scanning
+    /// every day of 1,300 years.
     fn default() -> Self {
         Limits {
-            max_iterations: 2_000_000,
+            max_iterations: 500_000,
         }
     }
 }
@@ -333,6 +357,7 @@ pub fn expand(
         budget: limits.max_iterations,
         out: Expansion::default(),
         setpos_buf: Vec::new(),
+        chosen_buf: Vec::new(),
     };
     if from < to && rule.count != Some(0) {
         walk.run();
@@ -454,27 +479,11 @@ impl Plan {
                     });
                 }
             }
-            Monthly => {
-                if rule.by_month_day.is_empty()
-                    && rule.by_day.is_empty()
-                    && rule.by_year_day.is_empty()
-                    && rule.by_week_no.is_empty()
-                {
-                    by_month_day.push(dtstart.day() as i32);
-                }
-            }
-            Weekly => {
-                if rule.by_day.is_empty()
-                    && rule.by_month_day.is_empty()
-                    && rule.by_year_day.is_empty()
-                    && rule.by_week_no.is_empty()
-                {
-                    by_day.push(NWeekday {
-                        n: 0,
-                        weekday: dtstart.weekday(),
-                    });
-                }
-            }
+            Monthly if no_day_parts => by_month_day.push(dtstart.day() as i32),
+            Weekly if no_day_parts => by_day.push(NWeekday {
+                n: 0,
+                weekday: dtstart.weekday(),
+            }),
             _ => {}
         }
         let week_years = freq == Yearly && !rule.by_week_no.is_empty();
@@ -714,6 +723,7 @@ struct Walk<'a> {
     budget: u64,
     out: Expansion,
     setpos_buf: Vec<NaiveDateTime>,
+    chosen_buf: Vec<NaiveDateTime>,
 }
 
 impl Walk<'_> {
@@ -788,7 +798,10 @@ impl Walk<'_> {
                 Frequency::Yearly => {
                     let y = i32::try_from(unit).ok()?;
                     if plan.week_years {
-                        (week1_start(y, plan.wkst)?, week1_start(y + 1, plan.wkst)?)
+                        (
+                            week1_start(y, plan.wkst)?,
+                            week1_start(y.checked_add(1)?, plan.wkst)?,
+                        )
                     } else {
                         (
                             NaiveDate::from_ymd_opt(y, 1, 1)?,
@@ -862,24 +875,23 @@ impl Walk<'_> {
     /// Applies BYSETPOS to the collected period and emits the chosen ones; true = stop.
     fn flush_setpos(&mut self) -> bool {
         let mut buf = std::mem::take(&mut self.setpos_buf);
+        let mut chosen = std::mem::take(&mut self.chosen_buf);
+        chosen.clear();
         let len = buf.len() as i64;
-        let mut chosen: Vec<NaiveDateTime> = self
-            .plan
-            .set_pos
-            .iter()
-            .filter_map(|&p| {
-                let idx = if p > 0 {
-                    i64::from(p) - 1
-                } else {
-                    len + i64::from(p)
-                };
-                (0..len).contains(&idx).then(|| buf[idx as usize])
-            })
-            .collect();
+        for &p in &self.plan.set_pos {
+            let idx = if p > 0 {
+                i64::from(p) - 1
+            } else {
+                len + i64::from(p)
+            };
+            if (0..len).contains(&idx) {
+                chosen.push(buf[idx as usize]);
+            }
+        }
         chosen.sort_unstable();
         chosen.dedup();
         let mut stop = false;
-        for c in chosen {
+        for &c in &chosen {
             if let Flow::Stop = self.emit(c) {
                 stop = true;
                 break;
@@ -887,6 +899,7 @@ impl Walk<'_> {
         }
         buf.clear();
         self.setpos_buf = buf;
+        self.chosen_buf = chosen;
         stop
     }
 
@@ -963,11 +976,19 @@ impl Walk<'_> {
             let boundary = if !plan.day_matches(t.date()) {
                 Some(t.date().succ_opt()?.and_time(NaiveTime::MIN))
             } else if plan.hour_mask != 0 && plan.hour_mask & (1 << t.hour()) == 0 {
-                Some(t.date().and_hms_opt(t.hour(), 0, 0)? + TimeDelta::hours(1))
+                Some(
+                    t.date()
+                        .and_hms_opt(t.hour(), 0, 0)?
+                        .checked_add_signed(TimeDelta::hours(1))?,
+                )
             } else if plan.minute_mask != 0 && plan.minute_mask & (1 << t.minute()) == 0 {
-                Some(t.date().and_hms_opt(t.hour(), t.minute(), 0)? + TimeDelta::minutes(1))
+                Some(
+                    t.date()
+                        .and_hms_opt(t.hour(), t.minute(), 0)?
+                        .checked_add_signed(TimeDelta::minutes(1))?,
+                )
             } else if plan.second_mask != 0 && plan.second_mask & (1 << t.second()) == 0 {
-                Some(t + TimeDelta::seconds(1))
+                Some(t.checked_add_signed(TimeDelta::seconds(1))?)
             } else {
                 None
             };
@@ -1090,6 +1111,19 @@ mod tests {
     }
 
     #[test]
+    fn parse_reads_writer_mistakes_leniently() {
+        // COUNT=-1 next to UNTIL (issue_128_only_first_event.ics): no count.
+        let r = RRule::parse("FREQ=WEEKLY;UNTIL=20240331;COUNT=-1;INTERVAL=4;BYDAY=MO").unwrap();
+        assert_eq!(r.count, None);
+        assert_eq!(r.interval, 4);
+        assert_eq!(RRule::parse("FREQ=DAILY;INTERVAL=0").unwrap().interval, 1);
+        assert_eq!(
+            RRule::parse("FREQ=DAILY;COUNT=99999999999").unwrap().count,
+            Some(u32::MAX)
+        );
+    }
+
+    #[test]
     fn parse_until_forms() {
         let date = RRule::parse("FREQ=DAILY;UNTIL=20261231").unwrap();
         assert_eq!(
@@ -1113,7 +1147,7 @@ mod tests {
         assert!(e.to_string().contains("BYDAY"), "{e}");
         let e = RRule::parse("FREQ=DAILY;BYMONTH=13").unwrap_err();
         assert!(e.to_string().contains("BYMONTH"), "{e}");
-        let e = RRule::parse("FREQ=DAILY;INTERVAL=0").unwrap_err();
+        let e = RRule::parse("FREQ=DAILY;INTERVAL=x").unwrap_err();
         assert!(e.to_string().contains("INTERVAL"), "{e}");
         let e = RRule::parse("FREQ=FORTNIGHTLY").unwrap_err();
         assert!(e.to_string().contains("FORTNIGHTLY"), "{e}");
@@ -1278,6 +1312,13 @@ mod tests {
     }
 
     #[test]
+    fn matches_start_tells_whether_dtstart_is_generated() {
+        let r = RRule::parse("FREQ=WEEKLY;BYDAY=TH;COUNT=6").unwrap();
+        assert!(!r.matches_start(dt("20020402T114500")));
+        assert!(r.matches_start(dt("20020404T114500")));
+    }
+
+    #[test]
     fn skip_ahead_matches_walk_and_count_counts_from_dtstart() {
         let r = RRule::parse("FREQ=WEEKLY;INTERVAL=3;BYDAY=MO,FR").unwrap();
         let start = dt("20000103T090000");
@@ -1331,8 +1372,17 @@ mod tests {
         let _ = expand(&r, dt("99991231T000000"), None, start, end, &limits);
         let r = RRule::parse("FREQ=HOURLY;INTERVAL=4294967295").unwrap();
         let _ = expand(&r, dt("99991231T230000"), None, start, end, &limits);
-        let r = RRule::parse("FREQ=MONTHLY;BYDAY=-1SU").unwrap();
         let max = NaiveDateTime::MAX;
+        for rule in [
+            "FREQ=SECONDLY;BYMINUTE=0",
+            "FREQ=MINUTELY;BYHOUR=0",
+            "FREQ=HOURLY;BYMONTH=1",
+        ] {
+            let r = RRule::parse(rule).unwrap();
+            let late = max - TimeDelta::minutes(30);
+            let _ = expand(&r, late, None, late, max, &limits);
+        }
+        let r = RRule::parse("FREQ=MONTHLY;BYDAY=-1SU").unwrap();
         let e = expand(&r, dt("99991201T000000"), None, start, max, &limits);
         assert!(!e.starts.is_empty());
         let e = expand(
@@ -1363,6 +1413,9 @@ mod tests {
                 "BYWEEKNO=1,-1,20",
                 "BYYEARDAY=1,100,-1",
                 "WKST=SU",
+                "COUNT=7",
+                "UNTIL=20250601T000000",
+                "UNTIL=20250301",
             ]),
             0..4,
         );

@@ -8,4 +8,5 @@ mod engine;
 mod engine_cli;
 mod feed;
 mod recur_libical;
+mod recur_libical_counts;
 mod tz;
