@@ -264,7 +264,16 @@ pub fn run(
             let exe = std::env::current_exe()
                 .and_then(|p| p.canonicalize())
                 .map_err(|e| anyhow::anyhow!("cannot find the path of the rapport binary: {e}"))?;
-            crate::setup::install_service(&dir, &exe, cli.config.as_deref(), out)?;
+            // Notes kept outside the home must stay writable for the service;
+            // a missing or broken config is `rapport check`'s business, not this.
+            let people_dir = crate::config::load(paths).ok().map(|c| c.people.dir);
+            let writable = match directories::BaseDirs::new() {
+                Some(b) => {
+                    crate::setup::writable_outside_home(b.home_dir(), paths, people_dir.as_deref())
+                }
+                None => Vec::new(),
+            };
+            crate::setup::install_service(&dir, &exe, cli.config.as_deref(), &writable, out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Run => {
