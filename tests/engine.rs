@@ -500,3 +500,11 @@ fn sorted_by_start_then_uid() {
         );
     }
 }
+
+#[test]
+fn parsed_calendars_can_be_shared_between_threads() {
+    // The daemon parses on a fetch task and expands on the scheduler.
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<ParsedCalendar>();
+    assert_send_sync::<ExpandOptions>();
+}
