@@ -1177,6 +1177,11 @@ impl ParsedCalendar {
         opts: &ExpandOptions,
     ) -> Vec<Occurrence> {
         let mut insts: Vec<(usize, Inst<'_>)> = Vec::new();
+        // Feeds can only write years 0000-9999; a wider window (a caller
+        // passing DateTime::MAX_UTC for "everything") is clamped so the
+        // wall-clock arithmetic below cannot overflow.
+        let (lo, hi) = window_limits();
+        let (from, to) = (from.clamp(lo, hi), to.clamp(lo, hi));
         if from >= to {
             return Vec::new();
         }
@@ -1571,6 +1576,16 @@ impl ParsedCalendar {
             other => other.as_wall_clock(),
         }
     }
+}
+
+/// The widest window [`ParsedCalendar::occurrences`] looks at.
+fn window_limits() -> (DateTime<Utc>, DateTime<Utc>) {
+    let at = |y| {
+        NaiveDate::from_ymd_opt(y, 1, 1)
+            .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+            .unwrap_or_default()
+    };
+    (at(-100), at(10_200))
 }
 
 /// Wall-clock time of an instant in a zone.

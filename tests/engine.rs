@@ -153,7 +153,20 @@ fn garbage_never_panics() {
             t("9999-01-01T00:00:00Z"),
             &utc_opts(),
         );
+        let _ = c.occurrences(
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::MAX_UTC,
+            &utc_opts(),
+        );
     }
+    // "Everything" is a valid question.
+    let zones = cal("zones.ics");
+    let all = zones.occurrences(
+        DateTime::<Utc>::MIN_UTC,
+        DateTime::<Utc>::MAX_UTC,
+        &utc_opts(),
+    );
+    assert_eq!(all.len(), 8);
 }
 
 // --- Point 5: time zones ---------------------------------------------------------------------
