@@ -185,17 +185,22 @@ pub fn to_json(occurrences: &[Occurrence], extra: AttendeeExtra<'_>) -> Value {
 /// How many attendee names a text line shows before "+N more".
 const NAMES_SHOWN: usize = 6;
 
-fn who(o: &Occurrence) -> Option<String> {
+/// How an attendee is named in the text view: the matched person's name from
+/// their note (people matching), else what the calendar says.
+pub type AttendeeLabel<'a> = &'a dyn Fn(&Attendee) -> Option<String>;
+
+/// The [`AttendeeLabel`] that uses the calendar's name, else the address.
+pub fn calendar_label(a: &Attendee) -> Option<String> {
+    a.name.clone().or_else(|| a.email.clone())
+}
+
+fn who(o: &Occurrence, label_of: AttendeeLabel<'_>) -> Option<String> {
     let people: Vec<String> = o
         .attendees
         .iter()
         .filter(|a| !a.is_room_or_resource())
         .map(|a| {
-            let label = a
-                .name
-                .clone()
-                .or_else(|| a.email.clone())
-                .unwrap_or_else(|| "?".into());
+            let label = label_of(a).unwrap_or_else(|| "?".into());
             match a.partstat.as_deref() {
                 Some("declined") => format!("{label} (declined)"),
                 Some("tentative") => format!("{label} (maybe)"),
@@ -219,7 +224,12 @@ fn who(o: &Occurrence) -> Option<String> {
 }
 
 /// Text for a terminal: one block per local day, times in `local`.
-pub fn render_text(occurrences: &[Occurrence], from: DateTime<Utc>, local: &Zone) -> String {
+pub fn render_text(
+    occurrences: &[Occurrence],
+    from: DateTime<Utc>,
+    local: &Zone,
+    label_of: AttendeeLabel<'_>,
+) -> String {
     if occurrences.is_empty() {
         return "No meetings in this window.\n".into();
     }
@@ -281,7 +291,7 @@ pub fn render_text(occurrences: &[Occurrence], from: DateTime<Utc>, local: &Zone
         if let Some(u) = &o.conference_url {
             let _ = writeln!(out, "{indent}join {u}");
         }
-        if let Some(w) = who(o) {
+        if let Some(w) = who(o, label_of) {
             let _ = writeln!(out, "{indent}with {w}");
         }
         if several_calendars {
@@ -298,8 +308,12 @@ fn agenda_config(args: &AgendaArgs, paths: &Paths) -> anyhow::Result<Config> {
         return Ok(config::load(paths)?);
     }
     let mut cfg = Config::for_sources(args.ics.clone())?;
+    cfg.people.dir = paths.data_dir.join("people");
     match config::load(paths) {
-        Ok(file) => cfg.me = file.me,
+        Ok(file) => {
+            cfg.me = file.me;
+            cfg.people = file.people;
+        }
         Err(ConfigError::NotFound { .. }) => {}
         // A broken config must not stop a look at a calendar file.
         Err(e) => tracing::warn!("{e}; `[me]` not used"),
@@ -357,11 +371,20 @@ pub fn run(
         me_emails: cfg.me.emails.clone(),
     };
     let occs = collect(&calendars, from, to, &opts, args.include_cancelled);
+    // Attendees are shown as the people in your notes; a broken note is
+    // reported (rapport people lists them) but never hides the agenda.
+    let people = crate::people::load(&cfg.people.dir);
+    for e in &people.errors {
+        tracing::warn!("{e}");
+    }
+    let matcher = crate::matching::Matcher::new(&people, &cfg.me);
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &to_json(&occs, &no_person))?;
+        let person = |a: &Attendee| Some(("person", matcher.person_json(&people, a)));
+        serde_json::to_writer_pretty(&mut *out, &to_json(&occs, &person))?;
         writeln!(out)?;
     } else {
-        out.write_all(render_text(&occs, from, &local).as_bytes())?;
+        let label = |a: &Attendee| matcher.display_name(&people, a).map(str::to_string);
+        out.write_all(render_text(&occs, from, &local, &label).as_bytes())?;
     }
     Ok(if failures.is_empty() {
         ExitCode::SUCCESS
