@@ -10,3 +10,6 @@ mod conformance;
 mod corpus_smoke;
 mod engine;
 mod engine_cli;
+mod matching;
+mod people;
+mod people_props;
