@@ -13,3 +13,4 @@ mod engine_cli;
 mod matching;
 mod people;
 mod people_props;
+mod notify;
