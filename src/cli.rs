@@ -42,6 +42,19 @@ pub enum Command {
     Owe(OweArgs),
     /// Tick an open follow-up (by its number in `person show`, or part of its text).
     Done(DoneArgs),
+    /// Manage the systemd user service.
+    #[command(subcommand)]
+    Service(ServiceCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// Write the systemd user unit with the path of this binary and print how to enable it.
+    Install {
+        /// Folder to write rapport.service into (default: ~/.config/systemd/user).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -164,6 +177,17 @@ pub fn run(
     };
     match cli.command {
         Command::Agenda(args) => crate::agenda::run(&args, paths, out),
+        Command::Service(ServiceCommand::Install { dir }) => {
+            let dir = match dir {
+                Some(d) => d,
+                None => crate::setup::default_unit_dir()?,
+            };
+            let exe = std::env::current_exe()
+                .and_then(|p| p.canonicalize())
+                .map_err(|e| anyhow::anyhow!("cannot find the path of the rapport binary: {e}"))?;
+            crate::setup::install_service(&dir, &exe, cli.config.as_deref(), out)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::People(args) => people::list(&people_settings(paths)?.0, args.json, out),
         Command::Person(PersonCommand::Show { name, json }) => {
             people::show(&people_settings(paths)?.0, &name, json, today(), out)

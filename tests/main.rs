@@ -1,16 +1,17 @@
 //! The one integration test binary: one module per area.
 
 mod common;
-mod recur_libical;
-mod recur_libical_counts;
-mod tz;
 mod config;
-mod feed;
 mod conformance;
 mod corpus_smoke;
 mod engine;
 mod engine_cli;
+mod feed;
 mod matching;
+mod notify;
 mod people;
 mod people_props;
-mod notify;
+mod recur_libical;
+mod recur_libical_counts;
+mod setup;
+mod tz;
