@@ -86,17 +86,26 @@ export RAPPORT_TEST_BUS_CONFIG="$WORK/bus.conf"
 
 # ---------- dunst: keeps history, no stacking of duplicates, and a fake dmenu so
 # that tests can invoke any action: `dunstctl context` pipes one line per action
-# ("#Label (summary) [ID,KEY]"); the fake picks the line whose "[ID,KEY]" is in
-# the file $RAPPORT_TEST_DMENU_PICK.
+# ("#Label (summary) [ID,KEY]"); the fake picks the line named in the file
+# $RAPPORT_TEST_DMENU_PICK (read from dunst's environment, so tests that start
+# their own dunst use their own file): "ID,KEY" picks exactly that action,
+# "KEY" the first action with that key.
 export RAPPORT_TEST_DMENU_PICK="$WORK/dmenu-pick"
-cat >"$WORK/fake-dmenu" <<DMENU
+cat >"$WORK/fake-dmenu" <<'DMENU'
 #!/bin/sh
-in=\$(cat)
-pick=\$(cat "$RAPPORT_TEST_DMENU_PICK" 2>/dev/null)
-[ -n "\$pick" ] && printf '%s\n' "\$in" | grep -m1 -F -- "[\$pick]"
+in=$(cat)
+pick=$(cat "$RAPPORT_TEST_DMENU_PICK" 2>/dev/null)
+[ -n "$pick" ] || exit 0
+case "$pick" in
+  *,*) pat="[$pick]" ;;
+  *) pat=",$pick]" ;;
+esac
+printf '%s\n' "$in" | grep -m1 -F -- "$pat"
 exit 0
 DMENU
 chmod +x "$WORK/fake-dmenu"
+# Tests that need a notification server of their own start dunst with this file.
+export RAPPORT_TEST_DUNSTRC="$WORK/dunstrc"
 cat >"$WORK/dunstrc" <<DUNSTRC
 [global]
     history_length = 1000

@@ -206,6 +206,25 @@ impl State {
         })
     }
 
+    /// Reads the state without repairing anything (for `rapport status`: the
+    /// daemon owns the file). A missing file is a clean state.
+    pub fn load_read_only(state_dir: &Path) -> anyhow::Result<State> {
+        let path = State::path(state_dir);
+        let bytes = match std::fs::read(&path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(State::default()),
+            Err(e) => anyhow::bail!("{}: {e}", path.display()),
+        };
+        match parse(&bytes) {
+            Ok(state) => Ok(state),
+            Err(Parse::Future(found)) => Err(StateError::FutureVersion { path, found }.into()),
+            Err(Parse::Corrupt(why)) => anyhow::bail!(
+                "{}: unreadable ({why}); the daemon moves it aside and starts clean when it next starts",
+                path.display()
+            ),
+        }
+    }
+
     /// Writes the state atomically, creating the state dir (0700) if needed.
     pub fn save(&self, state_dir: &Path) -> Result<(), StateError> {
         let path = State::path(state_dir);

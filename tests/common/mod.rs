@@ -112,22 +112,7 @@ pub fn dunst_history() -> Vec<HistoryEntry> {
         .output()
         .expect("dunstctl runs");
     assert!(out.status.success(), "dunstctl history: {out:?}");
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("history is JSON");
-    let field = |n: &serde_json::Value, k: &str| n[k]["data"].clone();
-    json["data"][0]
-        .as_array()
-        .map(|a| a.as_slice())
-        .unwrap_or_default()
-        .iter()
-        .map(|n| HistoryEntry {
-            id: field(n, "id").as_i64().unwrap_or(-1),
-            appname: field(n, "appname").as_str().unwrap_or("").to_string(),
-            summary: field(n, "summary").as_str().unwrap_or("").to_string(),
-            body: field(n, "body").as_str().unwrap_or("").to_string(),
-            message: field(n, "message").as_str().unwrap_or("").to_string(),
-            category: field(n, "category").as_str().unwrap_or("").to_string(),
-        })
-        .collect()
+    parse_history(&out.stdout)
 }
 
 /// Closes every displayed notification (into the history). Hold [`dunst_lock`].
@@ -228,4 +213,100 @@ pub fn unique(label: &str) -> String {
         std::process::id(),
         N.fetch_add(1, Ordering::Relaxed)
     )
+}
+
+/// A notification server of one test's own: a private bus with dunst on it
+/// (on the shared Xvfb display). Its history and context menu are the test's
+/// alone, so such tests run in parallel. Stopped (by PID) when dropped.
+pub struct PrivateDunst {
+    pub bus: EmptyBus,
+    dunst: std::process::Child,
+    pick: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl PrivateDunst {
+    pub fn start() -> PrivateDunst {
+        let dir = tempfile::tempdir().unwrap();
+        let bus = EmptyBus::start();
+        let rc = std::env::var("RAPPORT_TEST_DUNSTRC").expect("RAPPORT_TEST_DUNSTRC is set");
+        let pick = dir.path().join("pick");
+        let dunst = std::process::Command::new("dunst")
+            .args(["-config", &rc])
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .env("XDG_CONFIG_HOME", dir.path())
+            .env("RAPPORT_TEST_DMENU_PICK", &pick)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dunst starts");
+        let me = PrivateDunst {
+            bus,
+            dunst,
+            pick,
+            _dir: dir,
+        };
+        for _ in 0..200 {
+            if me.dunstctl(&["is-paused"]).status.success() {
+                return me;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        panic!("dunst did not come up on the private bus");
+    }
+
+    fn dunstctl(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new("dunstctl")
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
+            .output()
+            .expect("dunstctl runs")
+    }
+
+    /// Closes all displayed notifications and returns the whole history.
+    pub fn close_all_and_history(&self) -> Vec<HistoryEntry> {
+        assert!(self.dunstctl(&["close-all"]).status.success());
+        parse_history(&self.dunstctl(&["history"]).stdout)
+    }
+
+    pub fn displayed(&self) -> usize {
+        let out = self.dunstctl(&["count", "displayed"]);
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0)
+    }
+
+    /// Invokes the first displayed action with this key ("ID,KEY" for an
+    /// exact one) through the context menu.
+    pub fn invoke(&self, pick: &str) {
+        std::fs::write(&self.pick, pick).unwrap();
+        assert!(self.dunstctl(&["context"]).status.success());
+    }
+}
+
+impl Drop for PrivateDunst {
+    fn drop(&mut self) {
+        let _ = self.dunst.kill();
+        let _ = self.dunst.wait();
+    }
+}
+
+fn parse_history(stdout: &[u8]) -> Vec<HistoryEntry> {
+    let json: serde_json::Value = serde_json::from_slice(stdout).expect("history is JSON");
+    let field = |n: &serde_json::Value, k: &str| n[k]["data"].clone();
+    json["data"][0]
+        .as_array()
+        .map(|a| a.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .map(|n| HistoryEntry {
+            id: field(n, "id").as_i64().unwrap_or(-1),
+            appname: field(n, "appname").as_str().unwrap_or("").to_string(),
+            summary: field(n, "summary").as_str().unwrap_or("").to_string(),
+            body: field(n, "body").as_str().unwrap_or("").to_string(),
+            message: field(n, "message").as_str().unwrap_or("").to_string(),
+            category: field(n, "category").as_str().unwrap_or("").to_string(),
+        })
+        .collect()
 }
