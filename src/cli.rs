@@ -42,6 +42,8 @@ pub enum Command {
     Owe(OweArgs),
     /// Tick an open follow-up (by its number in `person show`, or part of its text).
     Done(DoneArgs),
+    /// Check the setup: config, each calendar, the people folder, the notification server.
+    Check,
     /// Manage the systemd user service.
     #[command(subcommand)]
     Service(ServiceCommand),
@@ -177,6 +179,11 @@ pub fn run(
     };
     match cli.command {
         Command::Agenda(args) => crate::agenda::run(&args, paths, out),
+        Command::Check => crate::check::run(
+            paths,
+            &crate::check::CheckOptions::new(chrono::Utc::now()),
+            out,
+        ),
         Command::Service(ServiceCommand::Install { dir }) => {
             let dir = match dir {
                 Some(d) => d,

@@ -16,6 +16,7 @@
 
 pub mod agenda;
 pub mod brief;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod dates;
