@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 
 use super::markdown::{is_follow_up_heading, is_log_heading, scan, LineKind, Scanned};
 use super::parse::{is_open, parse_person};
-use crate::matching::normalize_name;
+use crate::matching::fold_text;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
@@ -248,12 +248,12 @@ fn tick(
         }
         n - 1
     } else {
-        let q = normalize_name(sel);
+        let q = fold_text(sel);
         let exact: Vec<usize> = (0..open.len())
-            .filter(|&i| normalize_name(&open[i].text) == q)
+            .filter(|&i| fold_text(&open[i].text) == q)
             .collect();
         let partial: Vec<usize> = (0..open.len())
-            .filter(|&i| !q.is_empty() && normalize_name(&open[i].text).contains(&q))
+            .filter(|&i| !q.is_empty() && fold_text(&open[i].text).contains(&q))
             .collect();
         let hits = if exact.len() == 1 { exact } else { partial };
         match hits.len() {
