@@ -12,12 +12,42 @@
 //! than on the parsed note, so that it depends only on what it shows.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::{Display, Write as _};
+use std::fmt::Write as _;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Occurrence;
+use crate::tz::Zone;
+
+/// The moment a brief is made and the user's zone, in which "today", the
+/// meeting's day and clock times are read.
+#[derive(Debug, Clone)]
+pub struct Now {
+    pub utc: DateTime<Utc>,
+    pub zone: Zone,
+}
+
+impl Now {
+    pub fn new(utc: DateTime<Utc>, zone: Zone) -> Now {
+        Now { utc, zone }
+    }
+
+    /// The system clock and the local zone (`TZ` honoured).
+    pub fn system() -> Now {
+        Now::new(Utc::now(), crate::tz::local_zone())
+    }
+
+    /// `t` on the user's wall clock, with the offset in effect at `t`.
+    pub fn local<T: TimeZone>(&self, t: &DateTime<T>) -> DateTime<FixedOffset> {
+        let utc = t.with_timezone(&Utc);
+        utc.with_timezone(&self.zone.offset_at(utc))
+    }
+
+    pub fn today(&self) -> NaiveDate {
+        self.local(&self.utc).date_naive()
+    }
+}
 
 /// Lines in a notification body (not counting the time line) before the rest
 /// is left to the full brief: notification servers cut longer bodies anyway.
@@ -287,22 +317,21 @@ pub struct AmbiguousBrief {
 // ---------------------------------------------------------------------------
 // Composition
 
-/// Composes the brief for `occ`. `now` is in the user's local zone; the
-/// meeting's day and the due states are taken in that zone. Returns the brief
-/// and `memory` updated with the talking points it shows.
-pub fn compose<Tz: TimeZone>(
+/// Composes the brief for `occ`. The meeting's day and the due states are
+/// taken in the user's zone. Returns the brief and `memory` updated with the
+/// talking points it shows.
+pub fn compose(
     occ: &Occurrence,
     attendance: &[Attendance],
     settings: &BriefSettings,
     memory: &Rotation,
-    now: &DateTime<Tz>,
+    now: &Now,
 ) -> (Brief, Rotation) {
-    let zone = now.timezone();
-    let today = now.date_naive();
+    let today = now.today();
     let meeting_day = if occ.all_day {
         occ.start_date()
     } else {
-        occ.start.with_timezone(&zone).date_naive()
+        now.local(&occ.start).date_naive()
     };
     let mut memory = memory.clone();
 
@@ -359,8 +388,16 @@ pub fn compose<Tz: TimeZone>(
             title: meeting_title(occ),
             calendar: occ.calendar.clone(),
             uid: occ.uid.clone(),
-            start: occ.start.with_timezone(&zone).fixed_offset(),
-            end: occ.end.with_timezone(&zone).fixed_offset(),
+            start: if occ.all_day {
+                occ.start
+            } else {
+                now.local(&occ.start)
+            },
+            end: if occ.all_day {
+                occ.end
+            } else {
+                now.local(&occ.end)
+            },
             all_day: occ.all_day,
             location: clean_opt(&occ.location),
             conference_url: occ.conference_url.clone(),
@@ -628,8 +665,8 @@ pub struct Notification {
 }
 
 /// "in 10 min", "now", "started 2 min ago", "today" (all-day).
-pub fn relative_when<Tz: TimeZone>(occ: &Occurrence, now: &DateTime<Tz>) -> String {
-    let today = now.date_naive();
+pub fn relative_when(occ: &Occurrence, now: &Now) -> String {
+    let today = now.today();
     if occ.all_day {
         let day = occ.start_date();
         return match (day - today).num_days() {
@@ -639,7 +676,7 @@ pub fn relative_when<Tz: TimeZone>(occ: &Occurrence, now: &DateTime<Tz>) -> Stri
             _ => format!("on {}", short_date(day, today)),
         };
     }
-    let now_utc = now.with_timezone(&Utc);
+    let now_utc = now.utc;
     let until = occ.start_utc() - now_utc;
     if until >= Duration::seconds(60) {
         // Round up: a notification a few seconds late still says "in 10 min".
@@ -674,11 +711,8 @@ fn span(mins: i64) -> String {
 }
 
 /// "10:00–10:30", with the day when it is not today; "all day" for dates.
-pub fn time_range<Tz: TimeZone>(brief: &Brief, now: &DateTime<Tz>) -> String
-where
-    Tz::Offset: Display,
-{
-    let today = now.date_naive();
+pub fn time_range(brief: &Brief, now: &Now) -> String {
+    let today = now.today();
     let m = &brief.meeting;
     if m.all_day {
         let first = m.start.date_naive();
@@ -694,8 +728,8 @@ where
             format!("{day} – {}, all day", short_date(last, today))
         };
     }
-    let start = m.start.with_timezone(&now.timezone());
-    let end = m.end.with_timezone(&now.timezone());
+    let start = now.local(&m.start);
+    let end = now.local(&m.end);
     let mut s = String::new();
     if start.date_naive() != today {
         let _ = write!(s, "{} ", short_date(start.date_naive(), today));
@@ -724,15 +758,12 @@ struct Line {
 }
 
 /// The prep notification for `brief` at `now`.
-pub fn notification<Tz: TimeZone>(
+pub fn notification(
     brief: &Brief,
     occ: &Occurrence,
     settings: &BriefSettings,
-    now: &DateTime<Tz>,
-) -> Notification
-where
-    Tz::Offset: Display,
-{
+    now: &Now,
+) -> Notification {
     let summary = format!("{} {}", brief.meeting.title, relative_when(occ, now));
     let mut head = time_range(brief, now);
     if let Some(loc) = &brief.meeting.location {
@@ -973,11 +1004,8 @@ fn shorten_to(s: &str, max: usize) -> String {
 }
 
 /// The full brief as Markdown ("Open brief" and `rapport brief`).
-pub fn markdown<Tz: TimeZone>(brief: &Brief, occ: &Occurrence, now: &DateTime<Tz>) -> String
-where
-    Tz::Offset: Display,
-{
-    let today = now.date_naive();
+pub fn markdown(brief: &Brief, occ: &Occurrence, now: &Now) -> String {
+    let today = now.today();
     let m = &brief.meeting;
     let mut s = String::new();
     let _ = writeln!(s, "# {}\n", m.title);
@@ -1136,6 +1164,113 @@ pub fn debrief(brief: &Brief) -> Option<Notification> {
         summary: format!("How did {} go?", brief.meeting.title),
         body: format!("Anything to remember about {list}?"),
     })
+}
+
+// ---------------------------------------------------------------------------
+// From the people notes
+
+impl PersonFacts {
+    /// The projection of a parsed note. A nested bullet joins its parent
+    /// ("Kids: Sam (8); Lotte (5)"), since on its own it lacks context;
+    /// private nested bullets stay separate so they stay out of
+    /// notifications, and bullets nested under a private one are private.
+    pub fn from_person(person: &crate::people::Person) -> PersonFacts {
+        let mut points: Vec<PointFact> = Vec::new();
+        for topic in &person.topics {
+            // Index in `points` of the last top-level public bullet of this
+            // topic, and whether the last top-level bullet was private.
+            let mut parent: Option<usize> = None;
+            let mut under_private = false;
+            for item in &topic.items {
+                if item.nested && !item.private && !under_private {
+                    if let Some(i) = parent {
+                        let p = &mut points[i];
+                        let sep = if p.text.ends_with(':') {
+                            " "
+                        } else if p.text.contains(": ") {
+                            "; "
+                        } else {
+                            ": "
+                        };
+                        p.text.push_str(sep);
+                        p.text.push_str(item.text.trim());
+                        continue;
+                    }
+                }
+                if !item.nested {
+                    parent = (!item.private).then_some(points.len());
+                    under_private = item.private;
+                }
+                points.push(PointFact {
+                    heading: topic.heading.clone(),
+                    text: item.text.clone(),
+                    // Details under a private bullet are as sensitive as it is.
+                    private: item.private || (item.nested && under_private),
+                });
+            }
+        }
+        PersonFacts {
+            key: person.path.to_string_lossy().into_owned(),
+            name: person.name.clone(),
+            role: person.role.clone(),
+            org: person.org.clone(),
+            prefers: person.prefers.clone(),
+            pitch: person.pitch,
+            summary: person.summary.clone(),
+            points,
+            follow_ups: person
+                .follow_ups
+                .iter()
+                .map(|f| FollowUpFact {
+                    text: f.text.clone(),
+                    kind: match f.kind {
+                        crate::people::FollowUpKind::Ask => FollowUpKind::Ask,
+                        crate::people::FollowUpKind::Owe => FollowUpKind::Owe,
+                        crate::people::FollowUpKind::Plain => FollowUpKind::Plain,
+                    },
+                    start: f.start,
+                    due: f.due,
+                })
+                .collect(),
+            log: person
+                .log
+                .iter()
+                .map(|e| (e.date, e.text.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// The attendees to brief, in calendar order: matched people and unknown or
+/// ambiguous attendees; myself and rooms are left out.
+pub fn attendance(
+    matched: &[crate::matching::MatchedAttendee],
+    people: &crate::people::People,
+) -> Vec<Attendance> {
+    use crate::matching::Match;
+    matched
+        .iter()
+        .filter_map(|m| match &m.matched {
+            Match::Person(i) => people
+                .people
+                .get(*i)
+                .map(|p| Attendance::Known(PersonFacts::from_person(p))),
+            Match::Unknown => Some(Attendance::Unknown {
+                name: m.attendee.name.clone(),
+                email: m.attendee.email.clone(),
+            }),
+            Match::Ambiguous(candidates) => Some(Attendance::Ambiguous {
+                name: m.attendee.name.clone(),
+                email: m.attendee.email.clone(),
+                candidates: candidates
+                    .iter()
+                    .filter_map(|i| people.people.get(*i))
+                    .map(|p| p.path.to_string_lossy().into_owned())
+                    .collect(),
+            }),
+            Match::Me | Match::Room => None,
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -184,17 +184,6 @@ pub fn run(
             &crate::check::CheckOptions::new(chrono::Utc::now()),
             out,
         ),
-        Command::Service(ServiceCommand::Install { dir }) => {
-            let dir = match dir {
-                Some(d) => d,
-                None => crate::setup::default_unit_dir()?,
-            };
-            let exe = std::env::current_exe()
-                .and_then(|p| p.canonicalize())
-                .map_err(|e| anyhow::anyhow!("cannot find the path of the rapport binary: {e}"))?;
-            crate::setup::install_service(&dir, &exe, cli.config.as_deref(), out)?;
-            Ok(ExitCode::SUCCESS)
-        }
         Command::People(args) => people::list(&people_settings(paths)?.0, args.json, out),
         Command::Person(PersonCommand::Show { name, json }) => {
             people::show(&people_settings(paths)?.0, &name, json, today(), out)
@@ -244,6 +233,17 @@ pub fn run(
             out,
         ),
         Command::Done(a) => edit(&a.name, EditRequest::Done { task: a.task }, out),
+        Command::Service(ServiceCommand::Install { dir }) => {
+            let dir = match dir {
+                Some(d) => d,
+                None => crate::setup::default_unit_dir()?,
+            };
+            let exe = std::env::current_exe()
+                .and_then(|p| p.canonicalize())
+                .map_err(|e| anyhow::anyhow!("cannot find the path of the rapport binary: {e}"))?;
+            crate::setup::install_service(&dir, &exe, cli.config.as_deref(), out)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! First-run helpers: `rapport service install` (the systemd user unit).
+//! First-run helpers: `rapport init` (config and people folder) and
+//! `rapport service install` (the systemd user unit).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -37,9 +37,17 @@ fn meeting() -> Occurrence {
     }
 }
 
+/// A moment on the Amsterdam wall clock.
+fn now_at(y: i32, m: u32, day: u32, h: u32, min: u32, s: u32) -> Now {
+    Now::new(
+        at(y, m, day, h, min, s).with_timezone(&Utc),
+        Zone::Iana(Amsterdam),
+    )
+}
+
 /// Ten minutes before the meeting.
-fn now() -> DateTime<Tz> {
-    at(2026, 12, 1, 9, 50, 0)
+fn now() -> Now {
+    now_at(2026, 12, 1, 9, 50, 0)
 }
 
 fn point(heading: &str, text: &str) -> PointFact {
@@ -159,7 +167,7 @@ fn due_states_read_like_a_person_would_say_them() {
 fn due_state_is_relative_to_now_not_to_the_meeting() {
     // Two days before the meeting, a promise due on the meeting day is not
     // "due today" yet.
-    let early = at(2026, 11, 29, 9, 0, 0);
+    let early = now_at(2026, 11, 29, 9, 0, 0);
     let (brief, _) = compose(
         &meeting(),
         &[Attendance::Known(yvonne())],
@@ -172,7 +180,7 @@ fn due_state_is_relative_to_now_not_to_the_meeting() {
     assert_eq!(owe.due_state.as_deref(), Some("due Tue 1 Dec"));
     assert!(!owe.overdue);
 
-    let late = at(2026, 12, 4, 9, 0, 0);
+    let late = now_at(2026, 12, 4, 9, 0, 0);
     let mut occ = meeting();
     occ.start = at(2026, 12, 4, 10, 0, 0).fixed_offset();
     occ.end = at(2026, 12, 4, 10, 30, 0).fixed_offset();
@@ -212,7 +220,7 @@ fn asks_wait_for_their_start_day_measured_at_the_meeting_day() {
         &[Attendance::Known(yvonne())],
         &settings(),
         &Rotation::default(),
-        &at(2026, 12, 4, 17, 0, 0),
+        &now_at(2026, 12, 4, 17, 0, 0),
     );
     let kinds: Vec<FollowUpKind> = brief.people[0].follow_ups.iter().map(|f| f.kind).collect();
     // The overdue promise first, then the question.
@@ -241,7 +249,7 @@ fn meeting_day_is_the_local_day_not_the_utc_day() {
         &[Attendance::Known(yvonne())],
         &settings(),
         &Rotation::default(),
-        &at(2026, 12, 6, 0, 20, 0),
+        &now_at(2026, 12, 6, 0, 20, 0),
     );
     assert!(brief.people[0]
         .follow_ups
@@ -482,22 +490,22 @@ fn notification_summary_time_place_and_follow_ups_before_talking_points() {
 fn relative_times() {
     let occ = meeting();
     let cases = [
-        (at(2026, 12, 1, 9, 50, 0), "in 10 min"),
+        (now_at(2026, 12, 1, 9, 50, 0), "in 10 min"),
         // A few seconds late still reads as the lead time.
-        (at(2026, 12, 1, 9, 50, 20), "in 10 min"),
-        (at(2026, 12, 1, 9, 59, 30), "now"),
-        (at(2026, 12, 1, 10, 0, 0), "now"),
-        (at(2026, 12, 1, 10, 2, 10), "started 2 min ago"),
-        (at(2026, 12, 1, 8, 30, 0), "in 1 h 30 min"),
-        (at(2026, 12, 1, 9, 0, 0), "in 1 h"),
-        (at(2026, 11, 29, 9, 0, 0), "in 2 days"),
-        (at(2026, 12, 1, 10, 45, 0), "ended 15 min ago"),
+        (now_at(2026, 12, 1, 9, 50, 20), "in 10 min"),
+        (now_at(2026, 12, 1, 9, 59, 30), "now"),
+        (now_at(2026, 12, 1, 10, 0, 0), "now"),
+        (now_at(2026, 12, 1, 10, 2, 10), "started 2 min ago"),
+        (now_at(2026, 12, 1, 8, 30, 0), "in 1 h 30 min"),
+        (now_at(2026, 12, 1, 9, 0, 0), "in 1 h"),
+        (now_at(2026, 11, 29, 9, 0, 0), "in 2 days"),
+        (now_at(2026, 12, 1, 10, 45, 0), "ended 15 min ago"),
     ];
     for (t, want) in cases {
-        assert_eq!(relative_when(&occ, &t), want, "at {t}");
+        assert_eq!(relative_when(&occ, &t), want, "at {}", t.utc);
     }
     let brief = brief_of(&[]);
-    let n = notification(&brief, &occ, &settings(), &at(2026, 12, 1, 10, 2, 10));
+    let n = notification(&brief, &occ, &settings(), &now_at(2026, 12, 1, 10, 2, 10));
     assert_eq!(n.summary, "Marketing sync started 2 min ago");
 }
 
@@ -514,7 +522,7 @@ fn all_day_and_other_day_time_lines() {
     let occ = meeting();
     let brief = brief_of(&[]);
     assert_eq!(
-        time_range(&brief, &at(2026, 11, 30, 12, 0, 0)),
+        time_range(&brief, &now_at(2026, 11, 30, 12, 0, 0)),
         "Tue 1 Dec 10:00–10:30"
     );
     // Shown in the user's zone even when the event was written in another.
@@ -731,6 +739,7 @@ fn settings_from_config_drop_a_blank_pitch() {
             discreet: true,
             ..Default::default()
         },
+        warnings: vec![],
     };
     assert_eq!(
         BriefSettings::from_config(&config),
@@ -877,5 +886,121 @@ fn debrief_asks_about_everyone_by_first_name() {
     assert_eq!(
         debrief(&brief_of(&many)).unwrap().body,
         "Anything to remember about N1, N2, N3 and 3 others?"
+    );
+}
+
+// --- from the people notes --------------------------------------------------
+
+const NOTE: &str = "---
+name: Yvonne Bakker
+emails: [yvonne.bakker@acme.example]
+org: Acme, Marketing
+role: Head of Marketing
+prefers: phone
+pitch: true
+---
+Plays competitive tennis.
+
+## Family
+- Kids:
+  - Sam (8)
+  - Lotte (5)
+  - Lotte's health #private
+- Married to Joost
+
+## Interests
+- Lost her father in 2025 #private
+  - Went to the funeral
+- Italian cooking
+
+## Follow-ups
+- [ ] Ask how the club tournament went 🛫 2026-12-06
+- [ ] Send her the response numbers 📅 2026-12-01
+- [x] Introduce her to Pieter ✅ 2026-11-20
+
+## Log
+- 2026-11-24 Marketing sync
+- 2026-11-10 Kick-off
+";
+
+#[test]
+fn facts_from_a_parsed_note() {
+    let person = crate::people::parse_person(std::path::Path::new("acme/yvonne.md"), NOTE).unwrap();
+    let facts = PersonFacts::from_person(&person);
+    assert_eq!(facts.key, "acme/yvonne.md");
+    assert!(facts.pitch);
+    let points: Vec<(&str, bool)> = facts
+        .points
+        .iter()
+        .map(|p| (p.text.as_str(), p.private))
+        .collect();
+    assert_eq!(
+        points,
+        [
+            // Nested bullets join their parent; a private one stays apart.
+            ("Kids: Sam (8); Lotte (5)", false),
+            ("Lotte's health", true),
+            ("Married to Joost", false),
+            ("Lost her father in 2025", true),
+            // The child of a private bullet is private context too: it must
+            // not turn up as a talking point of its own.
+            ("Went to the funeral", true),
+            ("Italian cooking", false),
+        ]
+    );
+    let kinds: Vec<FollowUpKind> = facts.follow_ups.iter().map(|f| f.kind).collect();
+    assert_eq!(kinds, [FollowUpKind::Ask, FollowUpKind::Owe]);
+    assert_eq!(facts.follow_ups[0].start, Some(d(2026, 12, 6)));
+    assert_eq!(facts.follow_ups[1].due, Some(d(2026, 12, 1)));
+    assert_eq!(facts.log.len(), 2);
+}
+
+#[test]
+fn attendance_drops_me_and_rooms_and_keeps_calendar_order() {
+    use crate::matching::{Match, MatchedAttendee};
+    use crate::model::Attendee;
+    let person = crate::people::parse_person(std::path::Path::new("y.md"), NOTE).unwrap();
+    let people = crate::people::People {
+        dir: "/notes".into(),
+        people: vec![person],
+        errors: vec![],
+    };
+    let who = |name: &str, email: &str, matched| MatchedAttendee {
+        attendee: Attendee {
+            name: Some(name.into()),
+            email: Some(email.into()),
+            ..Attendee::default()
+        },
+        matched,
+    };
+    let matched = vec![
+        who("Me", "me@x.example", Match::Me),
+        who("Alex", "alex@x.example", Match::Unknown),
+        who("Room 4.2", "room@x.example", Match::Room),
+        who("Yvonne", "yvonne.bakker@acme.example", Match::Person(0)),
+        who("Tom", "tom@x.example", Match::Ambiguous(vec![0])),
+    ];
+    let a = attendance(&matched, &people);
+    assert_eq!(a.len(), 3);
+    assert!(matches!(&a[0], Attendance::Unknown { name: Some(n), .. } if n == "Alex"));
+    assert!(matches!(&a[1], Attendance::Known(f) if f.name == "Yvonne Bakker"));
+    assert!(
+        matches!(&a[2], Attendance::Ambiguous { candidates, .. } if candidates == &["y.md".to_owned()])
+    );
+}
+
+#[test]
+fn clock_times_follow_the_zone_across_a_dst_change() {
+    // Briefed on Friday in summer time (+02:00) for a Monday meeting in
+    // winter time (+01:00): the meeting still reads 10:00.
+    let mut occ = meeting();
+    occ.start = at(2026, 10, 26, 10, 0, 0).fixed_offset();
+    occ.end = at(2026, 10, 26, 10, 30, 0).fixed_offset();
+    let friday = now_at(2026, 10, 23, 12, 0, 0);
+    let (brief, _) = compose(&occ, &[], &settings(), &Rotation::default(), &friday);
+    assert_eq!(time_range(&brief, &friday), "Mon 26 Oct 10:00–10:30");
+    assert_eq!(
+        brief.meeting.start.to_rfc3339(),
+        "2026-10-26T10:00:00+01:00"
     );
 }
