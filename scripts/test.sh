@@ -6,7 +6,9 @@
 # and stops everything it started, by PID, on exit.
 #
 # Environment knobs:
-#   RAPPORT_TEST_RADICALE=0   do not install/start Radicale (tests that want it skip)
+#   RAPPORT_TEST_RADICALE=0   do not install/start Radicale (tests that want it skip);
+#                             =1 start it even when no test mentions it; unset: when one does
+#                             (it costs ~8 s of pip install on a clean machine, cached in target/)
 #   RAPPORT_TEST_KEEP=1       keep the temporary folder (logs) after the run
 #   RAPPORT_TEST_SKIP_LINT=1  skip fmt and clippy (quick local runs)
 #   extra arguments are passed to `cargo test` (e.g. scripts/test.sh notify)
@@ -136,7 +138,12 @@ export RAPPORT_TEST_NOTIFY=1
 say "notification stack up: DISPLAY=$DISPLAY bus=$DBUS_SESSION_BUS_ADDRESS"
 
 # ---------- Radicale (CalDAV), only when a test uses it; the venv is cached under target/.
-if [ "${RAPPORT_TEST_RADICALE:-1}" != 0 ] && grep -rqs RAPPORT_TEST_RADICALE_URL src tests; then
+want_radicale=${RAPPORT_TEST_RADICALE:-auto}
+if [ "$want_radicale" = auto ]; then
+  want_radicale=0
+  grep -rqs RAPPORT_TEST_RADICALE_URL src tests && want_radicale=1
+fi
+if [ "$want_radicale" = 1 ]; then
   VENV="$ROOT/target/test-venv"
   if [ ! -x "$VENV/bin/radicale" ]; then
     python3 -m venv "$VENV"

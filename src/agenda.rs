@@ -3,18 +3,20 @@
 //!
 //! The core is pure: [`parse_bound`], [`collect`], [`to_json`] and
 //! [`render_text`] take data (and the local zone) and return data; [`run`]
-//! does the I/O (reading calendars, writing to `out`).
+//! does the I/O (config, fetching calendars through [`crate::feed`] with its
+//! cache, writing to `out`).
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
 
 use crate::cli::AgendaArgs;
-use crate::config::Paths;
-use crate::engine::{parse_calendar, ExpandOptions, ParsedCalendar};
+use crate::config::{self, Config, ConfigError, Paths};
+use crate::engine::{parse_calendar_shared, ExpandOptions, ParsedCalendar};
+use crate::feed::{FeedFetcher, FetchLimits};
 use crate::model::{Attendee, Occurrence, PartStat, RecurrenceId, Status};
 use crate::tz::Zone;
 
@@ -289,44 +291,20 @@ pub fn render_text(occurrences: &[Occurrence], from: DateTime<Utc>, local: &Zone
     out
 }
 
-/// One calendar to read for the agenda: its name and bytes, or why not.
-pub struct Source {
-    pub name: String,
-    pub bytes: Result<Vec<u8>, String>,
-}
-
-fn expand_tilde(p: &str) -> std::path::PathBuf {
-    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
-        _ => std::path::PathBuf::from(p),
+/// The configuration for this run: `--ics` replaces the configured calendars
+/// (no config file needed; `[me]` is still taken from one if it exists).
+fn agenda_config(args: &AgendaArgs, paths: &Paths) -> anyhow::Result<Config> {
+    if args.ics.is_empty() {
+        return Ok(config::load(paths)?);
     }
-}
-
-/// Reads `--ics` arguments that are local files.
-fn read_ics_args(args: &[String]) -> anyhow::Result<Vec<Source>> {
-    let mut out = Vec::new();
-    for a in args {
-        let lower = a.to_ascii_lowercase();
-        if lower.starts_with("http://")
-            || lower.starts_with("https://")
-            || lower.starts_with("webcal://")
-        {
-            bail!("--ics {a}: this build reads calendar URLs through the feed module only; download the file and pass its path");
-        }
-        let path = expand_tilde(a);
-        let bytes = std::fs::read(&path)
-            .with_context(|| format!("--ics {}: cannot read the file", path.display()));
-        // The file name without extension names the calendar in the output.
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| a.clone());
-        out.push(Source {
-            name,
-            bytes: bytes.map_err(|e| format!("{e:#}")),
-        });
+    let mut cfg = Config::for_sources(args.ics.clone())?;
+    match config::load(paths) {
+        Ok(file) => cfg.me = file.me,
+        Err(ConfigError::NotFound { .. }) => {}
+        // A broken config must not stop a look at a calendar file.
+        Err(e) => tracing::warn!("{e}; `[me]` not used"),
     }
-    Ok(out)
+    Ok(cfg)
 }
 
 /// `rapport agenda`.
@@ -335,30 +313,36 @@ pub fn run(
     paths: &Paths,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<ExitCode> {
-    let _ = paths;
     let local = crate::tz::local_zone();
     let (from, to) = window(args.from.as_deref(), args.to.as_deref(), Utc::now(), &local)?;
-    if args.ics.is_empty() {
-        bail!("no calendars: pass --ics FILE (repeatable)");
+    let cfg = agenda_config(args, paths)?;
+    if cfg.calendars.is_empty() {
+        bail!(
+            "{}: no [[calendar]] entries; add one (name, url or path) or pass --ics PATH_OR_URL",
+            paths.config_file.display()
+        );
     }
-    let sources = read_ics_args(&args.ics)?;
-    let me_emails: Vec<String> = Vec::new();
-    let opts = ExpandOptions {
-        floating: local.clone(),
-        me_emails,
-    };
+    let fetcher = FeedFetcher::new(paths.cache_dir.clone(), FetchLimits::default())?;
+    let fetched = fetcher.fetch_all_blocking(&cfg.calendars)?;
     let mut calendars = Vec::new();
     let mut failures = Vec::new();
-    for s in sources {
-        match s.bytes {
-            Ok(b) => {
-                let cal = parse_calendar(&s.name, &b);
+    for (source, result) in cfg.calendars.iter().zip(fetched) {
+        match result {
+            Ok(f) => {
+                if let Some(e) = f.error() {
+                    // Still worth showing: the last good copy.
+                    eprintln!(
+                        "rapport: {e}; showing the copy fetched {}",
+                        f.fetched_at.format("%Y-%m-%d %H:%M UTC")
+                    );
+                }
+                let cal = parse_calendar_shared(&source.name, f.body);
                 for w in &cal.warnings {
                     tracing::warn!("{w}");
                 }
                 calendars.push(cal);
             }
-            Err(e) => failures.push(e),
+            Err(e) => failures.push(e.to_string()),
         }
     }
     if calendars.is_empty() && !failures.is_empty() {
@@ -368,7 +352,10 @@ pub fn run(
         // The agenda of the other calendars is still worth showing.
         eprintln!("rapport: {f}");
     }
-    let failed = failures.len();
+    let opts = ExpandOptions {
+        floating: local.clone(),
+        me_emails: cfg.me.emails.clone(),
+    };
     let occs = collect(&calendars, from, to, &opts, args.include_cancelled);
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &to_json(&occs, &no_person))?;
@@ -376,9 +363,9 @@ pub fn run(
     } else {
         out.write_all(render_text(&occs, from, &local).as_bytes())?;
     }
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
+    Ok(if failures.is_empty() {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }

@@ -2,11 +2,12 @@
 //! matched attendees and the notes about them.
 //!
 //! [`compose`] is pure: it takes the data, a rotation memory and `now`, and
-//! returns a [`Brief`] plus the updated memory. Calling it again with the same
-//! inputs gives the same brief, so a re-sent notification (a second lead time,
-//! a snooze) can re-use the memory from before the first one and show the same
-//! talking points. The renderings ([`notification`], [`markdown`], JSON via
-//! serde, [`debrief`]) are pure too.
+//! returns a [`Brief`] plus the updated memory. The memory remembers which
+//! meeting each person's points were last picked for, so every brief for the
+//! same meeting (a second lead time, a snooze, "Open brief", `rapport brief`)
+//! shows the same talking points, and the next meeting moves on. The
+//! renderings ([`notification`], [`markdown`], JSON via serde, [`debrief`])
+//! are pure too.
 //!
 //! The brief works on a small projection of a person ([`PersonFacts`]) rather
 //! than on the parsed note, so that it depends only on what it shows.
@@ -54,6 +55,8 @@ impl Now {
 pub const MAX_NOTIFICATION_LINES: usize = 10;
 /// Characters per notification line before it is shortened with "…".
 const MAX_LINE_CHARS: usize = 96;
+/// Characters of the meeting title in a notification's summary.
+const MAX_TITLE_CHARS: usize = 60;
 /// Unknown attendees named in the notification's one "new" line.
 const MAX_UNKNOWN_NAMES: usize = 3;
 
@@ -186,6 +189,22 @@ pub struct PersonRotation {
     /// Point text -> when and how often it was shown.
     #[serde(default)]
     pub shown: BTreeMap<String, Shown>,
+    /// The meeting ([`meeting_id`]) the last round was for, and the points
+    /// it picked: briefs for the same meeting show the same points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub picked: Vec<String>,
+}
+
+/// A stable name for one occurrence: calendar, UID and original start.
+pub fn meeting_id(occ: &Occurrence) -> String {
+    let key = occ.key();
+    let when = match key.recurrence_id {
+        crate::model::RecurrenceId::DateTime(t) => t.to_rfc3339(),
+        crate::model::RecurrenceId::Date(d) => d.to_string(),
+    };
+    format!("{}/{}/{when}", key.calendar, key.uid)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -334,6 +353,7 @@ pub fn compose(
         now.local(&occ.start).date_naive()
     };
     let mut memory = memory.clone();
+    let meeting_id = meeting_id(occ);
 
     let mut people: Vec<(u8, PersonBrief)> = Vec::new();
     let mut unknown = Vec::new();
@@ -350,7 +370,14 @@ pub fn compose(
                     continue;
                 }
                 wants_pitch |= facts.pitch;
-                let person = person_brief(facts, settings, &mut memory, today, meeting_day);
+                let person = person_brief(
+                    facts,
+                    &meeting_id,
+                    settings,
+                    &mut memory,
+                    today,
+                    meeting_day,
+                );
                 people.push((usefulness(&person, meeting_day), person));
             }
             Attendance::Unknown { name, email } => {
@@ -416,6 +443,7 @@ pub fn compose(
 
 fn person_brief(
     facts: &PersonFacts,
+    meeting: &str,
     settings: &BriefSettings,
     memory: &mut Rotation,
     today: NaiveDate,
@@ -437,24 +465,44 @@ fn person_brief(
     follow_ups.sort_by_key(|f| follow_up_rank(f, meeting_day));
 
     let public: Vec<&PointFact> = facts.points.iter().filter(|p| !p.private).collect();
-    let chosen = pick_points(
-        &public,
-        memory.people.get(&facts.key),
-        settings.prompts_per_person,
-    );
-    if !chosen.is_empty() {
-        let entry = memory.people.entry(facts.key.clone()).or_default();
-        entry.round += 1;
-        let round = entry.round;
-        // Forget points that are no longer in the note, so the memory stays small.
-        let current: BTreeSet<String> = public.iter().map(|p| point_key(p)).collect();
-        entry.shown.retain(|k, _| current.contains(k));
-        for p in &chosen {
-            let shown = entry.shown.entry(point_key(p)).or_default();
-            shown.round = round;
-            shown.times += 1;
+    let wanted = settings.prompts_per_person.min(public.len());
+    // The same meeting again (a second lead time, a snooze, "Open brief",
+    // `rapport brief`): the same points, and the rotation stays where it is.
+    let again = memory
+        .people
+        .get(&facts.key)
+        .filter(|m| m.meeting.as_deref() == Some(meeting))
+        .map(|m| {
+            public
+                .iter()
+                .copied()
+                .filter(|p| m.picked.contains(&point_key(p)))
+                .collect::<Vec<_>>()
+        })
+        .filter(|same| same.len() == wanted && wanted > 0);
+    let chosen = match again {
+        Some(same) => same,
+        None => {
+            let chosen = pick_points(&public, memory.people.get(&facts.key), wanted);
+            if !chosen.is_empty() {
+                let entry = memory.people.entry(facts.key.clone()).or_default();
+                entry.round += 1;
+                let round = entry.round;
+                // Forget points that are no longer in the note, so the memory
+                // stays small.
+                let current: BTreeSet<String> = public.iter().map(|p| point_key(p)).collect();
+                entry.shown.retain(|k, _| current.contains(k));
+                for p in &chosen {
+                    let shown = entry.shown.entry(point_key(p)).or_default();
+                    shown.round = round;
+                    shown.times += 1;
+                }
+                entry.meeting = Some(meeting.to_owned());
+                entry.picked = chosen.iter().map(|p| point_key(p)).collect();
+            }
+            chosen
         }
-    }
+    };
 
     let last_time = facts
         .log
@@ -665,19 +713,23 @@ pub struct Notification {
 }
 
 /// "in 10 min", "now", "started 2 min ago", "today" (all-day).
-pub fn relative_when(occ: &Occurrence, now: &Now) -> String {
+pub fn relative_when(meeting: &Meeting, now: &Now) -> String {
     let today = now.today();
-    if occ.all_day {
-        let day = occ.start_date();
+    let (start, end) = (
+        meeting.start.with_timezone(&Utc),
+        meeting.end.with_timezone(&Utc),
+    );
+    if meeting.all_day {
+        let day = meeting.start.date_naive();
         return match (day - today).num_days() {
             0 => "today".into(),
             1 => "tomorrow".into(),
-            d if d < 0 && occ.end.date_naive() > today => "today".into(),
+            d if d < 0 && meeting.end.date_naive() > today => "today".into(),
             _ => format!("on {}", short_date(day, today)),
         };
     }
     let now_utc = now.utc;
-    let until = occ.start_utc() - now_utc;
+    let until = start - now_utc;
     if until >= Duration::seconds(60) {
         // Round up: a notification a few seconds late still says "in 10 min".
         let mins = (until.num_seconds() + 59) / 60;
@@ -694,8 +746,8 @@ pub fn relative_when(occ: &Occurrence, now: &Now) -> String {
     if until > Duration::seconds(-60) {
         return "now".into();
     }
-    let ended = now_utc - occ.end_utc();
-    if occ.end_utc() > occ.start_utc() && ended >= Duration::zero() {
+    let ended = now_utc - end;
+    if end > start && ended >= Duration::zero() {
         return format!("ended {} ago", span(ended.num_minutes().max(1)));
     }
     format!("started {} ago", span((-until).num_minutes()))
@@ -758,13 +810,13 @@ struct Line {
 }
 
 /// The prep notification for `brief` at `now`.
-pub fn notification(
-    brief: &Brief,
-    occ: &Occurrence,
-    settings: &BriefSettings,
-    now: &Now,
-) -> Notification {
-    let summary = format!("{} {}", brief.meeting.title, relative_when(occ, now));
+pub fn notification(brief: &Brief, settings: &BriefSettings, now: &Now) -> Notification {
+    // A long title is shortened so that "in 10 min" stays visible.
+    let summary = format!(
+        "{} {}",
+        shorten_to(&brief.meeting.title, MAX_TITLE_CHARS),
+        relative_when(&brief.meeting, now)
+    );
     let mut head = time_range(brief, now);
     if let Some(loc) = &brief.meeting.location {
         let _ = write!(head, " · {loc}");
@@ -1004,7 +1056,7 @@ fn shorten_to(s: &str, max: usize) -> String {
 }
 
 /// The full brief as Markdown ("Open brief" and `rapport brief`).
-pub fn markdown(brief: &Brief, occ: &Occurrence, now: &Now) -> String {
+pub fn markdown(brief: &Brief, now: &Now) -> String {
     let today = now.today();
     let m = &brief.meeting;
     let mut s = String::new();
@@ -1013,7 +1065,7 @@ pub fn markdown(brief: &Brief, occ: &Occurrence, now: &Now) -> String {
     if !m.all_day && m.start.date_naive() == today {
         when = format!("Today {when}");
     }
-    let _ = write!(s, "{when} ({})", relative_when(occ, now));
+    let _ = write!(s, "{when} ({})", relative_when(&brief.meeting, now));
     if let Some(loc) = &m.location {
         let _ = write!(s, " · {loc}");
     }
@@ -1271,6 +1323,90 @@ pub fn attendance(
             Match::Me | Match::Room => None,
         })
         .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Which meeting `rapport brief` shows
+
+/// A meeting that began this long ago still counts as "next": you may open
+/// its brief as you walk in late.
+pub const NEXT_GRACE: Duration = Duration::minutes(15);
+
+/// The meeting `rapport brief` shows, from occurrences sorted by start.
+///
+/// Without a query: the first one that started at most [`NEXT_GRACE`] ago and
+/// that the daemon would prepare for (not cancelled or declined, all-day only
+/// with `include_all_day`, with someone else in it when `only_with_people`;
+/// `has_people` says whether it has). With a query: the first not yet over
+/// whose title, attendee names or addresses contain it (case and accents
+/// ignored), whatever its kind except cancelled.
+pub fn find_meeting<'a>(
+    occurrences: &'a [Occurrence],
+    query: Option<&str>,
+    notify: &crate::config::NotifyConfig,
+    has_people: impl Fn(&Occurrence) -> bool,
+    now: DateTime<Utc>,
+) -> Option<&'a Occurrence> {
+    let not_over = |o: &&Occurrence| {
+        if o.end_utc() > o.start_utc() {
+            o.end_utc() > now
+        } else {
+            o.start_utc() >= now - NEXT_GRACE
+        }
+    };
+    let candidates = occurrences
+        .iter()
+        .filter(|o| !o.is_cancelled())
+        .filter(not_over);
+    match query.map(str::trim).filter(|q| !q.is_empty()) {
+        None => candidates
+            .filter(|o| o.start_utc() >= now - NEXT_GRACE)
+            .filter(|o| !o.is_declined())
+            .filter(|o| !o.all_day || notify.include_all_day)
+            .find(|o| !notify.only_with_people || has_people(o)),
+        Some(q) => {
+            let folded = fold(q);
+            let lower = q.to_lowercase();
+            { candidates }.find(|o| mentions(o, &folded, &lower))
+        }
+    }
+}
+
+fn mentions(o: &Occurrence, folded: &str, lower: &str) -> bool {
+    let name_hit = |name: &str| {
+        !folded.is_empty()
+            && (fold(name).contains(folded)
+                || crate::matching::normalize_name(name).contains(folded))
+    };
+    if name_hit(&o.summary) {
+        return true;
+    }
+    o.organizer.iter().chain(&o.attendees).any(|a| {
+        a.name.as_deref().is_some_and(name_hit)
+            || a.email
+                .as_deref()
+                .is_some_and(|e| e.to_lowercase().contains(lower))
+    })
+}
+
+/// Lower case, accents removed, every run of other characters one space.
+fn fold(s: &str) -> String {
+    use unicode_normalization::char::is_combining_mark;
+    use unicode_normalization::UnicodeNormalization;
+    let mut out = String::with_capacity(s.len());
+    let mut space = false;
+    for c in s.nfkd().filter(|c| !is_combining_mark(*c)) {
+        if c.is_alphanumeric() {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            space = true;
+        }
+    }
+    out
 }
 
 #[cfg(test)]

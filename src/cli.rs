@@ -44,9 +44,26 @@ pub enum Command {
     Done(DoneArgs),
     /// Check the setup: config, each calendar, the people folder, the notification server.
     Check,
+    /// Print the full brief of the next meeting, or of the next one matching TEXT.
+    Brief(BriefArgs),
+    /// Write a commented config and a people folder with an example person (never overwrites).
+    Init,
     /// Manage the systemd user service.
     #[command(subcommand)]
     Service(ServiceCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct BriefArgs {
+    /// `next` (the default), or text to find in a meeting's title, attendee names or addresses.
+    #[arg(value_name = "next | TEXT")]
+    pub query: Vec<String>,
+    /// Read this calendar (file, http(s):// or webcal:// URL) instead of the configured ones. Repeatable.
+    #[arg(long = "ics", value_name = "PATH_OR_URL")]
+    pub ics: Vec<String>,
+    /// Print the brief as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -233,6 +250,15 @@ pub fn run(
             out,
         ),
         Command::Done(a) => edit(&a.name, EditRequest::Done { task: a.task }, out),
+        Command::Brief(args) => run_brief(&args, paths, out),
+        Command::Init => {
+            let ok = crate::setup::init(paths, chrono::Local::now().date_naive(), out)?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
         Command::Service(ServiceCommand::Install { dir }) => {
             let dir = match dir {
                 Some(d) => d,
@@ -241,7 +267,16 @@ pub fn run(
             let exe = std::env::current_exe()
                 .and_then(|p| p.canonicalize())
                 .map_err(|e| anyhow::anyhow!("cannot find the path of the rapport binary: {e}"))?;
-            crate::setup::install_service(&dir, &exe, cli.config.as_deref(), out)?;
+            // Notes kept outside the home must stay writable for the service;
+            // a missing or broken config is `rapport check`'s business, not this.
+            let people_dir = crate::config::load(paths).ok().map(|c| c.people.dir);
+            let writable = match directories::BaseDirs::new() {
+                Some(b) => {
+                    crate::setup::writable_outside_home(b.home_dir(), paths, people_dir.as_deref())
+                }
+                None => Vec::new(),
+            };
+            crate::setup::install_service(&dir, &exe, cli.config.as_deref(), &writable, out)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -260,4 +295,143 @@ pub fn people_settings(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// How far ahead `rapport brief` looks for the next meeting, and for one
+/// matching a text.
+const BRIEF_NEXT_DAYS: i64 = 7;
+const BRIEF_SEARCH_DAYS: i64 = 30;
+
+/// `rapport brief [next | TEXT] [--json]`.
+fn run_brief(
+    args: &BriefArgs,
+    paths: &crate::config::Paths,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<ExitCode> {
+    use crate::brief::{self, BriefSettings, Now};
+    use chrono::Duration;
+
+    let mut config = match crate::config::load(paths) {
+        Ok(c) => c,
+        // --ics works without a config file, like `rapport agenda`.
+        Err(crate::config::ConfigError::NotFound { .. }) if !args.ics.is_empty() => {
+            let mut c = crate::config::Config::for_sources(args.ics.clone())?;
+            c.people.dir = paths.data_dir.join("people");
+            c
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !args.ics.is_empty() {
+        config.calendars = crate::config::sources_from_args(&args.ics)?;
+    }
+    if config.calendars.is_empty() {
+        anyhow::bail!(
+            "{}: no [[calendar]] configured; add one (see `rapport init`) or pass --ics PATH_OR_URL",
+            paths.config_file.display()
+        );
+    }
+    let query = args.query.join(" ");
+    let query = match query.trim() {
+        "" | "next" => None,
+        q => Some(q.to_owned()),
+    };
+    let now = Now::system();
+
+    let fetcher = crate::feed::FeedFetcher::new(paths.cache_dir.clone(), Default::default())?;
+    let mut calendars = Vec::new();
+    let mut failures = 0;
+    for (source, fetched) in config
+        .calendars
+        .iter()
+        .zip(fetcher.fetch_all_blocking(&config.calendars)?)
+    {
+        match fetched {
+            Ok(f) => {
+                if let Some(e) = f.error() {
+                    eprintln!("rapport: {e} (using the copy from {})", f.fetched_at);
+                }
+                let cal = crate::engine::parse_calendar(&source.name, &f.body);
+                for w in &cal.warnings {
+                    tracing::warn!("{w}");
+                }
+                calendars.push(cal);
+            }
+            Err(e) => {
+                failures += 1;
+                eprintln!("rapport: {e}");
+            }
+        }
+    }
+    if calendars.is_empty() {
+        anyhow::bail!("no calendar could be read (see above)");
+    }
+    let opts = crate::engine::ExpandOptions {
+        floating: now.zone.clone(),
+        me_emails: config.me.emails.clone(),
+    };
+    let days = if query.is_some() {
+        BRIEF_SEARCH_DAYS
+    } else {
+        BRIEF_NEXT_DAYS
+    };
+    // From a day back, so that a long meeting in progress is still found.
+    let occurrences = crate::agenda::collect(
+        &calendars,
+        now.utc - Duration::days(1),
+        now.utc + Duration::days(days),
+        &opts,
+        false,
+    );
+
+    let people = crate::people::load(&config.people.dir);
+    for e in &people.errors {
+        eprintln!("rapport: {}: {e}", config.people.dir.display());
+    }
+    let matcher = crate::matching::Matcher::new(&people, &config.me);
+    let attendees_of = |o: &crate::model::Occurrence| {
+        let everyone: Vec<crate::model::Attendee> =
+            o.organizer.iter().chain(&o.attendees).cloned().collect();
+        brief::attendance(&matcher.match_attendees(&everyone), &people)
+    };
+    let Some(occ) = brief::find_meeting(
+        &occurrences,
+        query.as_deref(),
+        &config.notify,
+        |o| !attendees_of(o).is_empty(),
+        now.utc,
+    ) else {
+        match &query {
+            None => writeln!(
+                out,
+                "No meeting with other people in the next {BRIEF_NEXT_DAYS} days. \
+                 `rapport agenda` lists everything."
+            )?,
+            Some(q) => writeln!(
+                out,
+                "No meeting in the next {BRIEF_SEARCH_DAYS} days mentions \"{q}\"."
+            )?,
+        }
+        return Ok(ExitCode::from(1));
+    };
+
+    // Show the talking points the next notification would show; reading
+    // the daemon's state never changes it.
+    let memory: brief::Rotation = std::fs::read(crate::state::State::path(&paths.state_dir))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<crate::state::State>(&b).ok())
+        .map(|s| s.rotation())
+        .unwrap_or_default();
+    let settings = BriefSettings::from_config(&config);
+    let (composed, _) = brief::compose(occ, &attendees_of(occ), &settings, &memory, &now);
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &composed)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(brief::markdown(&composed, &now).as_bytes())?;
+    }
+    Ok(if failures > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

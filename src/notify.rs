@@ -156,8 +156,19 @@ impl CloseReason {
 /// the receiver keeps only ids it knows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    ActionInvoked { id: u32, action: String },
-    Closed { id: u32, reason: CloseReason },
+    ActionInvoked {
+        id: u32,
+        action: String,
+    },
+    Closed {
+        id: u32,
+        reason: CloseReason,
+    },
+    /// A notification server started (`running`) or went away on the bus.
+    /// Ids of the old server mean nothing to a new one.
+    ServerChanged {
+        running: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -312,7 +323,7 @@ pub struct DbusNotifier {
     /// None: the session bus from `DBUS_SESSION_BUS_ADDRESS`.
     address: Option<String>,
     conn: tokio::sync::Mutex<Option<Live>>,
-    capabilities: Mutex<Option<(Instant, Capabilities)>>,
+    capabilities: std::sync::Arc<Mutex<Option<(Instant, Capabilities)>>>,
     events: broadcast::Sender<Event>,
 }
 
@@ -344,7 +355,7 @@ impl DbusNotifier {
         DbusNotifier {
             address,
             conn: tokio::sync::Mutex::new(None),
-            capabilities: Mutex::new(None),
+            capabilities: std::sync::Arc::new(Mutex::new(None)),
             events,
         }
     }
@@ -365,6 +376,10 @@ impl DbusNotifier {
             version,
             spec_version,
         })
+    }
+
+    fn capabilities_cache(&self) -> std::sync::Arc<Mutex<Option<(Instant, Capabilities)>>> {
+        self.capabilities.clone()
     }
 
     async fn connection(&self) -> Result<zbus::Connection, NotifyError> {
@@ -397,7 +412,25 @@ impl DbusNotifier {
         let stream = zbus::MessageStream::for_match_rule(rule, &connection, None)
             .await
             .map_err(|e| NotifyError::Server(format!("cannot subscribe to signals: {e}")))?;
-        let listener = tokio::spawn(forward_signals(stream, self.events.clone()));
+        // The bus says when the server's name changes owner: a server that
+        // starts (or restarts) can be used at once instead of at the next retry.
+        let owner_rule = zbus::MatchRule::builder()
+            .msg_type(zbus::message::Type::Signal)
+            .sender("org.freedesktop.DBus")
+            .interface("org.freedesktop.DBus")
+            .member("NameOwnerChanged")
+            .arg(0, BUS_NAME)
+            .build()
+            .map_err(|e| NotifyError::Server(e.to_string()))?;
+        let owners = zbus::MessageStream::for_match_rule(owner_rule, &connection, None)
+            .await
+            .map_err(|e| NotifyError::Server(format!("cannot subscribe to signals: {e}")))?;
+        let stream = futures_util::stream::select(stream, owners);
+        let listener = tokio::spawn(forward_signals(
+            stream,
+            self.events.clone(),
+            self.capabilities_cache(),
+        ));
         *guard = Some(Live {
             connection: connection.clone(),
             listener,
@@ -447,11 +480,25 @@ fn classify(error: zbus::Error) -> NotifyError {
     }
 }
 
-async fn forward_signals(mut stream: zbus::MessageStream, events: broadcast::Sender<Event>) {
+async fn forward_signals(
+    mut stream: impl futures_util::Stream<Item = zbus::Result<zbus::Message>> + Unpin,
+    events: broadcast::Sender<Event>,
+    capabilities: std::sync::Arc<Mutex<Option<(Instant, Capabilities)>>>,
+) {
     while let Some(message) = stream.next().await {
         let Ok(message) = message else { continue };
         let header = message.header();
         let event = match header.member().map(|m| m.as_str()) {
+            Some("NameOwnerChanged") => {
+                *capabilities.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                message
+                    .body()
+                    .deserialize::<(String, String, String)>()
+                    .ok()
+                    .map(|(_, _, new_owner)| Event::ServerChanged {
+                        running: !new_owner.is_empty(),
+                    })
+            }
             Some("ActionInvoked") => message
                 .body()
                 .deserialize::<(u32, String)>()

@@ -1,5 +1,6 @@
 //! The one integration test binary: one module per area.
 
+mod brief;
 mod check;
 mod common;
 mod config;

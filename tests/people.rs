@@ -115,7 +115,7 @@ fn obsidian_note_parses() {
             "Ask about the platform migration",
             "Share the dbt article",
             "Find the link first",
-            "Review his proposal ^review1"
+            "Review his proposal"
         ]
     );
     assert_eq!(p.follow_ups[0].kind, FollowUpKind::Ask);
@@ -807,4 +807,21 @@ fn done_matches_text_with_commas_and_accents() {
     )
     .unwrap();
     assert_eq!(a.line, 3);
+}
+
+#[test]
+fn read_only_files_are_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = put(dir.path(), "y.md", example().as_bytes());
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let err = edit_file(
+        &path,
+        &Edit::Note {
+            date: d("2026-11-27"),
+            text: "x".into(),
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("read-only"), "{err}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), example());
 }

@@ -75,8 +75,14 @@ fn date() -> NaiveDate {
 /// The lines `new` adds to `original`, if `new` is `original` with whole
 /// lines inserted at one place (lines split on the file's line ending).
 fn inserted_lines<'a>(original: &str, new: &'a str, nl: &str) -> Option<Vec<&'a str>> {
-    let o: Vec<&str> = original.split(nl).collect();
-    let n: Vec<&str> = new.split(nl).collect();
+    // The BOM is checked separately; here it would glue to the first line.
+    let strip = |t: &'a str| t.strip_prefix('\u{feff}').unwrap_or(t);
+    let o: Vec<&str> = original
+        .strip_prefix('\u{feff}')
+        .unwrap_or(original)
+        .split(nl)
+        .collect();
+    let n: Vec<&str> = strip(new).split(nl).collect();
     let p = o.iter().zip(&n).take_while(|(a, b)| a == b).count();
     let s = o[p..]
         .iter()
@@ -114,6 +120,9 @@ proptest! {
                     );
                 }
                 prop_assert_eq!(applied.text.lines().nth(applied.line - 1).map(|l| l.trim_start_matches('\u{feff}')), Some(item));
+                // A BOM stays first, and appears nowhere else.
+                prop_assert_eq!(text.starts_with('\u{feff}'), applied.text.starts_with('\u{feff}'));
+                prop_assert_eq!(text.matches('\u{feff}').count(), applied.text.matches('\u{feff}').count());
                 // The final-newline style is kept (an empty file gets one).
                 if !text.is_empty() {
                     prop_assert_eq!(text.ends_with('\n'), applied.text.ends_with('\n'));
@@ -165,6 +174,23 @@ proptest! {
 
 /// A refusal example for the comment above: the new line would land inside
 /// an unclosed code fence, so it is refused instead of written.
+#[test]
+fn follow_ups_created_before_a_first_line_log_keep_the_bom_first() {
+    let text = "\u{feff}## Log\n- 2026-11-01 a\n";
+    let a = apply(
+        text,
+        &Edit::Ask {
+            text: "q".into(),
+            after: date(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        a.text,
+        "\u{feff}## Follow-ups\n- [ ] q 🛫 2026-11-27\n\n## Log\n- 2026-11-01 a\n"
+    );
+}
+
 #[test]
 fn unclosed_fence_is_refused_not_damaged() {
     let text = "## Log\n- 2026-11-01 a\n```\nsome code\n";

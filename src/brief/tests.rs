@@ -311,13 +311,22 @@ fn five_points() -> PersonFacts {
     }
 }
 
+/// Another meeting (a later occurrence of the series, say).
+fn nth(i: i64) -> Occurrence {
+    let mut occ = meeting();
+    occ.recurrence_id = Some(crate::model::RecurrenceId::DateTime(
+        occ.start_utc() + Duration::days(7 * i),
+    ));
+    occ
+}
+
 #[test]
 fn rotation_over_three_briefs_does_not_repeat_while_others_are_left() {
     let people = [Attendance::Known(five_points())];
     let s = settings();
-    let (b1, m1) = compose(&meeting(), &people, &s, &Rotation::default(), &now());
-    let (b2, m2) = compose(&meeting(), &people, &s, &m1, &now());
-    let (b3, m3) = compose(&meeting(), &people, &s, &m2, &now());
+    let (b1, m1) = compose(&nth(1), &people, &s, &Rotation::default(), &now());
+    let (b2, m2) = compose(&nth(2), &people, &s, &m1, &now());
+    let (b3, m3) = compose(&nth(3), &people, &s, &m2, &now());
     assert_eq!(texts(&b1.people[0]), ["point 1", "point 2", "point 3"]);
     // 4 and 5 were never shown; one of the last three has to come back, the
     // first one written.
@@ -325,10 +334,35 @@ fn rotation_over_three_briefs_does_not_repeat_while_others_are_left() {
     // 2 and 3 are now the least recently shown; of the rest, all shown last
     // time, the one shown least often.
     assert_eq!(texts(&b3.people[0]), ["point 2", "point 3", "point 4"]);
-    let (b4, _) = compose(&meeting(), &people, &s, &m3, &now());
+    let (b4, _) = compose(&nth(4), &people, &s, &m3, &now());
     assert_eq!(texts(&b4.people[0]), ["point 1", "point 2", "point 5"]);
     assert_eq!(b1.people[0].more_talking_points, 2);
     assert_eq!(m3.people["pieter.md"].round, 3);
+}
+
+#[test]
+fn briefs_for_the_same_meeting_show_the_same_points() {
+    let people = [Attendance::Known(five_points())];
+    let s = settings();
+    let (first, m1) = compose(&nth(1), &people, &s, &Rotation::default(), &now());
+    // The 2-minute reminder, a snooze, "Open brief": same points, memory kept.
+    let (again, m2) = compose(&nth(1), &people, &s, &m1, &now());
+    assert_eq!(texts(&again.people[0]), texts(&first.people[0]));
+    assert_eq!(m2, m1);
+    // Even after an edit that keeps those points.
+    let mut edited = five_points();
+    edited.points.insert(0, point("Talk about", "point 0"));
+    let (edited_brief, _) = compose(&nth(1), &[Attendance::Known(edited)], &s, &m1, &now());
+    assert_eq!(texts(&edited_brief.people[0]), texts(&first.people[0]));
+    // The next meeting moves on.
+    let (next, m3) = compose(&nth(2), &people, &s, &m2, &now());
+    assert_eq!(texts(&next.people[0]), ["point 1", "point 4", "point 5"]);
+    assert_eq!(m3.people["pieter.md"].round, 2);
+    assert!(m3.people["pieter.md"]
+        .meeting
+        .as_deref()
+        .unwrap()
+        .starts_with("work/sync-1/"));
 }
 
 #[test]
@@ -339,8 +373,8 @@ fn rotation_with_enough_points_never_repeats_consecutively() {
     let s = settings();
     let mut memory = Rotation::default();
     let mut previous: Vec<String> = Vec::new();
-    for _ in 0..6 {
-        let (b, m) = compose(&meeting(), &people, &s, &memory, &now());
+    for i in 0..6 {
+        let (b, m) = compose(&nth(i), &people, &s, &memory, &now());
         let shown: Vec<String> = texts(&b.people[0]).iter().map(|t| t.to_string()).collect();
         assert_eq!(shown.len(), 3);
         assert!(
@@ -361,6 +395,7 @@ fn compose_is_pure_and_memory_only_changes_for_people_in_the_meeting() {
         PersonRotation {
             round: 7,
             shown: [("x".to_owned(), Shown { round: 7, times: 2 })].into(),
+            ..PersonRotation::default()
         },
     );
     let a = compose(&meeting(), &people, &settings(), &memory, &now());
@@ -385,7 +420,7 @@ fn memory_forgets_points_that_left_the_note_and_survives_json() {
     );
     let mut edited = five_points();
     edited.points.remove(0); // "point 1" deleted from the note
-    let (b2, m2) = compose(&meeting(), &[Attendance::Known(edited)], &s, &m1, &now());
+    let (b2, m2) = compose(&nth(2), &[Attendance::Known(edited)], &s, &m1, &now());
     assert!(!m2.people["pieter.md"].shown.contains_key("point 1"));
     assert_eq!(texts(&b2.people[0]), ["point 2", "point 4", "point 5"]);
     let json = serde_json::to_string(&m2).unwrap();
@@ -446,11 +481,11 @@ fn private_items_only_in_the_full_brief_marked() {
     );
     assert!(memory.people.is_empty());
 
-    let note = notification(&brief, &occ, &settings(), &now());
+    let note = notification(&brief, &settings(), &now());
     assert!(!note.body.contains("father"), "{}", note.body);
     assert!(!note.summary.contains("father"));
 
-    let md = markdown(&brief, &occ, &now());
+    let md = markdown(&brief, &now());
     let marker = md.find("**Only if they raise it**").expect(&md);
     let item = md.find("- Lost her father in 2025 (Interests)").expect(&md);
     assert!(marker < item);
@@ -461,9 +496,8 @@ fn private_items_only_in_the_full_brief_marked() {
 
 #[test]
 fn notification_summary_time_place_and_follow_ups_before_talking_points() {
-    let occ = meeting();
     let brief = brief_of(&[Attendance::Known(tom()), Attendance::Known(yvonne())]);
-    let note = notification(&brief, &occ, &settings(), &now());
+    let note = notification(&brief, &settings(), &now());
     assert_eq!(note.summary, "Marketing sync in 10 min");
     let lines: Vec<&str> = note.body.lines().collect();
     assert_eq!(lines[0], "10:00–10:30 · Room 4.2");
@@ -488,7 +522,7 @@ fn notification_summary_time_place_and_follow_ups_before_talking_points() {
 
 #[test]
 fn relative_times() {
-    let occ = meeting();
+    let meeting = brief_of(&[]).meeting;
     let cases = [
         (now_at(2026, 12, 1, 9, 50, 0), "in 10 min"),
         // A few seconds late still reads as the lead time.
@@ -502,10 +536,10 @@ fn relative_times() {
         (now_at(2026, 12, 1, 10, 45, 0), "ended 15 min ago"),
     ];
     for (t, want) in cases {
-        assert_eq!(relative_when(&occ, &t), want, "at {}", t.utc);
+        assert_eq!(relative_when(&meeting, &t), want, "at {}", t.utc);
     }
     let brief = brief_of(&[]);
-    let n = notification(&brief, &occ, &settings(), &now_at(2026, 12, 1, 10, 2, 10));
+    let n = notification(&brief, &settings(), &now_at(2026, 12, 1, 10, 2, 10));
     assert_eq!(n.summary, "Marketing sync started 2 min ago");
 }
 
@@ -515,8 +549,8 @@ fn all_day_and_other_day_time_lines() {
     occ.all_day = true;
     occ.start = at(2026, 12, 2, 0, 0, 0).fixed_offset();
     occ.end = at(2026, 12, 3, 0, 0, 0).fixed_offset();
-    assert_eq!(relative_when(&occ, &now()), "tomorrow");
     let (brief, _) = compose(&occ, &[], &settings(), &Rotation::default(), &now());
+    assert_eq!(relative_when(&brief.meeting, &now()), "tomorrow");
     assert_eq!(time_range(&brief, &now()), "Wed 2 Dec, all day");
 
     let occ = meeting();
@@ -555,7 +589,7 @@ fn discreet_notification_shows_only_counts() {
         &Rotation::default(),
         &now(),
     );
-    let note = notification(&brief, &occ, &s, &now());
+    let note = notification(&brief, &s, &now());
     assert_eq!(note.summary, "Marketing sync in 10 min");
     assert_eq!(
         note.body,
@@ -572,12 +606,11 @@ fn discreet_notification_shows_only_counts() {
         assert!(!note.body.contains(secret), "{secret} in {}", note.body);
     }
     // The full brief is still complete.
-    assert!(markdown(&brief, &occ, &now()).contains("Joost"));
+    assert!(markdown(&brief, &now()).contains("Joost"));
 }
 
 #[test]
 fn unknown_attendees_come_last_with_the_command_to_add_them() {
-    let occ = meeting();
     let brief = brief_of(&[
         unknown(Some("Alex Smith"), Some("alex@partner.example")),
         Attendance::Known(tom()),
@@ -594,13 +627,13 @@ fn unknown_attendees_come_last_with_the_command_to_add_them() {
         brief.unknown[1].add_command,
         "rapport person add \"Bo Chen\" --email bo.chen+cal@partner.example"
     );
-    let note = notification(&brief, &occ, &settings(), &now());
+    let note = notification(&brief, &settings(), &now());
     let lines: Vec<&str> = note.body.lines().collect();
     assert!(lines[1].starts_with("Tom de Vries"));
     assert_eq!(lines[2], "new: Alex Smith, Bo Chen — introduce yourself");
     assert!(lines[3].starts_with("your pitch: I build"));
 
-    let md = markdown(&brief, &occ, &now());
+    let md = markdown(&brief, &now());
     assert!(md.contains("## New to you"));
     assert!(md.contains("ask what they work on"));
     assert!(md.contains(
@@ -610,12 +643,11 @@ fn unknown_attendees_come_last_with_the_command_to_add_them() {
 
 #[test]
 fn many_unknown_attendees_share_one_line() {
-    let occ = meeting();
     let people: Vec<Attendance> = (1..=30)
         .map(|i| unknown(Some(&format!("Guest {i}")), None))
         .collect();
     let brief = brief_of(&people);
-    let note = notification(&brief, &occ, &settings(), &now());
+    let note = notification(&brief, &settings(), &now());
     let lines: Vec<&str> = note.body.lines().collect();
     assert_eq!(
         lines[1],
@@ -646,7 +678,6 @@ fn add_command_is_safe_to_paste_into_a_shell() {
 
 #[test]
 fn notification_is_capped_at_ten_lines_with_a_count_of_the_rest() {
-    let occ = meeting();
     let people: Vec<Attendance> = (1..=8)
         .map(|i| {
             Attendance::Known(PersonFacts {
@@ -659,7 +690,7 @@ fn notification_is_capped_at_ten_lines_with_a_count_of_the_rest() {
         .chain([unknown(Some("New One"), None)])
         .collect();
     let brief = brief_of(&people);
-    let note = notification(&brief, &occ, &settings(), &now());
+    let note = notification(&brief, &settings(), &now());
     let lines: Vec<&str> = note.body.lines().collect();
     // Time line + 10.
     assert_eq!(lines.len(), 1 + MAX_NOTIFICATION_LINES, "{}", note.body);
@@ -683,7 +714,7 @@ fn long_text_is_shortened_and_control_characters_do_not_break_lines() {
         &Rotation::default(),
         &now(),
     );
-    let note = notification(&brief, &occ, &settings(), &now());
+    let note = notification(&brief, &settings(), &now());
     assert_eq!(note.summary, "Sync with marketing in 10 min");
     let lines: Vec<&str> = note.body.lines().collect();
     assert_eq!(lines.len(), 2);
@@ -691,6 +722,11 @@ fn long_text_is_shortened_and_control_characters_do_not_break_lines() {
     assert!(lines[1].chars().count() <= MAX_LINE_CHARS);
     assert!(lines[1].chars().count() > MAX_LINE_CHARS - 5);
     assert!(!note.body.chars().any(|c| c.is_control() && c != '\n'));
+    occ.summary = "Quarterly planning ".repeat(10);
+    let (brief, _) = compose(&occ, &[], &settings(), &Rotation::default(), &now());
+    let note = notification(&brief, &settings(), &now());
+    assert!(note.summary.ends_with("… in 10 min"), "{}", note.summary);
+    assert!(note.summary.chars().count() <= MAX_TITLE_CHARS + " in 10 min".len());
 }
 
 // --- pitch ------------------------------------------------------------------
@@ -707,7 +743,7 @@ fn pitch_for_new_people_and_people_who_asked_only() {
     t.pitch = true;
     let b = brief_of(&[Attendance::Known(t.clone())]);
     assert_eq!(b.pitch, settings().pitch);
-    let md = markdown(&b, &meeting(), &now());
+    let md = markdown(&b, &now());
     assert!(md.contains("## Your pitch\n\n> I build the data platform"));
     // No pitch configured: nothing, not an empty section.
     let (b, _) = compose(
@@ -718,7 +754,7 @@ fn pitch_for_new_people_and_people_who_asked_only() {
         &now(),
     );
     assert_eq!(b.pitch, None);
-    assert!(!markdown(&b, &meeting(), &now()).contains("pitch"));
+    assert!(!markdown(&b, &now()).contains("pitch"));
 }
 
 #[test]
@@ -771,7 +807,7 @@ fn full_brief_markdown_has_every_part() {
         &Rotation::default(),
         &now(),
     );
-    let md = markdown(&brief, &occ, &now());
+    let md = markdown(&brief, &now());
     let expected = "\
 # Marketing sync
 
@@ -813,7 +849,7 @@ Add their email to the right note so rapport can tell them apart.
 
 #[test]
 fn empty_meeting_says_so() {
-    let md = markdown(&brief_of(&[]), &meeting(), &now());
+    let md = markdown(&brief_of(&[]), &now());
     assert!(md.contains("No one else to prepare for."));
 }
 
@@ -1003,4 +1039,78 @@ fn clock_times_follow_the_zone_across_a_dst_change() {
         brief.meeting.start.to_rfc3339(),
         "2026-10-26T10:00:00+01:00"
     );
+}
+
+// --- which meeting `rapport brief` shows ------------------------------------
+
+fn occ_at(uid: &str, title: &str, h: u32, min: u32) -> Occurrence {
+    let mut o = meeting();
+    o.uid = uid.into();
+    o.summary = title.into();
+    o.start = at(2026, 12, 1, h, min, 0).fixed_offset();
+    o.end = (at(2026, 12, 1, h, min, 0) + Duration::minutes(30)).fixed_offset();
+    o
+}
+
+fn pick<'a>(occs: &'a [Occurrence], q: Option<&str>, at_now: &Now) -> Option<&'a str> {
+    let notify = crate::config::NotifyConfig::default();
+    find_meeting(occs, q, &notify, |o| !o.attendees.is_empty(), at_now.utc).map(|o| o.uid.as_str())
+}
+
+#[test]
+fn next_meeting_skips_what_the_daemon_would_skip() {
+    let person = crate::model::Attendee {
+        name: Some("Tom de Vries".into()),
+        email: Some("tom@acme.example".into()),
+        ..Default::default()
+    };
+    let with = |mut o: Occurrence| {
+        o.attendees = vec![person.clone()];
+        o
+    };
+    let mut cancelled = with(occ_at("cancelled", "Cancelled", 10, 0));
+    cancelled.status = Some(crate::model::Status::Cancelled);
+    let mut declined = with(occ_at("declined", "Declined", 10, 5));
+    declined.my_status = Some(crate::model::PartStat::Declined);
+    let mut all_day = with(occ_at("all-day", "Offsite", 0, 0));
+    all_day.all_day = true;
+    all_day.end = at(2026, 12, 2, 0, 0, 0).fixed_offset();
+    let solo = occ_at("solo", "Focus time", 10, 10);
+    let earlier = with(occ_at("earlier", "Standup", 9, 0));
+    let wanted = with(occ_at("wanted", "Marketing sync", 11, 0));
+    let later = with(occ_at("later", "Retro", 14, 0));
+    let occs = vec![all_day, earlier, cancelled, declined, solo, wanted, later];
+
+    assert_eq!(
+        pick(&occs, None, &now_at(2026, 12, 1, 9, 50, 0)),
+        Some("wanted")
+    );
+    // Standup started 10 minutes ago: still "next".
+    assert_eq!(
+        pick(&occs, None, &now_at(2026, 12, 1, 9, 10, 0)),
+        Some("earlier")
+    );
+    // 20 minutes in, it is not.
+    assert_eq!(
+        pick(&occs, None, &now_at(2026, 12, 1, 9, 20, 0)),
+        Some("wanted")
+    );
+    assert_eq!(pick(&occs, None, &now_at(2026, 12, 1, 15, 0, 0)), None);
+
+    // A query finds any kind, even declined or solo, but not cancelled.
+    let at_9 = now_at(2026, 12, 1, 9, 50, 0);
+    assert_eq!(pick(&occs, Some("focus"), &at_9), Some("solo"));
+    assert_eq!(pick(&occs, Some("declined"), &at_9), Some("declined"));
+    assert_eq!(pick(&occs, Some("cancelled"), &at_9), None);
+    // By attendee name (accents and case ignored) and address; the all-day
+    // one comes first, and counts for a query.
+    assert_eq!(pick(&occs, Some("TOM DE"), &at_9), Some("all-day"));
+    assert_eq!(pick(&occs[1..], Some("TOM DE"), &at_9), Some("declined"));
+    assert_eq!(pick(&occs[1..], Some("tom@acme"), &at_9), Some("declined"));
+    assert_eq!(pick(&occs, Some("retro"), &at_9), Some("later"));
+    let mut accented = occs.clone();
+    accented[6].summary = "Rétro with René".into();
+    assert_eq!(pick(&accented, Some("rene"), &at_9), Some("later"));
+    // The Standup is over by 9:50; a query does not bring it back.
+    assert_eq!(pick(&occs, Some("standup"), &at_9), None);
 }

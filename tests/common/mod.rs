@@ -227,8 +227,12 @@ pub struct PrivateDunst {
 
 impl PrivateDunst {
     pub fn start() -> PrivateDunst {
+        PrivateDunst::start_on(EmptyBus::start())
+    }
+
+    /// dunst on a bus that already exists (and may have clients).
+    pub fn start_on(bus: EmptyBus) -> PrivateDunst {
         let dir = tempfile::tempdir().unwrap();
-        let bus = EmptyBus::start();
         let rc = std::env::var("RAPPORT_TEST_DUNSTRC").expect("RAPPORT_TEST_DUNSTRC is set");
         let pick = dir.path().join("pick");
         let dunst = std::process::Command::new("dunst")
