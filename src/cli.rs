@@ -48,6 +48,8 @@ pub enum Command {
     Brief(BriefArgs),
     /// Write a commented config and a people folder with an example person (never overwrites).
     Init,
+    /// Try rapport in two minutes on example meetings and people (nothing of yours is read).
+    Demo,
     /// Manage the systemd user service.
     #[command(subcommand)]
     Service(ServiceCommand),
@@ -196,6 +198,12 @@ pub fn run(
     };
     match cli.command {
         Command::Agenda(args) => crate::agenda::run(&args, paths, out),
+        Command::Demo => {
+            if cli.verbose > 0 {
+                crate::daemon::init_logging(cli.verbose);
+            }
+            crate::demo::run(&crate::demo::DemoOptions::default(), out)
+        }
         Command::Check => crate::check::run(
             paths,
             &crate::check::CheckOptions::new(chrono::Utc::now()),
