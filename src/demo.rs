@@ -155,19 +155,19 @@ pub fn people_files(today: NaiveDate) -> Vec<(&'static str, String)> {
                  email: tom.visser@acme.example\n\
                  org: Acme, Marketing\n\
                  role: Campaign manager\n\
-                 prefers: phone, or a word at the coffee machine\n\
+                 prefers: phone\n\
                  ---\n\
                  Runs the customer campaigns; the direct-mailing system is his project.\n\
                  \n\
                  ## Family\n\
                  - Two kids, Daan (7) and Noor (4)\n\
-                 - Spent last Saturday at Artis with them; Noor did not want to leave the elephants\n\
+                 - Took them to Artis, the Amsterdam zoo, last Saturday; Noor would not leave the elephants\n\
                  \n\
                  ## Work\n\
                  - Wants the first mailing out before the spring campaign\n\
                  \n\
                  ## Follow-ups\n\
-                 - [ ] Ask about the zoo trip: are the kids into animals? 🛫 {today}\n\
+                 - [ ] Ask how Artis went: do the kids love animals? 🛫 {today}\n\
                  - [ ] Send Tom an estimate of how many addresses we can clean up per day 📅 {due}\n\
                  \n\
                  ## Log\n\
@@ -582,7 +582,7 @@ fn intro(
         out,
         "The prep notification is due at {} ({} before the start), the debrief at {}.",
         t(timing.prep_due(now)),
-        crate::schedule::human_duration(timing.lead),
+        format!("{} s", timing.lead.num_seconds()),
         t(timing.debrief_due(now))
     )?;
     match server {

@@ -178,7 +178,7 @@ fn demo_people_match_the_demo_attendees() {
             .collect::<Vec<_>>()
     };
     assert!(
-        asks(tom).iter().any(|t| t.contains("zoo")),
+        asks(tom).iter().any(|t| t.contains("Artis")),
         "{:?}",
         tom.follow_ups
     );
@@ -224,7 +224,7 @@ fn assert_prep_then_debrief(out: &str) {
     }
     assert!(prep_text.contains(demo::MEETING), "{prep_text}");
     // What the notes say to ask, and the attendee nobody has a note about.
-    for what in ["zoo", "tennis", "Sanne Mulder"] {
+    for what in ["Artis", "tennis", "Sanne Mulder"] {
         assert!(
             prep_text.contains(what),
             "{what} missing from the prep:\n{prep_text}"
