@@ -580,9 +580,9 @@ fn intro(
     )?;
     writeln!(
         out,
-        "The prep notification is due at {} ({} before the start), the debrief at {}.",
+        "The prep notification is due at {} ({} s before the start), the debrief at {}.",
         t(timing.prep_due(now)),
-        format!("{} s", timing.lead.num_seconds()),
+        timing.lead.num_seconds(),
         t(timing.debrief_due(now))
     )?;
     match server {
