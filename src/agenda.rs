@@ -36,8 +36,8 @@ pub fn parse_bound(text: &str, local: &Zone) -> Result<DateTime<Utc>, String> {
         })
 }
 
-/// The window `[from, to)` from the command line: default now to 7 days later;
-/// `--to` alone counts back 7 days.
+/// The window `[from, to)` from the command line: `--from` defaults to now,
+/// `--to` to 7 days after `--from`.
 pub fn window(
     from: Option<&str>,
     to: Option<&str>,
@@ -56,7 +56,7 @@ pub fn window(
     let (f, t) = match (from_t, to_t) {
         (Some(f), Some(t)) => (f, t),
         (Some(f), None) => (f, f + week),
-        (None, Some(t)) => (now.min(t - week), t),
+        (None, Some(t)) => (now, t),
         (None, None) => (now, now + week),
     };
     if t <= f {
@@ -368,4 +368,51 @@ pub fn run(
     } else {
         ExitCode::from(1)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn berlin() -> Zone {
+        Zone::Iana(chrono_tz::Europe::Berlin)
+    }
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn bounds_are_dates_at_local_midnight_or_rfc3339() {
+        assert_eq!(
+            parse_bound("2026-12-01", &berlin()),
+            Ok(t("2026-11-30T23:00:00Z"))
+        );
+        assert_eq!(
+            parse_bound("2026-12-01T09:00:00-05:00", &berlin()),
+            Ok(t("2026-12-01T14:00:00Z"))
+        );
+        assert!(parse_bound("tomorrow", &berlin())
+            .unwrap_err()
+            .contains("RFC 3339"));
+    }
+
+    #[test]
+    fn window_defaults() {
+        let now = t("2026-11-27T10:00:00Z");
+        let z = berlin();
+        assert_eq!(
+            window(None, None, now, &z).unwrap(),
+            (now, t("2026-12-04T10:00:00Z"))
+        );
+        assert_eq!(
+            window(Some("2026-12-01"), None, now, &z).unwrap(),
+            (t("2026-11-30T23:00:00Z"), t("2026-12-07T23:00:00Z"))
+        );
+        assert_eq!(
+            window(None, Some("2026-11-29"), now, &z).unwrap(),
+            (now, t("2026-11-28T23:00:00Z"))
+        );
+        assert!(window(None, Some("2026-11-20"), now, &z).is_err());
+    }
 }
