@@ -53,6 +53,10 @@ pub enum Command {
     /// Manage the systemd user service.
     #[command(subcommand)]
     Service(ServiceCommand),
+    /// Run the daemon: notifications before and after meetings (the systemd service runs this).
+    Run,
+    /// Show the daemon's view: each calendar's last refresh and error, the next notifications.
+    Status,
 }
 
 #[derive(Debug, Args)]
@@ -287,6 +291,16 @@ pub fn run(
             crate::setup::install_service(&dir, &exe, cli.config.as_deref(), &writable, out)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Run => {
+            crate::daemon::init_logging(cli.verbose);
+            crate::daemon::run_blocking(paths.clone())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status => Ok(if crate::daemon::status(paths, chrono::Utc::now(), out)? {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }),
     }
 }
 

@@ -6,6 +6,7 @@ mod common;
 mod config;
 mod conformance;
 mod corpus_smoke;
+mod daemon;
 mod demo;
 mod engine;
 mod engine_cli;
