@@ -36,8 +36,8 @@ pub fn parse_bound(text: &str, local: &Zone) -> Result<DateTime<Utc>, String> {
         })
 }
 
-/// The window `[from, to)` from the command line: default now to 7 days later;
-/// `--to` alone counts back 7 days.
+/// The window `[from, to)` from the command line: `--from` defaults to now,
+/// `--to` to 7 days after `--from`.
 pub fn window(
     from: Option<&str>,
     to: Option<&str>,
@@ -56,7 +56,7 @@ pub fn window(
     let (f, t) = match (from_t, to_t) {
         (Some(f), Some(t)) => (f, t),
         (Some(f), None) => (f, f + week),
-        (None, Some(t)) => (now.min(t - week), t),
+        (None, Some(t)) => (now, t),
         (None, None) => (now, now + week),
     };
     if t <= f {
@@ -185,17 +185,22 @@ pub fn to_json(occurrences: &[Occurrence], extra: AttendeeExtra<'_>) -> Value {
 /// How many attendee names a text line shows before "+N more".
 const NAMES_SHOWN: usize = 6;
 
-fn who(o: &Occurrence) -> Option<String> {
+/// How an attendee is named in the text view: the matched person's name from
+/// their note (people matching), else what the calendar says.
+pub type AttendeeLabel<'a> = &'a dyn Fn(&Attendee) -> Option<String>;
+
+/// The [`AttendeeLabel`] that uses the calendar's name, else the address.
+pub fn calendar_label(a: &Attendee) -> Option<String> {
+    a.name.clone().or_else(|| a.email.clone())
+}
+
+fn who(o: &Occurrence, label_of: AttendeeLabel<'_>) -> Option<String> {
     let people: Vec<String> = o
         .attendees
         .iter()
         .filter(|a| !a.is_room_or_resource())
         .map(|a| {
-            let label = a
-                .name
-                .clone()
-                .or_else(|| a.email.clone())
-                .unwrap_or_else(|| "?".into());
+            let label = label_of(a).unwrap_or_else(|| "?".into());
             match a.partstat.as_deref() {
                 Some("declined") => format!("{label} (declined)"),
                 Some("tentative") => format!("{label} (maybe)"),
@@ -219,7 +224,12 @@ fn who(o: &Occurrence) -> Option<String> {
 }
 
 /// Text for a terminal: one block per local day, times in `local`.
-pub fn render_text(occurrences: &[Occurrence], from: DateTime<Utc>, local: &Zone) -> String {
+pub fn render_text(
+    occurrences: &[Occurrence],
+    from: DateTime<Utc>,
+    local: &Zone,
+    label_of: AttendeeLabel<'_>,
+) -> String {
     if occurrences.is_empty() {
         return "No meetings in this window.\n".into();
     }
@@ -281,7 +291,7 @@ pub fn render_text(occurrences: &[Occurrence], from: DateTime<Utc>, local: &Zone
         if let Some(u) = &o.conference_url {
             let _ = writeln!(out, "{indent}join {u}");
         }
-        if let Some(w) = who(o) {
+        if let Some(w) = who(o, label_of) {
             let _ = writeln!(out, "{indent}with {w}");
         }
         if several_calendars {
@@ -298,8 +308,12 @@ fn agenda_config(args: &AgendaArgs, paths: &Paths) -> anyhow::Result<Config> {
         return Ok(config::load(paths)?);
     }
     let mut cfg = Config::for_sources(args.ics.clone())?;
+    cfg.people.dir = paths.data_dir.join("people");
     match config::load(paths) {
-        Ok(file) => cfg.me = file.me,
+        Ok(file) => {
+            cfg.me = file.me;
+            cfg.people = file.people;
+        }
         Err(ConfigError::NotFound { .. }) => {}
         // A broken config must not stop a look at a calendar file.
         Err(e) => tracing::warn!("{e}; `[me]` not used"),
@@ -357,15 +371,71 @@ pub fn run(
         me_emails: cfg.me.emails.clone(),
     };
     let occs = collect(&calendars, from, to, &opts, args.include_cancelled);
+    // Attendees are shown as the people in your notes; a broken note is
+    // reported (rapport people lists them) but never hides the agenda.
+    let people = crate::people::load(&cfg.people.dir);
+    for e in &people.errors {
+        tracing::warn!("{e}");
+    }
+    let matcher = crate::matching::Matcher::new(&people, &cfg.me);
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &to_json(&occs, &no_person))?;
+        let person = |a: &Attendee| Some(("person", matcher.person_json(&people, a)));
+        serde_json::to_writer_pretty(&mut *out, &to_json(&occs, &person))?;
         writeln!(out)?;
     } else {
-        out.write_all(render_text(&occs, from, &local).as_bytes())?;
+        let label = |a: &Attendee| matcher.display_name(&people, a).map(str::to_string);
+        out.write_all(render_text(&occs, from, &local, &label).as_bytes())?;
     }
     Ok(if failures.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn berlin() -> Zone {
+        Zone::Iana(chrono_tz::Europe::Berlin)
+    }
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn bounds_are_dates_at_local_midnight_or_rfc3339() {
+        assert_eq!(
+            parse_bound("2026-12-01", &berlin()),
+            Ok(t("2026-11-30T23:00:00Z"))
+        );
+        assert_eq!(
+            parse_bound("2026-12-01T09:00:00-05:00", &berlin()),
+            Ok(t("2026-12-01T14:00:00Z"))
+        );
+        assert!(parse_bound("tomorrow", &berlin())
+            .unwrap_err()
+            .contains("RFC 3339"));
+    }
+
+    #[test]
+    fn window_defaults() {
+        let now = t("2026-11-27T10:00:00Z");
+        let z = berlin();
+        assert_eq!(
+            window(None, None, now, &z).unwrap(),
+            (now, t("2026-12-04T10:00:00Z"))
+        );
+        assert_eq!(
+            window(Some("2026-12-01"), None, now, &z).unwrap(),
+            (t("2026-11-30T23:00:00Z"), t("2026-12-07T23:00:00Z"))
+        );
+        assert_eq!(
+            window(None, Some("2026-11-29"), now, &z).unwrap(),
+            (now, t("2026-11-28T23:00:00Z"))
+        );
+        assert!(window(None, Some("2026-11-20"), now, &z).is_err());
+    }
 }

@@ -1,11 +1,14 @@
 //! The one integration test binary: one module per area.
 
+mod agenda_people;
 mod brief;
+mod check;
 mod common;
 mod config;
 mod conformance;
 mod corpus_smoke;
 mod daemon;
+mod demo;
 mod engine;
 mod engine_cli;
 mod feed;

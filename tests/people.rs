@@ -147,7 +147,8 @@ fn file_without_front_matter_uses_heading_then_file_name() {
         ("Jan Smit", Some("Likes chess."))
     );
     assert!(p.emails.is_empty());
-    let p = people::parse_person(Path::new("x/Piet Jansen.md"), "Just text\n").unwrap();
+    let p = people::parse_person(Path::new("x/Piet Jansen.md"), "Just text\n- [ ] \n").unwrap();
+    assert!(p.follow_ups.is_empty(), "an empty task is a placeholder");
     assert_eq!(p.name, "Piet Jansen");
 }
 

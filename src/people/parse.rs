@@ -61,7 +61,8 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
             LineKind::Heading { level: 2, text } => section = Some(text),
             LineKind::Task {
                 status, text: t, ..
-            } if is_open(*status) => {
+            // An empty `- [ ]` is a template placeholder, not a follow-up.
+            } if is_open(*status) && !t.is_empty() => {
                 person.follow_ups.push(follow_up(t, line.number));
             }
             LineKind::Bullet { indent, text: t } => match section {
