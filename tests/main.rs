@@ -15,5 +15,6 @@ mod people;
 mod people_props;
 mod recur_libical;
 mod recur_libical_counts;
+mod reliability_notes;
 mod setup;
 mod tz;
