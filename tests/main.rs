@@ -15,6 +15,7 @@ mod people;
 mod people_props;
 mod recur_libical;
 mod recur_libical_counts;
+mod reliability_injection;
 mod reliability_notes;
 mod setup;
 mod tz;
