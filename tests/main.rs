@@ -17,5 +17,6 @@ mod recur_libical;
 mod recur_libical_counts;
 mod reliability_injection;
 mod reliability_notes;
+mod reliability_secrets;
 mod setup;
 mod tz;
