@@ -21,7 +21,7 @@ say() { echo "[test.sh +$(($(date +%s) - T0))s] $*" >&2; }
 
 # ---------- packages (Debian). dbus-daemon is usually present; install the rest once.
 need=()
-for pair in dbus-daemon:dbus Xvfb:xvfb dunst:dunst dunstctl:dunst notify-send:libnotify-bin faketime:faketime; do
+for pair in dbus-daemon:dbus dbus-send:dbus Xvfb:xvfb dunst:dunst dunstctl:dunst notify-send:libnotify-bin faketime:faketime; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -2,10 +2,13 @@
 
 mod agenda_people;
 mod brief;
+mod check;
 mod common;
 mod config;
 mod conformance;
 mod corpus_smoke;
+mod daemon;
+mod demo;
 mod engine;
 mod engine_cli;
 mod feed;
