@@ -20,7 +20,12 @@ fn stamp(t: DateTime<Utc>) -> String {
 /// next meeting for `brief`.
 fn soon() -> DateTime<Utc> {
     let now = Utc::now();
-    now.with_minute(0).unwrap().with_second(0).unwrap().with_nanosecond(0).unwrap()
+    now.with_minute(0)
+        .unwrap()
+        .with_second(0)
+        .unwrap()
+        .with_nanosecond(0)
+        .unwrap()
         + Duration::hours(2)
 }
 
@@ -68,9 +73,11 @@ fn assert_no_controls(what: &str, text: &str) {
 
 /// No bidi override, embedding or isolate (text that reads backwards).
 fn assert_no_bidi(what: &str, text: &str) {
-    assert_none(what, text, |c| {
-        matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-    });
+    assert_none(
+        what,
+        text,
+        |c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'),
+    );
 }
 
 fn assert_shortened(what: &str, text: &str) {
@@ -90,7 +97,11 @@ fn assert_none(what: &str, text: &str, bad: impl Fn(char) -> bool) {
     if let Some((i, c)) = text.char_indices().find(|&(_, c)| bad(c)) {
         let from = text.floor_char_boundary(i.saturating_sub(40));
         let to = text.ceil_char_boundary((i + 40).min(text.len()));
-        panic!("{what}: character U+{:04X} at byte {i}: {:?}", c as u32, &text[from..to]);
+        panic!(
+            "{what}: character U+{:04X} at byte {i}: {:?}",
+            c as u32,
+            &text[from..to]
+        );
     }
 }
 
@@ -111,7 +122,10 @@ fn run_cli(dir: &Path, args: &[&str]) -> std::process::Output {
 
 fn no_shell_ran(dir: &Path) {
     for f in ["PWNED1", "PWNED2", "PWNED3"] {
-        assert!(!dir.join(f).exists(), "{f} was created: text reached a shell");
+        assert!(
+            !dir.join(f).exists(),
+            "{f} was created: text reached a shell"
+        );
     }
 }
 
@@ -123,7 +137,11 @@ fn agenda_terminal_output_is_plain_shortened_text() {
     fs::write(&ics, hostile_ics(soon())).unwrap();
     let out = run_cli(dir.path(), &["agenda", "--ics", ics.to_str().unwrap()]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("Bold"), "the event is listed: {stdout}");
     assert_terminal_safe("agenda stdout", &stdout);
     assert_terminal_safe("agenda stderr", &String::from_utf8_lossy(&out.stderr));
@@ -136,7 +154,10 @@ fn brief_outputs() -> Vec<(String, String)> {
     fs::write(&ics, hostile_ics(soon())).unwrap();
     let mut outs = Vec::new();
     for query in ["next", "AAAA"] {
-        let out = run_cli(dir.path(), &["brief", query, "--ics", ics.to_str().unwrap()]);
+        let out = run_cli(
+            dir.path(),
+            &["brief", query, "--ics", ics.to_str().unwrap()],
+        );
         let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(out.status.success(), "{stderr}");
@@ -179,11 +200,21 @@ fn notification_summary_and_body_are_plain_shortened_text() {
         floating: Zone::utc(),
         me_emails: vec!["me@example.org".into()],
     };
-    let occs = cal.occurrences(start - Duration::hours(1), start + Duration::hours(3), &opts);
+    let occs = cal.occurrences(
+        start - Duration::hours(1),
+        start + Duration::hours(3),
+        &opts,
+    );
     assert_eq!(occs.len(), 2, "{:?}", cal.warnings);
     let now = Now::new(start - Duration::minutes(10), Zone::utc());
     for occ in &occs {
-        let (b, _) = brief::compose(occ, &[], &BriefSettings::default(), &Rotation::default(), &now);
+        let (b, _) = brief::compose(
+            occ,
+            &[],
+            &BriefSettings::default(),
+            &Rotation::default(),
+            &now,
+        );
         let text = brief::notification(&b, &BriefSettings::default(), &now);
         let n = notify::Notification {
             summary: text.summary,
@@ -208,7 +239,11 @@ fn notification_summary_and_body_are_plain_shortened_text() {
             assert!(r.body.chars().count() <= notify::MAX_BODY_CHARS + 50);
             if markup {
                 // Every `<`/`&` from the event is escaped: no tag survives.
-                assert!(!r.body.contains("<b>") && !r.body.contains("<a "), "{}", r.body);
+                assert!(
+                    !r.body.contains("<b>") && !r.body.contains("<a "),
+                    "{}",
+                    r.body
+                );
                 assert!(!r.body.contains("& "), "{}", r.body);
             }
             for label in r.actions.iter().skip(1).step_by(2) {
@@ -223,11 +258,17 @@ fn conference_of(props: &str) -> Option<String> {
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:c\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20261201T090000Z\r\nDTEND:20261201T100000Z\r\nSUMMARY:Call\r\n{props}END:VEVENT\r\nEND:VCALENDAR\r\n"
     );
     let cal = parse_calendar("c", ics.as_bytes());
-    let from = DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z").unwrap().with_timezone(&Utc);
-    let occs = cal.occurrences(from, from + Duration::days(1), &ExpandOptions {
-        floating: Zone::utc(),
-        me_emails: Vec::new(),
-    });
+    let from = DateTime::parse_from_rfc3339("2026-12-01T00:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let occs = cal.occurrences(
+        from,
+        from + Duration::days(1),
+        &ExpandOptions {
+            floating: Zone::utc(),
+            me_emails: Vec::new(),
+        },
+    );
     assert_eq!(occs.len(), 1);
     occs[0].conference_url.clone()
 }
@@ -246,10 +287,17 @@ fn only_http_and_https_links_become_the_conference_url() {
         "ms-msdt:/id PCWDiagnostic",
     ];
     for link in hostile {
-        for prop in ["URL", "LOCATION", "DESCRIPTION", "X-GOOGLE-CONFERENCE", "X-MICROSOFT-SKYPETEAMSMEETINGURL"] {
+        for prop in [
+            "URL",
+            "LOCATION",
+            "DESCRIPTION",
+            "X-GOOGLE-CONFERENCE",
+            "X-MICROSOFT-SKYPETEAMSMEETINGURL",
+        ] {
             let got = conference_of(&format!("{prop}:{}\r\n", ics_text(link)));
             assert!(
-                got.as_deref().is_none_or(|u| u.starts_with("https://") || u.starts_with("http://")),
+                got.as_deref()
+                    .is_none_or(|u| u.starts_with("https://") || u.starts_with("http://")),
                 "{prop}:{link} became {got:?}"
             );
             // A smuggled https inside a javascript: link must not be the
@@ -262,6 +310,10 @@ fn only_http_and_https_links_become_the_conference_url() {
     // The check can fail: a real link is found in each place.
     for prop in ["URL", "LOCATION", "DESCRIPTION", "X-GOOGLE-CONFERENCE"] {
         let got = conference_of(&format!("{prop}:https://meet.google.com/abc-defg-hij\r\n"));
-        assert_eq!(got.as_deref(), Some("https://meet.google.com/abc-defg-hij"), "{prop}");
+        assert_eq!(
+            got.as_deref(),
+            Some("https://meet.google.com/abc-defg-hij"),
+            "{prop}"
+        );
     }
 }
