@@ -19,6 +19,7 @@ mod people_props;
 mod recur_libical;
 mod recur_libical_counts;
 mod reliability_injection;
+mod reliability_network;
 mod reliability_notes;
 mod reliability_secrets;
 mod setup;
