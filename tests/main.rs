@@ -18,6 +18,7 @@ mod people;
 mod people_props;
 mod recur_libical;
 mod recur_libical_counts;
+mod reliability_clock;
 mod reliability_injection;
 mod reliability_network;
 mod reliability_notes;
