@@ -24,8 +24,10 @@ fn d(s: &str) -> NaiveDate {
 
 fn saved_state() -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = State::default();
-    s.last_run = Some(t("2026-11-27T09:00:00Z"));
+    let mut s = State {
+        last_run: Some(t("2026-11-27T09:00:00Z")),
+        ..State::default()
+    };
     s.record(
         SentKey {
             calendar: "work".into(),

@@ -95,12 +95,10 @@ fn assert_terminal_safe(what: &str, text: &str) {
 
 fn assert_none(what: &str, text: &str, bad: impl Fn(char) -> bool) {
     if let Some((i, c)) = text.char_indices().find(|&(_, c)| bad(c)) {
-        let from = text.floor_char_boundary(i.saturating_sub(40));
-        let to = text.ceil_char_boundary((i + 40).min(text.len()));
+        let context: String = text[i..].chars().take(40).collect();
         panic!(
-            "{what}: character U+{:04X} at byte {i}: {:?}",
-            c as u32,
-            &text[from..to]
+            "{what}: character U+{:04X} at byte {i}: {context:?}",
+            c as u32
         );
     }
 }
