@@ -315,3 +315,49 @@ fn only_http_and_https_links_become_the_conference_url() {
         );
     }
 }
+
+/// A feed whose broken events carry hostile UIDs and names, so that they are
+/// quoted in warnings.
+fn hostile_warnings_ics() -> String {
+    let uid = HOSTILE.replace([';', ','], " ");
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nX-WR-CALNAME:{cal}\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:not-a-date{esc}\r\nSUMMARY:{title}\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:{uid}-2\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID={esc}[2J/Nowhere:20261201T090000\r\nSUMMARY:{title}\r\nRRULE:FREQ={esc}]0;x\u{7}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        cal = ics_text(HOSTILE),
+        esc = '\u{1b}',
+        title = ics_text(HOSTILE),
+    )
+}
+
+#[test]
+#[ignore = "bug: check: feed warnings quote UIDs (and values) from the feed raw, so ESC sequences, C1 controls and bidi overrides reach the terminal"]
+fn feed_warnings_in_check_are_plain_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let ics = dir.path().join("hostile.ics");
+    fs::write(&ics, hostile_warnings_ics()).unwrap();
+    let config = dir.path().join("config.toml");
+    fs::write(
+        &config,
+        format!(
+            "[[calendar]]\nname = \"Work\"\npath = {:?}\n",
+            ics.display().to_string()
+        ),
+    )
+    .unwrap();
+    // (`agenda` sends feed warnings to tracing only, which it does not show.)
+    {
+        let args = ["--config", config.to_str().unwrap(), "check"];
+        let out = run_cli(dir.path(), &args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("warning") || text.contains("line"),
+            "{args:?}: warnings shown: {text}"
+        );
+        assert_no_controls(&format!("{args:?}"), &text);
+        assert_no_bidi(&format!("{args:?}"), &text);
+    }
+    no_shell_ran(dir.path());
+}
