@@ -371,3 +371,54 @@ fn a_full_disk_leaves_the_old_note_intact_real_tmpfs() {
         .collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn kill_9_of_the_daemon_while_it_saves_its_state_leaves_the_old_or_the_new_state() {
+    use rapport::state::{State, STATE_FILE};
+    for point in POINTS {
+        let home = Home::new();
+        let root = home.root.path();
+        let ics = root.join("cal.ics");
+        fs::write(
+            &ics,
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:x\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20990101T090000Z\r\nDTEND:20990101T100000Z\r\nSUMMARY:Later\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        )
+        .unwrap();
+        let config = root.join("config/config.toml");
+        let mut text = fs::read_to_string(&config).unwrap();
+        text.push_str(&format!(
+            "\n[[calendar]]\nname = \"Work\"\npath = {:?}\n",
+            ics.display().to_string()
+        ));
+        fs::write(&config, text).unwrap();
+        // An old state, as a previous run left it.
+        let state_dir = root.join("xdg-state/rapport");
+        let old = State {
+            last_run: Some(chrono::Utc::now() - chrono::Duration::hours(1)),
+            ..State::default()
+        };
+        old.save(&state_dir).unwrap();
+        let old_bytes = fs::read(state_dir.join(STATE_FILE)).unwrap();
+        let mut child = home
+            .command(Some(point), &["run"])
+            .env("XDG_RUNTIME_DIR", root.join("xdg-run"))
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+            .spawn()
+            .unwrap();
+        wait_stopped(&mut child, point);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let now_bytes = fs::read(state_dir.join(STATE_FILE)).unwrap();
+        let loaded = State::load(&state_dir, chrono::Utc::now()).unwrap();
+        assert!(
+            loaded.moved_aside.is_none(),
+            "{point}: {:?}",
+            loaded.problem
+        );
+        if point == "after-rename" {
+            assert_ne!(now_bytes, old_bytes, "{point}: the new state is there");
+        } else {
+            assert_eq!(now_bytes, old_bytes, "{point}: the old state is intact");
+        }
+    }
+}
