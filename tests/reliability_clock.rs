@@ -198,14 +198,33 @@ fn simulate(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Vec<(SentKey, DateTime<Utc>)> {
+    let mut times = Vec::new();
+    let mut now = from;
+    while now <= to {
+        times.push(now);
+        now += Duration::minutes(1);
+    }
+    let (sent, skipped) = simulate_at(cal_text, &times);
+    assert!(skipped.is_empty(), "{skipped:?}");
+    sent
+}
+
+/// The scheduler run at each of `times` (in that order, which may go back),
+/// with the state kept between runs: what was sent (on time, never late) and
+/// what was skipped.
+#[allow(clippy::type_complexity)]
+fn simulate_at(
+    cal_text: &str,
+    times: &[DateTime<Utc>],
+) -> (Vec<(SentKey, DateTime<Utc>)>, Vec<(SentKey, String)>) {
     let cal = parse_calendar("work", cal_text.as_bytes());
     assert!(cal.warnings.is_empty(), "{:?}", cal.warnings);
     let config = NotifyConfig::default();
     let mut handled: BTreeMap<SentKey, Handled> = BTreeMap::new();
     let mut sent = Vec::new();
-    let mut prev = Some(from - Duration::minutes(1));
-    let mut now = from;
-    while now <= to {
+    let mut skipped = Vec::new();
+    let mut prev = Some(times[0] - Duration::minutes(1));
+    for &now in times {
         let occs = cal.occurrences(now - Duration::hours(6), now + Duration::days(2), &opts());
         let candidates: Vec<Candidate> = occs
             .iter()
@@ -235,13 +254,21 @@ fn simulate(
                     );
                     sent.push((s.key, now));
                 }
-                Decision::Skip { key, reason, .. } => panic!("{key} skipped at {now}: {reason}"),
+                Decision::Skip { key, reason, .. } => {
+                    handled.insert(
+                        key.clone(),
+                        Handled {
+                            at: now,
+                            outcome: Outcome::Skipped,
+                        },
+                    );
+                    skipped.push((key, reason.to_string()));
+                }
             }
         }
         prev = Some(now);
-        now += Duration::minutes(1);
     }
-    sent
+    (sent, skipped)
 }
 
 fn preps(sent: &[(SentKey, DateTime<Utc>)]) -> Vec<(String, String)> {
@@ -404,4 +431,51 @@ fn twenty_ninth_of_february_only_in_leap_years() {
     assert_eq!(leap, ["2028-02-29T08:50:00+00:00"]);
     assert_eq!(due_state(d("2028-03-01"), d("2028-02-28")), "due Wed 1 Mar");
     assert_eq!(due_state(d("2028-02-29"), d("2028-02-28")), "due tomorrow");
+}
+
+#[test]
+fn clock_set_back_hours_sends_nothing_twice_and_forward_sends_nothing_stale() {
+    let cal = ics(&format!(
+        "{}{}",
+        event("ten", "20261127T100000", "20261127T103000", ""),
+        event("fifteen", "20261127T150000", "20261127T153000", ""),
+    ));
+    let minutes = |from: &str, to: &str| -> Vec<DateTime<Utc>> {
+        let (mut t0, t1) = (t(from), t(to));
+        let mut v = Vec::new();
+        while t0 <= t1 {
+            v.push(t0);
+            t0 += Duration::minutes(1);
+        }
+        v
+    };
+    // 08:30Z to 09:45Z (the 10:00 CET prep goes out at 08:50Z), then the
+    // clock is set back two hours and runs to 09:45Z again.
+    let mut times = minutes("2026-11-27T08:30:00Z", "2026-11-27T09:45:00Z");
+    times.extend(minutes("2026-11-27T07:45:00Z", "2026-11-27T09:45:00Z"));
+    let (sent, skipped) = simulate_at(&cal, &times);
+    let ten: Vec<_> = sent.iter().filter(|(k, _)| k.uid == "ten").collect();
+    assert_eq!(
+        ten.len(),
+        2,
+        "one prep and one debrief, never again: {ten:?}"
+    );
+    assert!(skipped.is_empty(), "{skipped:?}");
+
+    // Running until 12:00Z, then the clock jumps forward five hours (to
+    // 17:00Z, past the 15:00 CET meeting and its debrief): nothing stale is
+    // sent; everything missed is skipped with a reason.
+    let mut times = minutes("2026-11-27T11:50:00Z", "2026-11-27T12:00:00Z");
+    times.extend(minutes("2026-11-27T17:00:00Z", "2026-11-27T17:05:00Z"));
+    let (sent, skipped) = simulate_at(&cal, &times);
+    assert!(
+        sent.iter().all(|(k, _)| k.uid != "fifteen"),
+        "stale notifications sent: {sent:?}"
+    );
+    assert!(
+        skipped
+            .iter()
+            .any(|(k, why)| k.uid == "fifteen" && why.starts_with("stale")),
+        "{skipped:?}"
+    );
 }
