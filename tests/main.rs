@@ -16,6 +16,7 @@ mod matching;
 mod notify;
 mod people;
 mod people_props;
+mod radicale;
 mod recur_libical;
 mod recur_libical_counts;
 mod reliability_clock;
