@@ -502,7 +502,8 @@ impl<'a> Parser<'a> {
                         d.rrules.push(r);
                     }
                     Err(e) => {
-                        d.fatal.get_or_insert((line.number, format!("RRULE `{v}`: {e}")));
+                        d.fatal
+                            .get_or_insert((line.number, format!("RRULE `{v}`: {e}")));
                     }
                 }
             }
@@ -595,10 +596,13 @@ impl<'a> Parser<'a> {
                 },
             };
         }
-        if let (Some(Stamp {
-            value: TimeValue::Date(ed),
-            ..
-        }), false) = (end, start.is_date())
+        if let (
+            Some(Stamp {
+                value: TimeValue::Date(ed),
+                ..
+            }),
+            false,
+        ) = (end, start.is_date())
         {
             let midnight = ed.and_time(NaiveTime::MIN);
             end = Some(Stamp {
@@ -730,7 +734,9 @@ impl Draft {
 fn parse_rrule_tolerant(v: &str) -> Result<(RRule, Option<String>), recur::RecurError> {
     match RRule::parse(v) {
         Ok(r) => Ok((r, None)),
-        Err(recur::RecurError::BadValue { key, value, .. }) if key.eq_ignore_ascii_case("COUNT") => {
+        Err(recur::RecurError::BadValue { key, value, .. })
+            if key.eq_ignore_ascii_case("COUNT") =>
+        {
             let kept: Vec<&str> = v
                 .split(';')
                 .filter(|p| {
@@ -742,7 +748,9 @@ fn parse_rrule_tolerant(v: &str) -> Result<(RRule, Option<String>), recur::Recur
             let r = RRule::parse(&kept.join(";"))?;
             Ok((
                 r,
-                Some(format!("RRULE COUNT={value} is not a positive number; COUNT ignored")),
+                Some(format!(
+                    "RRULE COUNT={value} is not a positive number; COUNT ignored"
+                )),
             ))
         }
         Err(e) => Err(e),
@@ -847,7 +855,11 @@ impl ObsDraft {
     }
 
     fn build(self) -> Result<tz::Observance, String> {
-        let kind = if self.daylight { "DAYLIGHT" } else { "STANDARD" };
+        let kind = if self.daylight {
+            "DAYLIGHT"
+        } else {
+            "STANDARD"
+        };
         let offset_to = self.offset_to.ok_or_else(|| {
             format!(
                 "{kind} at line {} has no valid TZOFFSETTO (e.g. +0100)",
@@ -948,41 +960,42 @@ impl ParsedCalendar {
         let mut hi: Option<DateTime<Utc>> = None;
         let mut unbounded_hi = false;
         let mut unbounded_lo = false;
-        let mut take = |ev: &Event, lo: &mut Option<DateTime<Utc>>, hi: &mut Option<DateTime<Utc>>| {
-            let start = self.rough_utc(&ev.start);
-            let len = self.max_length(ev);
-            let mut first = start;
-            let mut last = start + len;
-            if let Some(r) = ev.recurrence_id {
-                let r = self.rough_utc(&r);
-                first = first.min(r);
-                last = last.max(r);
-            }
-            for (rd, _) in &ev.rdates {
-                let t = self.rough_utc(rd);
-                first = first.min(t);
-                last = last.max(t + len);
-            }
-            if !ev.rrules.is_empty() {
-                let all_until = ev.rrules.iter().all(|r| r.until.is_some());
-                if all_until {
-                    for r in &ev.rrules {
-                        if let Some(u) = r.until {
-                            last = last.max(u.as_wall_clock().and_utc() + len);
-                        }
-                    }
-                } else {
-                    unbounded_hi = true;
+        let mut take =
+            |ev: &Event, lo: &mut Option<DateTime<Utc>>, hi: &mut Option<DateTime<Utc>>| {
+                let start = self.rough_utc(&ev.start);
+                let len = self.max_length(ev);
+                let mut first = start;
+                let mut last = start + len;
+                if let Some(r) = ev.recurrence_id {
+                    let r = self.rough_utc(&r);
+                    first = first.min(r);
+                    last = last.max(r);
                 }
-            }
-            if ev.this_and_future {
-                // Shifts every later instance: no upper bound is safe.
-                unbounded_hi = true;
-                unbounded_lo = true;
-            }
-            *lo = Some(lo.map_or(first, |l| l.min(first)));
-            *hi = Some(hi.map_or(last, |h| h.max(last)));
-        };
+                for (rd, _) in &ev.rdates {
+                    let t = self.rough_utc(rd);
+                    first = first.min(t);
+                    last = last.max(t + len);
+                }
+                if !ev.rrules.is_empty() {
+                    let all_until = ev.rrules.iter().all(|r| r.until.is_some());
+                    if all_until {
+                        for r in &ev.rrules {
+                            if let Some(u) = r.until {
+                                last = last.max(u.as_wall_clock().and_utc() + len);
+                            }
+                        }
+                    } else {
+                        unbounded_hi = true;
+                    }
+                }
+                if ev.this_and_future {
+                    // Shifts every later instance: no upper bound is safe.
+                    unbounded_hi = true;
+                    unbounded_lo = true;
+                }
+                *lo = Some(lo.map_or(first, |l| l.min(first)));
+                *hi = Some(hi.map_or(last, |h| h.max(last)));
+            };
         if let Some(m) = s.master {
             take(&self.events[m], &mut lo, &mut hi);
         }
@@ -990,8 +1003,16 @@ impl ParsedCalendar {
             take(&self.events[o], &mut lo, &mut hi);
         }
         (
-            if unbounded_lo { None } else { lo.map(|l| l - margin) },
-            if unbounded_hi { None } else { hi.map(|h| h + margin) },
+            if unbounded_lo {
+                None
+            } else {
+                lo.map(|l| l - margin)
+            },
+            if unbounded_hi {
+                None
+            } else {
+                hi.map(|h| h + margin)
+            },
         )
     }
 
@@ -1220,7 +1241,12 @@ impl ParsedCalendar {
                     continue;
                 }
             }
-            let inst = self.single(ev, o, opts, s.master.is_some() || ev.recurrence_id.is_some());
+            let inst = self.single(
+                ev,
+                o,
+                opts,
+                s.master.is_some() || ev.recurrence_id.is_some(),
+            );
             if keep(inst.start, inst.end) {
                 emit(inst);
             }
@@ -1324,9 +1350,7 @@ impl ParsedCalendar {
         let start = self.instant(&ev.start, opts);
         let len = self.length(ev);
         let end = if all_day {
-            opts.floating
-                .to_utc(ev.start.value.naive() + len.nominal)
-                + len.exact
+            opts.floating.to_utc(ev.start.value.naive() + len.nominal) + len.exact
         } else if let Some(e) = ev.end.filter(|e| e.frame != ev.start.frame) {
             self.instant(&e, opts)
         } else {
@@ -1380,7 +1404,9 @@ impl ParsedCalendar {
         let mut shift = Duration::zero();
         for &o in &s.overrides {
             let ev = &self.events[o];
-            let Some(rid) = ev.recurrence_id else { continue };
+            let Some(rid) = ev.recurrence_id else {
+                continue;
+            };
             let k = if all_day {
                 Key::Date(self.date_of(&rid, opts))
             } else {
@@ -1629,7 +1655,13 @@ impl ParsedCalendar {
         d
     }
 
-    fn occurrence(&self, uid: &str, inst: Inst<'_>, d: &Details, opts: &ExpandOptions) -> Occurrence {
+    fn occurrence(
+        &self,
+        uid: &str,
+        inst: Inst<'_>,
+        d: &Details,
+        opts: &ExpandOptions,
+    ) -> Occurrence {
         let shown = inst.zone.unwrap_or(&opts.floating);
         let fixed = |t: DateTime<Utc>| t.with_timezone(&shown.offset_at(t));
         Occurrence {
@@ -1660,7 +1692,8 @@ fn non_empty(s: &str) -> Option<String> {
 }
 
 fn lower(v: Option<std::borrow::Cow<'_, str>>) -> Option<String> {
-    v.map(|s| s.trim().to_ascii_lowercase()).filter(|s| !s.is_empty())
+    v.map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
 }
 
 fn attendee(p: &ics::Property<'_>) -> Attendee {
@@ -1684,7 +1717,11 @@ fn attendee(p: &ics::Property<'_>) -> Attendee {
     }
 }
 
-fn my_status(attendees: &[Attendee], organizer: Option<&Attendee>, me: &[String]) -> Option<PartStat> {
+fn my_status(
+    attendees: &[Attendee],
+    organizer: Option<&Attendee>,
+    me: &[String],
+) -> Option<PartStat> {
     let mine = |a: &Attendee| {
         a.email
             .as_deref()
@@ -1759,12 +1796,19 @@ mod tests {
     #[test]
     fn conference_links() {
         assert_eq!(
-            find_url("Join: <https://teams.microsoft.com/l/meetup-join/19%3a> now", true).as_deref(),
+            find_url(
+                "Join: <https://teams.microsoft.com/l/meetup-join/19%3a> now",
+                true
+            )
+            .as_deref(),
             Some("https://teams.microsoft.com/l/meetup-join/19%3a")
         );
         assert_eq!(
-            find_url("https://example.org/x and https://us02web.zoom.us/j/123?pwd=a.", true)
-                .as_deref(),
+            find_url(
+                "https://example.org/x and https://us02web.zoom.us/j/123?pwd=a.",
+                true
+            )
+            .as_deref(),
             Some("https://us02web.zoom.us/j/123?pwd=a")
         );
         assert_eq!(find_url("https://evil.com/meet.google.com", true), None);

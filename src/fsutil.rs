@@ -12,6 +12,19 @@ use std::path::{Path, PathBuf};
 ///
 /// If `path` is a symlink, its target is replaced (the link stays a link).
 pub fn atomic_write(path: &Path, contents: &[u8]) -> io::Result<()> {
+    atomic_write_checked(path, contents, &mut || Ok(()))
+}
+
+/// [`atomic_write`] that calls `check` after the new contents are durable in
+/// the temporary file and right before the rename; an error from `check`
+/// aborts the write (the temporary file is removed, the target untouched).
+/// The notes editor uses it to refuse when the file changed since it was
+/// read, keeping the check-to-rename window as small as it can be.
+pub fn atomic_write_checked(
+    path: &Path,
+    contents: &[u8],
+    check: &mut dyn FnMut() -> io::Result<()>,
+) -> io::Result<()> {
     let target = resolve_symlink(path)?;
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -48,6 +61,7 @@ pub fn atomic_write(path: &Path, contents: &[u8]) -> io::Result<()> {
         tmp.set_permissions(fs::Permissions::from_mode(mode))?;
         tmp.sync_all()?;
         drop(tmp);
+        check()?;
         fs::rename(&tmp_path, &target)?;
         // Make the rename itself durable.
         if let Ok(d) = File::open(&dir) {

@@ -271,7 +271,9 @@ impl<'a> Property<'a> {
             }
         }
         if i >= b.len() || b[i] != b':' {
-            return Err("line has no ':' after its parameters (expected NAME;PARAM=V:VALUE)".into());
+            return Err(
+                "line has no ':' after its parameters (expected NAME;PARAM=V:VALUE)".into(),
+            );
         }
         Ok(Property {
             name: 0..name_end,
@@ -415,8 +417,7 @@ impl TimeValue {
 /// Parses `YYYYMMDD` (also `YYYY-MM-DD`, seen in hand-made files).
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
-    let digits: Cow<str> = if s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-'
-    {
+    let digits: Cow<str> = if s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-' {
         Cow::Owned(s.replace('-', ""))
     } else {
         Cow::Borrowed(s)
@@ -475,7 +476,10 @@ pub fn parse_duration(s: &str) -> Option<Duration> {
     for c in s.chars() {
         match c.to_ascii_uppercase() {
             d @ '0'..='9' => {
-                let v = num.unwrap_or(0).checked_mul(10)?.checked_add(d as i64 - '0' as i64)?;
+                let v = num
+                    .unwrap_or(0)
+                    .checked_mul(10)?
+                    .checked_add(d as i64 - '0' as i64)?;
                 num = Some(v);
             }
             'T' => in_time = true,
@@ -562,7 +566,8 @@ mod tests {
 
     #[test]
     fn line_endings_bom_and_folds() {
-        let data = b"\xEF\xBB\xBFBEGIN:VCALENDAR\r\nSUMMARY:a\r\n b\nX:1\rY:2\r\n\tz\r\n\r\nEND:VCALENDAR";
+        let data =
+            b"\xEF\xBB\xBFBEGIN:VCALENDAR\r\nSUMMARY:a\r\n b\nX:1\rY:2\r\n\tz\r\n\r\nEND:VCALENDAR";
         assert_eq!(
             collect(data),
             vec![
@@ -591,9 +596,10 @@ mod tests {
 
     #[test]
     fn params_quoted_and_case_insensitive() {
-        let l = lines(b"attendee;cn=\"Doe; John: Jr\";Partstat=accepted;X=\"a\",\"b\":mailto:J@x.org")
-            .next()
-            .unwrap();
+        let l =
+            lines(b"attendee;cn=\"Doe; John: Jr\";Partstat=accepted;X=\"a\",\"b\":mailto:J@x.org")
+                .next()
+                .unwrap();
         assert!(l.is("ATTENDEE"));
         let p = l.parse().unwrap();
         assert_eq!(p.param("CN").unwrap(), "Doe; John: Jr");
@@ -604,7 +610,11 @@ mod tests {
 
     #[test]
     fn caret_escapes_in_params() {
-        let p = lines(b"ATTENDEE;CN=A ^'B^' ^^:x").next().unwrap().parse().unwrap();
+        let p = lines(b"ATTENDEE;CN=A ^'B^' ^^:x")
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert_eq!(p.param("CN").unwrap(), "A \"B\" ^");
     }
 
@@ -616,14 +626,20 @@ mod tests {
     #[test]
     fn missing_colon_is_an_error_not_a_panic() {
         assert!(lines(b"GARBAGE").next().unwrap().parse().is_err());
-        assert!(lines(b"X;P=\"unterminated:x").next().unwrap().parse().is_err());
+        assert!(lines(b"X;P=\"unterminated:x")
+            .next()
+            .unwrap()
+            .parse()
+            .is_err());
     }
 
     #[test]
     fn time_values() {
         assert_eq!(
             parse_time_value("20200101"),
-            Some(TimeValue::Date(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()))
+            Some(TimeValue::Date(
+                NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()
+            ))
         );
         assert!(matches!(
             parse_time_value("20200101T100000Z"),
@@ -649,10 +665,14 @@ mod tests {
 
     #[test]
     fn date_lists_and_periods() {
-        let (ok, bad) = parse_date_list("20200101T100000Z/PT1H,20200102,junk,20200103T100000/20200103T120000");
+        let (ok, bad) =
+            parse_date_list("20200101T100000Z/PT1H,20200102,junk,20200103T100000/20200103T120000");
         assert_eq!(ok.len(), 3);
         assert_eq!(bad, vec!["junk".to_string()]);
-        assert!(matches!(ok[0], RDateValue::Period(_, PeriodEnd::Duration(_))));
+        assert!(matches!(
+            ok[0],
+            RDateValue::Period(_, PeriodEnd::Duration(_))
+        ));
         assert!(matches!(ok[2], RDateValue::Period(_, PeriodEnd::End(_))));
     }
 }

@@ -98,7 +98,11 @@ fn wall_selected(o: &Occurrence, from: NaiveDateTime, to: NaiveDateTime) -> bool
     let s = o.start.naive_local();
     let e = o.end.naive_local();
     if from == to {
-        return if s == e { s == from } else { s <= from && from < e };
+        return if s == e {
+            s == from
+        } else {
+            s <= from && from < e
+        };
     }
     if s == e {
         from <= s && s < to
@@ -110,7 +114,11 @@ fn wall_selected(o: &Occurrence, from: NaiveDateTime, to: NaiveDateTime) -> bool
 fn exact_selected(o: &Occurrence, from: DateTime<Utc>, to: DateTime<Utc>) -> bool {
     let (s, e) = (o.start_utc(), o.end_utc());
     if from == to {
-        return if s == e { s == from } else { s <= from && from < e };
+        return if s == e {
+            s == from
+        } else {
+            s <= from && from < e
+        };
     }
     o.overlaps(from, to)
 }
@@ -121,11 +129,7 @@ struct Outcome {
     detail: String,
 }
 
-fn run_case(
-    case: &Value,
-    cal: &ParsedCalendar,
-    skip_bad: Option<&Value>,
-) -> Option<Outcome> {
+fn run_case(case: &Value, cal: &ParsedCalendar, skip_bad: Option<&Value>) -> Option<Outcome> {
     let id = case["id"].as_str()?.to_string();
     let semantics = case["range_tz_semantics"].as_str()?;
     let query_tz = case["query"]["args"]
@@ -176,7 +180,9 @@ fn run_case(
             let to = wall(re, far_future);
             cal.occurrences(
                 (from - Duration::days(2)).and_utc(),
-                (to + Duration::days(2)).max(from + Duration::days(3)).and_utc(),
+                (to + Duration::days(2))
+                    .max(from + Duration::days(3))
+                    .and_utc(),
                 &opts,
             )
             .into_iter()
@@ -194,13 +200,21 @@ fn run_case(
     };
     let mut expected: Vec<Key> = expected_source["occurrences"]
         .as_array()
-        .map(|a| a.iter().filter_map(|o| expected_key(o, &floating)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| expected_key(o, &floating))
+                .collect()
+        })
         .unwrap_or_default();
     if case["truncated"].as_bool() == Some(true) {
         // The oracle listed only the first `limit` in its own (per-series)
         // order: every listed one must be found.
         let found: BTreeSet<Key> = actual.iter().cloned().collect();
-        actual = expected.iter().filter(|k| found.contains(k)).cloned().collect();
+        actual = expected
+            .iter()
+            .filter(|k| found.contains(k))
+            .cloned()
+            .collect();
     }
     let a: BTreeSet<Key> = actual.drain(..).collect();
     let e: BTreeSet<Key> = expected.drain(..).collect();
@@ -243,11 +257,16 @@ fn recurring_ical_events_conformance() {
                 && c["range_start"] == case["range_start"]
         });
         if let Some(o) = run_case(case, cal, skip_bad) {
-            outcomes.push((case["range_tz_semantics"].as_str().unwrap_or("").to_string(), o));
+            outcomes.push((
+                case["range_tz_semantics"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+                o,
+            ));
         }
     }
-    let differences =
-        std::fs::read_to_string(
+    let differences = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance_differences.md"),
     )
     .expect("tests/conformance_differences.md");
@@ -259,7 +278,10 @@ fn recurring_ical_events_conformance() {
             .map(|(_, o)| o)
             .collect();
         let same = of_kind.iter().filter(|o| o.identical).count();
-        println!("conformance ({kind} windows): {same} of {} cases identical", of_kind.len());
+        println!(
+            "conformance ({kind} windows): {same} of {} cases identical",
+            of_kind.len()
+        );
     }
     let total = outcomes.len();
     let same = outcomes.iter().filter(|(_, o)| o.identical).count();
