@@ -271,8 +271,8 @@ pub fn render_text(occurrences: &[Occurrence], from: DateTime<Utc>, local: &Zone
         } else {
             o.summary.as_str()
         };
-        let _ = writeln!(out, "  {when:<13} {title}{marks}");
-        let indent = " ".repeat(16);
+        let _ = writeln!(out, "  {when:<16} {title}{marks}");
+        let indent = " ".repeat(19);
         if let Some(l) = &o.location {
             let _ = writeln!(out, "{indent}at {}", l.replace('\n', ", "));
         }
@@ -348,7 +348,7 @@ pub fn run(
         me_emails,
     };
     let mut calendars = Vec::new();
-    let mut failed = 0;
+    let mut failures = Vec::new();
     for s in sources {
         match s.bytes {
             Ok(b) => {
@@ -358,15 +358,17 @@ pub fn run(
                 }
                 calendars.push(cal);
             }
-            Err(e) => {
-                failed += 1;
-                eprintln!("rapport: {e}");
-            }
+            Err(e) => failures.push(e),
         }
     }
-    if calendars.is_empty() && failed > 0 {
-        bail!("none of the calendars could be read");
+    if calendars.is_empty() && !failures.is_empty() {
+        bail!("{}", failures.join("\n"));
     }
+    for f in &failures {
+        // The agenda of the other calendars is still worth showing.
+        eprintln!("rapport: {f}");
+    }
+    let failed = failures.len();
     let occs = collect(&calendars, from, to, &opts, args.include_cancelled);
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &to_json(&occs, &no_person))?;

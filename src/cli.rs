@@ -42,6 +42,36 @@ pub enum Command {
     Owe(OweArgs),
     /// Tick an open follow-up (by its number in `person show`, or part of its text).
     Done(DoneArgs),
+    /// Print the full brief of the next meeting, or of the next one matching TEXT.
+    Brief(BriefArgs),
+    /// Write a commented config and a people folder with an example person (never overwrites).
+    Init,
+    /// Manage the systemd user service.
+    #[command(subcommand)]
+    Service(ServiceCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct BriefArgs {
+    /// `next` (the default), or text to find in a meeting's title, attendee names or addresses.
+    #[arg(value_name = "next | TEXT")]
+    pub query: Vec<String>,
+    /// Read this calendar (file, http(s):// or webcal:// URL) instead of the configured ones. Repeatable.
+    #[arg(long = "ics", value_name = "PATH_OR_URL")]
+    pub ics: Vec<String>,
+    /// Print the brief as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// Write the systemd user unit with the path of this binary and print how to enable it.
+    Install {
+        /// Folder to write rapport.service into (default: ~/.config/systemd/user).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -213,70 +243,179 @@ pub fn run(
             out,
         ),
         Command::Done(a) => edit(&a.name, EditRequest::Done { task: a.task }, out),
+        Command::Brief(args) => run_brief(&args, paths, out),
+        Command::Init => {
+            let ok = crate::setup::init(paths, chrono::Local::now().date_naive(), out)?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Service(ServiceCommand::Install { dir }) => {
+            let dir = match dir {
+                Some(d) => d,
+                None => crate::setup::default_unit_dir()?,
+            };
+            let exe = std::env::current_exe()
+                .and_then(|p| p.canonicalize())
+                .map_err(|e| anyhow::anyhow!("cannot find the path of the rapport binary: {e}"))?;
+            crate::setup::install_service(&dir, &exe, cli.config.as_deref(), out)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
-/// The people folder and `[me]` from the config file.
-///
-/// Interim: reads just `[people] dir` and `[me]` from the TOML until the
-/// full `config::load` (branch `feed`) is merged; then this becomes
-/// `config::load(paths)` and uses `config.people.dir` / `config.me`.
-/// A missing config file means the defaults (`people/` under the data dir).
+/// The people folder and `[me]` from the config file. People commands work
+/// without a config file (calendars are not needed to keep notes): then the
+/// folder is `people/` under the data dir and `[me]` is empty.
 pub fn people_settings(
     paths: &crate::config::Paths,
 ) -> anyhow::Result<(PathBuf, crate::config::Me)> {
-    use anyhow::Context;
-    let file = &paths.config_file;
-    let default_dir = paths.data_dir.join("people");
-    let text = match std::fs::read_to_string(file) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok((default_dir, crate::config::Me::default()))
+    match crate::config::load(paths) {
+        Ok(config) => Ok((config.people.dir, config.me)),
+        Err(crate::config::ConfigError::NotFound { .. }) => {
+            Ok((paths.data_dir.join("people"), crate::config::Me::default()))
         }
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", file.display())),
-    };
-    let doc: toml::Table =
-        toml::from_str(&text).with_context(|| format!("{} is not valid TOML", file.display()))?;
-    let bad = |key: &str, want: &str| anyhow::anyhow!("{}: {key} should be {want}", file.display());
-    let dir = match doc.get("people").and_then(|p| p.get("dir")) {
-        None => default_dir,
-        Some(toml::Value::String(d)) => {
-            let expanded = match d.strip_prefix("~/") {
-                Some(rest) => directories::BaseDirs::new()
-                    .map(|b| b.home_dir().join(rest))
-                    .unwrap_or_else(|| PathBuf::from(d)),
-                None => PathBuf::from(d),
-            };
-            // Relative to the config file's folder, not the working directory.
-            match file.parent() {
-                Some(parent) if expanded.is_relative() => parent.join(expanded),
-                _ => expanded,
-            }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How far ahead `rapport brief` looks for the next meeting, and for one
+/// matching a text.
+const BRIEF_NEXT_DAYS: i64 = 7;
+const BRIEF_SEARCH_DAYS: i64 = 30;
+
+/// `rapport brief [next | TEXT] [--json]`.
+fn run_brief(
+    args: &BriefArgs,
+    paths: &crate::config::Paths,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<ExitCode> {
+    use crate::brief::{self, BriefSettings, Now};
+    use chrono::Duration;
+
+    let mut config = match crate::config::load(paths) {
+        Ok(c) => c,
+        // --ics works without a config file, like `rapport agenda`.
+        Err(crate::config::ConfigError::NotFound { .. }) if !args.ics.is_empty() => {
+            let mut c = crate::config::Config::for_sources(args.ics.clone())?;
+            c.people.dir = paths.data_dir.join("people");
+            c
         }
-        Some(_) => return Err(bad("[people] dir", "a path in quotes")),
+        Err(e) => return Err(e.into()),
     };
-    let mut me = crate::config::Me::default();
-    if let Some(m) = doc.get("me") {
-        me.name = match m.get("name") {
-            None => None,
-            Some(toml::Value::String(s)) => Some(s.clone()),
-            Some(_) => return Err(bad("[me] name", "text in quotes")),
-        };
-        for key in ["email", "emails"] {
-            match m.get(key) {
-                None => {}
-                Some(toml::Value::String(s)) => me.emails.push(s.to_lowercase()),
-                Some(toml::Value::Array(list)) => {
-                    for v in list {
-                        match v.as_str() {
-                            Some(s) => me.emails.push(s.to_lowercase()),
-                            None => return Err(bad(&format!("[me] {key}"), "a list of addresses")),
-                        }
-                    }
+    if !args.ics.is_empty() {
+        config.calendars = crate::config::sources_from_args(&args.ics)?;
+    }
+    if config.calendars.is_empty() {
+        anyhow::bail!(
+            "{}: no [[calendar]] configured; add one (see `rapport init`) or pass --ics PATH_OR_URL",
+            paths.config_file.display()
+        );
+    }
+    let query = args.query.join(" ");
+    let query = match query.trim() {
+        "" | "next" => None,
+        q => Some(q.to_owned()),
+    };
+    let now = Now::system();
+
+    let fetcher = crate::feed::FeedFetcher::new(paths.cache_dir.clone(), Default::default())?;
+    let mut calendars = Vec::new();
+    let mut failures = 0;
+    for (source, fetched) in config
+        .calendars
+        .iter()
+        .zip(fetcher.fetch_all_blocking(&config.calendars)?)
+    {
+        match fetched {
+            Ok(f) => {
+                if let Some(e) = f.error() {
+                    eprintln!("rapport: {e} (using the copy from {})", f.fetched_at);
                 }
-                Some(_) => return Err(bad(&format!("[me] {key}"), "an address or a list")),
+                let cal = crate::engine::parse_calendar(&source.name, &f.body);
+                for w in &cal.warnings {
+                    tracing::warn!("{w}");
+                }
+                calendars.push(cal);
+            }
+            Err(e) => {
+                failures += 1;
+                eprintln!("rapport: {e}");
             }
         }
     }
-    Ok((dir, me))
+    if calendars.is_empty() {
+        anyhow::bail!("no calendar could be read (see above)");
+    }
+    let opts = crate::engine::ExpandOptions {
+        floating: now.zone.clone(),
+        me_emails: config.me.emails.clone(),
+    };
+    let days = if query.is_some() {
+        BRIEF_SEARCH_DAYS
+    } else {
+        BRIEF_NEXT_DAYS
+    };
+    // From a day back, so that a long meeting in progress is still found.
+    let occurrences = crate::agenda::collect(
+        &calendars,
+        now.utc - Duration::days(1),
+        now.utc + Duration::days(days),
+        &opts,
+        false,
+    );
+
+    let people = crate::people::load(&config.people.dir);
+    for e in &people.errors {
+        eprintln!("rapport: {}: {e}", config.people.dir.display());
+    }
+    let matcher = crate::matching::Matcher::new(&people, &config.me);
+    let attendees_of = |o: &crate::model::Occurrence| {
+        let everyone: Vec<crate::model::Attendee> =
+            o.organizer.iter().chain(&o.attendees).cloned().collect();
+        brief::attendance(&matcher.match_attendees(&everyone), &people)
+    };
+    let Some(occ) = brief::find_meeting(
+        &occurrences,
+        query.as_deref(),
+        &config.notify,
+        |o| !attendees_of(o).is_empty(),
+        now.utc,
+    ) else {
+        match &query {
+            None => writeln!(
+                out,
+                "No meeting with other people in the next {BRIEF_NEXT_DAYS} days. \
+                 `rapport agenda` lists everything."
+            )?,
+            Some(q) => writeln!(
+                out,
+                "No meeting in the next {BRIEF_SEARCH_DAYS} days mentions \"{q}\"."
+            )?,
+        }
+        return Ok(ExitCode::from(1));
+    };
+
+    // Show the talking points the next notification would show; reading
+    // the daemon's state never changes it.
+    let memory: brief::Rotation = std::fs::read(crate::state::State::path(&paths.state_dir))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<crate::state::State>(&b).ok())
+        .map(|s| s.rotation())
+        .unwrap_or_default();
+    let settings = BriefSettings::from_config(&config);
+    let (composed, _) = brief::compose(occ, &attendees_of(occ), &settings, &memory, &now);
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &composed)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(brief::markdown(&composed, &now).as_bytes())?;
+    }
+    Ok(if failures > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -30,6 +30,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, Utc};
 
@@ -70,7 +71,8 @@ pub struct ParsedCalendar {
     pub title: Option<String>,
     /// Number of VEVENT components kept.
     pub event_count: usize,
-    data: Vec<u8>,
+    /// The feed's bytes: text fields are decoded from here on demand.
+    data: Arc<Vec<u8>>,
     events: Vec<Event>,
     series: Vec<Series>,
     /// Resolved zone per interned TZID; `None` = unknown, read as floating.
@@ -172,6 +174,13 @@ enum Key {
 
 /// Parses one feed. Never fails: what cannot be read is dropped with a warning.
 pub fn parse_calendar(name: &str, bytes: &[u8]) -> ParsedCalendar {
+    parse_calendar_shared(name, Arc::new(bytes.to_vec()))
+}
+
+/// [`parse_calendar`] for a body the caller already holds in an `Arc` (what
+/// the feed module hands out): the calendar keeps it without copying.
+pub fn parse_calendar_shared(name: &str, body: Arc<Vec<u8>>) -> ParsedCalendar {
+    let bytes: &[u8] = &body;
     let mut p = Parser {
         name,
         data: bytes,
@@ -185,7 +194,7 @@ pub fn parse_calendar(name: &str, bytes: &[u8]) -> ParsedCalendar {
         xwr: None,
     };
     p.run();
-    p.finish(bytes)
+    p.finish(bytes, Arc::clone(&body))
 }
 
 struct Parser<'a> {
@@ -418,10 +427,10 @@ impl<'a> Parser<'a> {
 
     /// Reads a DATE/DATE-TIME property into a stamp.
     fn stamp(&mut self, p: &ics::Property<'_>, value: TimeValue) -> Stamp {
-        let tzid = p.param("TZID").map(|t| t.trim().to_string());
-        let frame = match (&value, tzid) {
+        let tzid = p.param("TZID");
+        let frame = match (&value, tzid.as_deref().map(str::trim)) {
             (TimeValue::Date(_), _) => Frame::Floating,
-            (_, Some(t)) if !t.is_empty() => Frame::Tzid(self.intern(&t)),
+            (_, Some(t)) if !t.is_empty() => Frame::Tzid(self.intern(t)),
             (TimeValue::Utc(_), _) => self.xwr.map_or(Frame::Utc, Frame::Tzid),
             (TimeValue::Local(_), _) => self.xwr.map_or(Frame::Floating, Frame::Tzid),
         };
@@ -431,6 +440,13 @@ impl<'a> Parser<'a> {
     fn event_property(&mut self, d: &mut Draft, line: &Line<'_>) {
         let kind = classify(&line.name());
         if kind == Prop::Other {
+            if line.is_malformed() {
+                // Not a property this engine reads; the event stays.
+                d.notes.push((
+                    line.number,
+                    "line has no ':' (expected NAME:VALUE); line ignored".into(),
+                ));
+            }
             return;
         }
         let p = match line.parse() {
@@ -444,7 +460,8 @@ impl<'a> Parser<'a> {
                 return;
             }
         };
-        let pname = p.name().to_ascii_uppercase();
+        // Only for messages; kept as written.
+        let pname = p.name();
         match kind {
             Prop::Uid => {
                 let v = p.text().trim().to_string();
@@ -652,7 +669,7 @@ impl<'a> Parser<'a> {
         });
     }
 
-    fn finish(mut self, bytes: &[u8]) -> ParsedCalendar {
+    fn finish(mut self, bytes: &[u8], body: Arc<Vec<u8>>) -> ParsedCalendar {
         let vtimezones: Vec<tz::VTimezone> = std::mem::take(&mut self.vtimezones)
             .into_iter()
             .filter_map(|(line, span)| self.read_vtimezone(line, &bytes[span]))
@@ -678,7 +695,7 @@ impl<'a> Parser<'a> {
             refresh_interval: self.refresh,
             title: self.title.take(),
             event_count: events.len(),
-            data: bytes.to_vec(),
+            data: body,
             events,
             series: Vec::new(),
             zones,
@@ -1126,6 +1143,10 @@ fn dedup_overrides(events: &[Event], s: &mut Series, zones: &[Option<Zone>]) {
 // ---------------------------------------------------------------------------------------------
 // Expansion.
 
+/// At most this many instances of one series are produced per window; the
+/// RRULE expander's budget (`recur::Limits`) bounds the work before that.
+pub const MAX_INSTANCES_PER_SERIES: usize = 20_000;
+
 /// One instance before it becomes an Occurrence.
 struct Inst<'e> {
     /// The component whose fields describe it (master or override).
@@ -1206,13 +1227,28 @@ impl ParsedCalendar {
                 .then_with(|| self.series[a.0].uid.cmp(&self.series[b.0].uid))
                 .then_with(|| a.1.end.cmp(&b.1.end))
         });
+        // Text fields are decoded once per component; the last occurrence
+        // that needs them takes them instead of a copy.
+        let mut uses: HashMap<usize, usize> = HashMap::new();
+        for (_, inst) in &insts {
+            *uses.entry(inst.event_index).or_insert(0) += 1;
+        }
         let mut details: HashMap<usize, Details> = HashMap::new();
         insts
             .into_iter()
             .map(|(si, inst)| {
-                let d = details
-                    .entry(inst.event_index)
-                    .or_insert_with(|| self.details(inst.event, opts));
+                let left = uses.entry(inst.event_index).or_insert(1);
+                *left = left.saturating_sub(1);
+                let d = if *left == 0 {
+                    details
+                        .remove(&inst.event_index)
+                        .unwrap_or_else(|| self.details(inst.event, opts))
+                } else {
+                    details
+                        .entry(inst.event_index)
+                        .or_insert_with(|| self.details(inst.event, opts))
+                        .clone()
+                };
                 self.occurrence(&self.series[si].uid, inst, d, opts)
             })
             .collect()
@@ -1461,6 +1497,16 @@ impl ParsedCalendar {
         }
         cands.sort_by_key(|c| (c.0, c.2));
         cands.dedup_by_key(|c| (c.0, c.2));
+        if cands.len() > MAX_INSTANCES_PER_SERIES {
+            // FREQ=SECONDLY without end over a month is 2.6 million meetings:
+            // nobody has those; keep the first ones and say so.
+            tracing::warn!(
+                "{}: UID {}: more than {MAX_INSTANCES_PER_SERIES} instances in the window; only the first {MAX_INSTANCES_PER_SERIES} are listed",
+                self.name,
+                s.uid
+            );
+            cands.truncate(MAX_INSTANCES_PER_SERIES);
+        }
 
         // EXDATE keys.
         let mut ex_keys: Vec<Key> = Vec::with_capacity(master.exdates.len());
@@ -1659,7 +1705,7 @@ impl ParsedCalendar {
         &self,
         uid: &str,
         inst: Inst<'_>,
-        d: &Details,
+        d: Details,
         opts: &ExpandOptions,
     ) -> Occurrence {
         let shown = inst.zone.unwrap_or(&opts.floating);
@@ -1668,18 +1714,18 @@ impl ParsedCalendar {
             calendar: self.name.clone(),
             uid: uid.to_string(),
             recurrence_id: inst.recurrence_id,
-            summary: d.summary.clone(),
-            description: d.description.clone(),
-            location: d.location.clone(),
-            conference_url: d.conference_url.clone(),
+            summary: d.summary,
+            description: d.description,
+            location: d.location,
+            conference_url: d.conference_url,
             start: fixed(inst.start),
             end: fixed(inst.end),
             all_day: inst.all_day,
             tz: inst.zone.and_then(|z| z.iana_name().map(|n| n.to_string())),
             status: inst.event.status,
             transparent: d.transparent,
-            organizer: d.organizer.clone(),
-            attendees: d.attendees.clone(),
+            organizer: d.organizer,
+            attendees: d.attendees,
             my_status: d.my_status,
             sequence: inst.event.sequence,
         }
@@ -1753,15 +1799,20 @@ const CONFERENCE_HOSTS: &[&str] = &[
 /// The first http(s) URL in `text`; with `known_only`, only links to the
 /// meeting services above.
 fn find_url(text: &str, known_only: bool) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
+    // Descriptions are long (Teams boilerplate): scan bytes, no lower-case copy.
+    let bytes = text.as_bytes();
+    let starts_ci = |at: usize, pat: &str| {
+        bytes
+            .get(at..at + pat.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(pat.as_bytes()))
+    };
     let mut from = 0;
-    while let Some(rel) = lower[from..].find("http") {
+    while let Some(rel) = memchr::memchr2(b'h', b'H', &bytes[from..]) {
         let start = from + rel;
-        from = start + 4;
-        let rest = &lower[start..];
-        let scheme_len = if rest.starts_with("https://") {
+        from = start + 1;
+        let scheme_len = if starts_ci(start, "https://") {
             8
-        } else if rest.starts_with("http://") {
+        } else if starts_ci(start, "http://") {
             7
         } else {
             continue;
@@ -1770,12 +1821,13 @@ fn find_url(text: &str, known_only: bool) -> Option<String> {
             .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '|' | '\\'))
             .map_or(text.len(), |e| start + e);
         let url = text[start..end].trim_end_matches(['.', ',', ';', ')', ']']);
-        let host_part = &lower[start + scheme_len..start + url.len().max(scheme_len)];
+        let host_part = &text[start + scheme_len..start + url.len().max(scheme_len)];
         let host = host_part
             .split(['/', '?', '#', ':'])
             .next()
             .unwrap_or("")
-            .trim_start_matches("www.");
+            .to_ascii_lowercase();
+        let host = host.trim_start_matches("www.");
         if host.is_empty() {
             continue;
         }

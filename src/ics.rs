@@ -91,6 +91,11 @@ impl<'a> Line<'a> {
         Cow::Borrowed(&self.raw[..end])
     }
 
+    /// True when the line has neither `;` nor `:`: not a content line at all.
+    pub fn is_malformed(&self) -> bool {
+        memchr::memchr2(b':', b';', self.raw).is_none()
+    }
+
     /// Case-insensitive comparison of the name with an upper-case ASCII name.
     pub fn is(&self, name: &str) -> bool {
         let n = name.as_bytes();

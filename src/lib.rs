@@ -15,6 +15,7 @@
 //! - [`cli`], [`agenda`]: the command line.
 
 pub mod agenda;
+pub mod brief;
 pub mod cli;
 pub mod config;
 pub mod dates;
@@ -24,6 +25,10 @@ pub mod fsutil;
 pub mod ics;
 pub mod matching;
 pub mod model;
+pub mod notify;
 pub mod people;
 pub mod recur;
+pub mod schedule;
+pub mod setup;
+pub mod state;
 pub mod tz;

@@ -214,11 +214,24 @@ pub fn normalize_name(name: &str) -> String {
     let swapped;
     if s.matches(',').count() == 1 {
         let (last, first) = s.split_once(',').unwrap_or((s, ""));
-        if !last.trim().is_empty() && !first.trim().is_empty() {
-            swapped = format!("{} {}", first.trim(), last.trim());
+        let (last, first) = (last.trim(), first.trim());
+        if !last.is_empty() && !first.is_empty() {
+            // "Tom de Vries, PhD" is a suffix, not "Last, First".
+            swapped = if is_name_suffix(first) {
+                last.to_string()
+            } else {
+                format!("{first} {last}")
+            };
             s = &swapped;
         }
     }
+    fold_text(s)
+}
+
+/// Text reduced for loose comparison, without any name rules: accents
+/// removed, letters folded, lower-case, every run of other characters one
+/// space. `"Send numbers, ASAP!"` is `send numbers asap`.
+pub fn fold_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut pending_space = false;
     for c in s.nfkd() {
@@ -239,6 +252,13 @@ pub fn normalize_name(name: &str) -> String {
         }
     }
     out
+}
+
+fn is_name_suffix(s: &str) -> bool {
+    matches!(
+        fold_text(s).as_str(),
+        "jr" | "sr" | "phd" | "md" | "msc" | "bsc" | "ma" | "mba" | "ii" | "iii" | "iv" | "esq"
+    )
 }
 
 fn strip_trailing_note(s: &str) -> Option<&str> {
@@ -287,6 +307,9 @@ mod tests {
         assert_eq!(normalize_name("Søren Kierkegaard"), "soren kierkegaard");
         assert_eq!(normalize_name("Yvonne B."), "yvonne b");
         assert_eq!(normalize_name("Smith, John, PhD"), "smith john phd");
+        assert_eq!(normalize_name("Tom de Vries, PhD"), "tom de vries");
+        assert_eq!(normalize_name("Vries, Tom de"), "tom de vries");
+        assert_eq!(fold_text("Send numbers, ASAP!"), "send numbers asap");
         assert_eq!(normalize_name("(unknown)"), "unknown");
         assert_eq!(normalize_name("李小龙"), "李小龙");
         assert_eq!(normalize_name(",,,"), "");

@@ -15,10 +15,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset,
-    TimeZone, Utc, Weekday,
+    TimeZone, Utc,
 };
 use chrono_tz::Tz;
 use windows_timezones::WindowsTimezone;
+
+use crate::recur;
 
 /// Whether an observance is the STANDARD or the DAYLIGHT part of a VTIMEZONE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,6 +193,12 @@ const HORIZON_YEAR: i32 = 2200;
 /// Bounds the work for hostile VTIMEZONEs (thousands of observances, daily rules).
 const MAX_OBSERVANCES: usize = 1000;
 const MAX_ONSETS_PER_OBSERVANCE: usize = 2000;
+/// Work units (see [`recur::Limits`]) per observance RRULE: a yearly BYDAY rule over 1900-2200
+/// needs about 10,000.
+const OBSERVANCE_BUDGET: u64 = 30_000;
+/// Observances whose RRULE is expanded; real zones have a handful (tzurl's full histories a few
+/// dozen). Beyond this only DTSTART and RDATE count.
+const MAX_RULED_OBSERVANCES: usize = 100;
 const MAX_TRANSITIONS: usize = 20_000;
 
 impl CustomZone {
@@ -209,6 +217,7 @@ impl CustomZone {
         }
         let mut truncated = false;
         let mut latest_dtstart_year = i32::MIN;
+        let mut ruled = 0usize;
         for obs in vtz.observances.iter().take(MAX_OBSERVANCES) {
             if obs.offset_from.abs() >= MAX_OFFSET_SECS || obs.offset_to.abs() >= MAX_OFFSET_SECS {
                 warnings.push(format!(
@@ -221,12 +230,30 @@ impl CustomZone {
             latest_dtstart_year = latest_dtstart_year.max(obs.dtstart.year());
             let mut starts = vec![obs.dtstart];
             if let Some(rule) = obs.rrule.as_deref() {
-                match expand_observance_rule(rule, obs.dtstart, obs.offset_from) {
-                    Ok(mut more) => starts.append(&mut more),
-                    Err(why) => warnings.push(format!(
-                        "VTIMEZONE {tzid:?}: RRULE {rule:?} not understood ({why}); \
+                ruled += 1;
+                if ruled > MAX_RULED_OBSERVANCES {
+                    if ruled == MAX_RULED_OBSERVANCES + 1 {
+                        warnings.push(format!(
+                            "VTIMEZONE {tzid:?} has more than {MAX_RULED_OBSERVANCES} parts \
+                             with RRULE; later rules count only at their DTSTART"
+                        ));
+                    }
+                } else {
+                    match expand_observance_rule(rule, obs.dtstart, obs.offset_from) {
+                        Ok((mut more, cut)) => {
+                            if cut {
+                                warnings.push(format!(
+                                    "VTIMEZONE {tzid:?}: RRULE {rule:?} changes the offset too \
+                                 often for a time zone; only its first changes are used"
+                                ));
+                            }
+                            starts.append(&mut more);
+                        }
+                        Err(why) => warnings.push(format!(
+                            "VTIMEZONE {tzid:?}: RRULE {rule:?} not understood ({why}); \
                          only its DTSTART is used"
-                    )),
+                        )),
+                    }
                 }
             }
             starts.extend(obs.rdates.iter().copied());
@@ -305,197 +332,37 @@ impl CustomZone {
 }
 
 /// Expands the RRULE of a VTIMEZONE observance to its onsets after DTSTART (wall times in
-/// `offset_from`), up to [`HORIZON_YEAR`].
-///
-/// VTIMEZONE rules are a narrow yearly subset (BYMONTH with BYDAY ordinals or a BYMONTHDAY
-/// week, UNTIL in UTC): this is evaluated once per zone, bounded by year rather than by an event
-/// window, and its UNTIL needs `offset_from`, so it is done here rather than through the general
-/// event expander.
+/// `offset_from`) from 1900 (earlier changes matter to no meeting) up to [`HORIZON_YEAR`], with
+/// a budget of its own so thousands of observances stay cheap. The flag says the rule was cut
+/// short by that bound.
 fn expand_observance_rule(
     rule: &str,
     dtstart: NaiveDateTime,
     offset_from: i32,
-) -> Result<Vec<NaiveDateTime>, String> {
-    let mut freq = None;
-    let mut interval = 1i32;
-    let mut count: Option<usize> = None;
-    let mut until: Option<NaiveDateTime> = None; // as local wall time
-    let mut by_month: Vec<u32> = Vec::new();
-    let mut by_day: Vec<(i32, Weekday)> = Vec::new();
-    let mut by_month_day: Vec<i32> = Vec::new();
-    for part in rule.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-        let (key, value) = part
-            .split_once('=')
-            .ok_or_else(|| format!("part {part:?} has no '='"))?;
-        let value = value.trim();
-        match key.trim().to_ascii_uppercase().as_str() {
-            "FREQ" => freq = Some(value.to_ascii_uppercase()),
-            "INTERVAL" => {
-                interval = value
-                    .parse()
-                    .ok()
-                    .filter(|n| *n >= 1)
-                    .ok_or_else(|| format!("bad INTERVAL {value:?}"))?
-            }
-            "COUNT" => count = Some(value.parse().map_err(|_| format!("bad COUNT {value:?}"))?),
-            "UNTIL" => until = Some(parse_until(value, offset_from)?),
-            "BYMONTH" => {
-                for m in value.split(',') {
-                    let m: u32 = m
-                        .trim()
-                        .parse()
-                        .ok()
-                        .filter(|m| (1..=12).contains(m))
-                        .ok_or_else(|| format!("bad BYMONTH {value:?}"))?;
-                    by_month.push(m);
-                }
-            }
-            "BYDAY" => {
-                for d in value.split(',') {
-                    by_day.push(parse_by_day(d.trim()).ok_or_else(|| format!("bad BYDAY {d:?}"))?);
-                }
-            }
-            "BYMONTHDAY" => {
-                for d in value.split(',') {
-                    let d: i32 = d
-                        .trim()
-                        .parse()
-                        .ok()
-                        .filter(|d: &i32| *d != 0 && d.abs() <= 31)
-                        .ok_or_else(|| format!("bad BYMONTHDAY {value:?}"))?;
-                    by_month_day.push(d);
-                }
-            }
-            // WKST does not matter for yearly month-based rules; time parts repeat DTSTART's.
-            "WKST" | "BYHOUR" | "BYMINUTE" | "BYSECOND" => {}
-            other => return Err(format!("{other} is not supported in a VTIMEZONE rule")),
-        }
-    }
-    match freq.as_deref() {
-        Some("YEARLY") => {}
-        Some(other) => return Err(format!("FREQ={other} (only YEARLY is used by time zones)")),
-        None => return Err("no FREQ".into()),
-    }
-    if by_month.is_empty() {
-        by_month.push(dtstart.month());
-    }
-    by_month.sort_unstable();
-    by_month.dedup();
-    let mut out = Vec::new();
-    let mut emitted = 1usize; // DTSTART counts as the first instance
-    let mut year = dtstart.year();
-    'years: while year <= HORIZON_YEAR {
-        let mut in_year = Vec::new();
-        for &month in &by_month {
-            for day in days_in_month_matching(year, month, &by_day, &by_month_day, dtstart.day()) {
-                in_year.push(day.and_time(dtstart.time()));
-            }
-        }
-        in_year.sort_unstable();
-        for t in in_year {
-            if t <= dtstart {
-                continue;
-            }
-            if until.is_some_and(|u| t > u) || count.is_some_and(|c| emitted >= c) {
-                break 'years;
-            }
-            if out.len() >= MAX_ONSETS_PER_OBSERVANCE {
-                break 'years;
-            }
-            out.push(t);
-            emitted += 1;
-        }
-        match year.checked_add(interval) {
-            Some(next) => year = next,
-            None => break,
-        }
-    }
-    Ok(out)
+) -> Result<(Vec<NaiveDateTime>, bool), String> {
+    let parsed = recur::RRule::parse(rule).map_err(|e| e.to_string())?;
+    // UNTIL in a VTIMEZONE is UTC (RFC 5545 3.6.5); the expander wants the wall clock.
+    let until = parsed.until.map(|u| match u {
+        recur::Until::Utc(t) => utc_to_wall(t, offset_from),
+        other => other.as_wall_clock(),
+    });
+    let from = dtstart.max(wall_new_year(1900));
+    let to = wall_new_year(HORIZON_YEAR);
+    let limits = recur::Limits {
+        max_iterations: OBSERVANCE_BUDGET,
+    };
+    let expansion = recur::expand(&parsed, dtstart, until, from, to, &limits);
+    let mut starts = expansion.starts;
+    starts.retain(|t| *t > dtstart);
+    let cut = expansion.budget_exhausted || starts.len() > MAX_ONSETS_PER_OBSERVANCE;
+    starts.truncate(MAX_ONSETS_PER_OBSERVANCE);
+    Ok((starts, cut))
 }
 
-/// UNTIL in a VTIMEZONE is UTC (`...Z`); a floating value or a DATE is taken as wall time.
-fn parse_until(value: &str, offset_from: i32) -> Result<NaiveDateTime, String> {
-    let v = value.trim();
-    if let Some(utc) = v.strip_suffix(['Z', 'z']) {
-        let t = NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S")
-            .map_err(|_| format!("bad UNTIL {value:?}"))?;
-        return Ok(utc_to_wall(t, offset_from));
-    }
-    if let Ok(t) = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S") {
-        return Ok(t);
-    }
-    NaiveDate::parse_from_str(v, "%Y%m%d")
-        .map(|d| d.and_hms_opt(23, 59, 59).expect("valid time"))
-        .map_err(|_| format!("bad UNTIL {value:?}"))
-}
-
-fn parse_by_day(s: &str) -> Option<(i32, Weekday)> {
-    if s.len() < 2 || !s.is_char_boundary(s.len() - 2) {
-        return None;
-    }
-    let (num, day) = s.split_at(s.len() - 2);
-    let weekday = match day.to_ascii_uppercase().as_str() {
-        "MO" => Weekday::Mon,
-        "TU" => Weekday::Tue,
-        "WE" => Weekday::Wed,
-        "TH" => Weekday::Thu,
-        "FR" => Weekday::Fri,
-        "SA" => Weekday::Sat,
-        "SU" => Weekday::Sun,
-        _ => return None,
-    };
-    let n: i32 = match num.trim() {
-        "" => 0,
-        n => n.trim_start_matches('+').parse().ok()?,
-    };
-    (n.abs() <= 5).then_some((n, weekday))
-}
-
-fn days_in_month_matching(
-    year: i32,
-    month: u32,
-    by_day: &[(i32, Weekday)],
-    by_month_day: &[i32],
-    default_day: u32,
-) -> Vec<NaiveDate> {
-    let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) else {
-        return Vec::new();
-    };
-    let last = NaiveDate::from_ymd_opt(year, month, 1)
-        .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
-        .and_then(|d| d.pred_opt())
-        .unwrap_or(first);
-    let len = last.day() as i32;
-    let days = (1..=len).filter_map(|d| NaiveDate::from_ymd_opt(year, month, d as u32));
-    let month_day_ok = |d: &NaiveDate| {
-        by_month_day.is_empty()
-            || by_month_day.iter().any(|&m| {
-                let want = if m > 0 { m } else { len + 1 + m };
-                want == d.day() as i32
-            })
-    };
-    if by_day.is_empty() {
-        if by_month_day.is_empty() {
-            return NaiveDate::from_ymd_opt(year, month, default_day)
-                .into_iter()
-                .collect();
-        }
-        return days.filter(month_day_ok).collect();
-    }
-    days.filter(|d| {
-        month_day_ok(d)
-            && by_day.iter().any(|&(n, wd)| {
-                if d.weekday() != wd {
-                    return false;
-                }
-                match n {
-                    0 => true,
-                    n if n > 0 => (d.day() as i32 - 1) / 7 + 1 == n,
-                    n => (len - d.day() as i32) / 7 + 1 == -n,
-                }
-            })
-    })
-    .collect()
+fn wall_new_year(year: i32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(year, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or(NaiveDateTime::MIN)
 }
 
 /// A resolved TZID: the zone to use and, the first time a TZID needed a fallback or a guess,
@@ -538,15 +405,14 @@ impl ZoneResolver {
     /// on the first call for a TZID, so a feed with 10k events warns once per zone.
     pub fn resolve(&self, tzid: &str, local_fallback: &Zone) -> Resolved {
         let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = memo
-            .entry(tzid.to_string())
-            .or_insert_with(|| self.resolve_uncached(tzid));
-        let warning = entry.1.take();
-        let zone = match &entry.0 {
-            Outcome::Found(zone) => zone.clone(),
-            Outcome::Fallback => local_fallback.clone(),
-        };
-        Resolved { zone, warning }
+        // Look up by &str first: the hit path (every event after the first) allocates nothing.
+        if let Some(entry) = memo.get_mut(tzid) {
+            return hand_out(entry, local_fallback);
+        }
+        let mut entry = self.resolve_uncached(tzid);
+        let resolved = hand_out(&mut entry, local_fallback);
+        memo.insert(tzid.to_string(), entry);
+        resolved
     }
 
     fn find_vtimezone(&self, tzid: &str) -> Option<&VTimezone> {
@@ -581,6 +447,11 @@ impl ZoneResolver {
                 if agrees(tz, &custom) {
                     (Outcome::Found(zone_from_tz(tz)), joined(warnings))
                 } else {
+                    warnings.push(format!(
+                        "time zone {tzid:?}: the file's VTIMEZONE disagrees with tzdata's {}; \
+                         the file's rules are used",
+                        tz.name()
+                    ));
                     (Outcome::Found(Zone::Custom(custom)), joined(warnings))
                 }
             }
@@ -604,6 +475,18 @@ impl ZoneResolver {
     }
 }
 
+/// The zone of a memo entry, and its warning the first time only.
+fn hand_out(entry: &mut (Outcome, Option<String>), local_fallback: &Zone) -> Resolved {
+    let zone = match &entry.0 {
+        Outcome::Found(zone) => zone.clone(),
+        Outcome::Fallback => local_fallback.clone(),
+    };
+    Resolved {
+        zone,
+        warning: entry.1.take(),
+    }
+}
+
 fn zone_from_tz(tz: Tz) -> Zone {
     match tz {
         Tz::UTC | Tz::Etc__UTC => Zone::Utc,
@@ -611,9 +494,14 @@ fn zone_from_tz(tz: Tz) -> Zone {
     }
 }
 
-/// Strips the quotes and blanks some producers leave around a TZID.
+/// Strips the quotes, blanks and stray colons some producers leave around a TZID
+/// (recurring-ical-events' issue_107 file has `TZID:Pacific Standard Time:`).
 fn clean_tzid(tzid: &str) -> &str {
-    tzid.trim().trim_matches('"').trim()
+    tzid.trim()
+        .trim_matches('"')
+        .trim()
+        .trim_end_matches(':')
+        .trim()
 }
 
 /// An IANA name, exact or in the wrong case (`europe/berlin`).
@@ -631,6 +519,13 @@ pub fn guess_iana(tzid: &str) -> Option<Tz> {
     }
     if let Some(tz) = iana_exact(name) {
         return Some(tz);
+    }
+    // Outlook.com writes `tzone://Microsoft/Utc` (and `.../Custom` next to a VTIMEZONE).
+    if name.len() > 18
+        && name.is_char_boundary(18)
+        && name[..18].eq_ignore_ascii_case("tzone://microsoft/")
+    {
+        return guess_iana(&name[18..]);
     }
     if name.starts_with('/') {
         if let Some(tz) = from_vendor_path(name) {
@@ -1096,6 +991,15 @@ mod tests {
                 "Europe/Berlin",
             ),
             ("(UTC-05:00) Eastern Time (US & Canada)", "America/New_York"),
+            ("Central Europe Standard Time", "Europe/Budapest"),
+            ("FLE Standard Time", "Europe/Kiev"),
+            ("AUS Eastern Standard Time", "Australia/Sydney"),
+            ("India Standard Time", "Asia/Calcutta"),
+            ("Tokyo Standard Time", "Asia/Tokyo"),
+            ("UTC", "UTC"),
+            ("(UTC) Coordinated Universal Time", "UTC"),
+            ("tzone://Microsoft/Utc", "UTC"),
+            ("Greenwich Standard Time", "Atlantic/Reykjavik"),
             ("US-Eastern", "US/Eastern"),
             ("America_Bogota", "America/Bogota"),
             ("Europe_Berlin", "Europe/Berlin"),
@@ -1118,6 +1022,12 @@ mod tests {
         assert_eq!(
             berlin.to_utc(local("2026-03-29 03:00")),
             utc("2026-03-29 01:00")
+        );
+        // Samoa skipped 2011-12-30 entirely: the offset before the gap is UTC-10.
+        let apia = Zone::Iana(chrono_tz::Pacific::Apia);
+        assert_eq!(
+            apia.to_utc(local("2011-12-30 12:00")),
+            utc("2011-12-30 22:00")
         );
         // The same from the file's own rules.
         let mut w = Vec::new();
@@ -1284,17 +1194,19 @@ mod tests {
     #[test]
     fn observance_rule_shapes() {
         // Second Sunday of March via BYMONTHDAY range, COUNT, INTERVAL.
-        let starts = expand_observance_rule(
+        let (starts, cut) = expand_observance_rule(
             "FREQ=YEARLY;BYMONTH=3;BYDAY=SU;BYMONTHDAY=8,9,10,11,12,13,14;COUNT=3",
             local("2007-03-11 02:00"),
             -5 * H,
         )
         .unwrap();
+        assert!(!cut);
         assert_eq!(
             starts,
             vec![local("2008-03-09 02:00"), local("2009-03-08 02:00")]
         );
-        let starts = expand_observance_rule(
+        // UNTIL is UTC: 1985-01-01 02:00 at -05:00 is 07:00Z, still included.
+        let (starts, _) = expand_observance_rule(
             "FREQ=YEARLY;INTERVAL=5;UNTIL=19850101T070000Z",
             local("1975-01-01 02:00"),
             -5 * H,
@@ -1304,10 +1216,22 @@ mod tests {
             starts,
             vec![local("1980-01-01 02:00"), local("1985-01-01 02:00")]
         );
-        assert!(expand_observance_rule("FREQ=DAILY", local("2000-01-01 00:00"), 0).is_err());
-        assert!(
-            expand_observance_rule("BYMONTH=13;FREQ=YEARLY", local("2000-01-01 00:00"), 0).is_err()
-        );
+        // Exchange's 1601 start: expanded from 1900 only, up to the horizon.
+        let (starts, cut) = expand_observance_rule(
+            "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10",
+            local("1601-01-01 03:00"),
+            2 * H,
+        )
+        .unwrap();
+        assert!(!cut);
+        assert_eq!(starts.first(), Some(&local("1900-10-28 03:00")));
+        assert_eq!(starts.len(), (HORIZON_YEAR - 1900) as usize);
+        // A rule that fires every second is cut, not expanded for centuries.
+        let (starts, cut) =
+            expand_observance_rule("FREQ=SECONDLY", local("2000-01-01 00:00"), 0).unwrap();
+        assert!(cut);
+        assert!(starts.len() <= MAX_ONSETS_PER_OBSERVANCE);
+        assert!(expand_observance_rule("FREQ=FORTNIGHTLY", local("2000-01-01 00:00"), 0).is_err());
     }
 
     #[test]

@@ -103,6 +103,11 @@ fn obsidian_note_parses() {
     assert_eq!(p.emails, ["tom.de.vries@example.org"]);
     assert!(p.pitch);
     assert_eq!(p.preferred_channel(), Some(Channel::Email));
+    // Callout header, embed and title are not prose.
+    assert_eq!(
+        p.summary.as_deref(),
+        Some("Met at the Utrecht meetup. Leads the data platform team.")
+    );
     let texts: Vec<_> = p.follow_ups.iter().map(|f| f.text.as_str()).collect();
     assert_eq!(
         texts,
@@ -430,6 +435,11 @@ fn concurrent_change_is_refused_and_nothing_is_lost() {
         1,
         "temp file removed"
     );
+    // A file removed meanwhile is not recreated either.
+    let gone = edit_file_with_hook(&path, &edit, &mut || fs::remove_file(&path).unwrap());
+    assert!(matches!(gone, Err(EditError::Changed(_))));
+    assert!(!path.exists());
+    fs::write(&path, &theirs).unwrap();
     // Running again applies on top of their version.
     edit_file(&path, &edit).unwrap();
     assert_eq!(
@@ -563,6 +573,9 @@ fn find_by_email_name_alias_part_accent_and_ambiguity() {
     assert_eq!(name_of("bakker, yvonne").unwrap(), "Yvonne Bakker");
     assert_eq!(name_of("Yvonne B.").unwrap(), "Yvonne Bakker");
     assert_eq!(name_of("yvon").unwrap(), "Yvonne Bakker");
+    assert_eq!(name_of("bakker yvonne").unwrap(), "Yvonne Bakker");
+    assert_eq!(name_of("Bak Yvo").unwrap(), "Yvonne Bakker");
+    assert_eq!(name_of("yvonne-bakker").unwrap(), "Yvonne Bakker");
     assert_eq!(name_of("rene").unwrap(), "René Jansen");
     assert_eq!(name_of("RENÉ JANSEN").unwrap(), "René Jansen");
     assert_eq!(name_of("sam").unwrap(), "Sam Jansen");
@@ -755,4 +768,43 @@ fn missing_people_folder_is_empty_not_an_error() {
     let (root, _dir) = setup();
     let out = run_ok(root.path(), &["people"]);
     assert!(out.starts_with("No people in"), "{out}");
+}
+
+#[test]
+fn without_a_config_file_the_default_folder_is_used() {
+    let root = tempfile::tempdir().unwrap();
+    run_ok(
+        root.path(),
+        &["person", "add", "Jan Smit", "--email", "jan@x.example"],
+    );
+    let path = root.path().join("data/people/jan-smit.md");
+    assert!(path.is_file());
+    let out = run_ok(root.path(), &["people"]);
+    assert!(out.contains("Jan Smit"), "{out}");
+}
+
+#[test]
+fn done_matches_text_with_commas_and_accents() {
+    let text = "## Follow-ups\n- [ ] Send numbers, ASAP\n- [ ] Café visit, Friday\n";
+    let a = apply(
+        text,
+        &Edit::Done {
+            selector: "numbers, asap".into(),
+            today: d("2026-11-27"),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        a.text,
+        "## Follow-ups\n- [x] Send numbers, ASAP ✅ 2026-11-27\n- [ ] Café visit, Friday\n"
+    );
+    let a = apply(
+        text,
+        &Edit::Done {
+            selector: "cafe visit".into(),
+            today: d("2026-11-27"),
+        },
+    )
+    .unwrap();
+    assert_eq!(a.line, 3);
 }

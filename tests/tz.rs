@@ -74,17 +74,17 @@ fn vtimezones(text: &str) -> Vec<VTimezone> {
                 let Some(o) = obs.as_mut() else { continue };
                 match prop {
                     "DTSTART" => {
-                        let (t, utc) = parse_time(v, is_date);
-                        o.dtstart = t;
-                        dtstart_utc = utc;
+                        if let Some((t, utc)) = parse_time(v, is_date) {
+                            o.dtstart = t;
+                            dtstart_utc = utc;
+                        }
                     }
-                    "TZOFFSETFROM" => o.offset_from = parse_utc_offset(v).expect("offset"),
-                    "TZOFFSETTO" => o.offset_to = parse_utc_offset(v).expect("offset"),
+                    "TZOFFSETFROM" => o.offset_from = parse_utc_offset(v).unwrap_or(0),
+                    "TZOFFSETTO" => o.offset_to = parse_utc_offset(v).unwrap_or(0),
                     "RRULE" => o.rrule = Some(v.to_string()),
                     "TZNAME" => o.name = Some(v.to_string()),
                     "RDATE" => {
-                        for item in v.split(',') {
-                            let (t, utc) = parse_time(item, is_date);
+                        for (t, utc) in v.split(',').filter_map(|i| parse_time(i, is_date)) {
                             if utc {
                                 utc_rdates.push(t);
                             } else {
@@ -100,14 +100,14 @@ fn vtimezones(text: &str) -> Vec<VTimezone> {
     out
 }
 
-fn parse_time(v: &str, is_date: bool) -> (NaiveDateTime, bool) {
+fn parse_time(v: &str, is_date: bool) -> Option<(NaiveDateTime, bool)> {
     if is_date {
-        let d = NaiveDate::parse_from_str(v, "%Y%m%d").expect("date");
-        return (d.and_hms_opt(0, 0, 0).unwrap(), false);
+        let d = NaiveDate::parse_from_str(v, "%Y%m%d").ok()?;
+        return Some((d.and_hms_opt(0, 0, 0)?, false));
     }
     let utc = v.ends_with('Z');
-    let t = NaiveDateTime::parse_from_str(v.trim_end_matches('Z'), "%Y%m%dT%H%M%S").expect("time");
-    (t, utc)
+    let t = NaiveDateTime::parse_from_str(v.trim_end_matches('Z'), "%Y%m%dT%H%M%S").ok()?;
+    Some((t, utc))
 }
 
 fn fixture(name: &str) -> ZoneResolver {
@@ -118,14 +118,16 @@ fn fixture(name: &str) -> ZoneResolver {
 
 /// `../shared/corpus`, looked up from the crate root upwards so the tests also run in a
 /// worktree one level deeper than the main checkout.
-fn corpus(rel: &str) -> ZoneResolver {
+fn corpus_root() -> PathBuf {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let dir = root
-        .ancestors()
+    root.ancestors()
         .map(|a| a.join("shared/corpus"))
         .find(|p| p.is_dir())
-        .unwrap_or_else(common::corpus_dir);
-    let path = dir.join(rel);
+        .unwrap_or_else(common::corpus_dir)
+}
+
+fn corpus(rel: &str) -> ZoneResolver {
+    let path = corpus_root().join(rel);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     ZoneResolver::new(vtimezones(&text))
 }
@@ -245,7 +247,7 @@ fn tz_broken_vtimezones_fall_back_with_a_warning() {
         let warning = res.warning.expect("a warning");
         assert!(warning.contains(tzid), "{warning}");
     }
-    // A rule the zone evaluator does not accept: its DTSTART still counts, with a warning.
+    // A rule that changes the offset every second is cut short, with a warning.
     let res = r.resolve("Secondly Rule", &berlin);
     assert!(res.warning.expect("warning").contains("FREQ=SECONDLY"));
     assert_eq!(
@@ -267,8 +269,9 @@ fn tz_khal_windows_name_with_bogus_rules_uses_the_file() {
     // The file calls +01:00/+13:00 rules "New Zealand Standard Time"; the file wins (as khal and
     // recurring-ical-events read it), not Pacific/Auckland.
     let r = corpus("khal/tz_windows_format.ics");
-    let (zone, _) = resolve(&r, "New Zealand Standard Time");
+    let (zone, warning) = resolve(&r, "New Zealand Standard Time");
     assert_eq!(zone.iana_name(), None);
+    assert!(warning.expect("warning").contains("Pacific/Auckland"));
     assert_eq!(
         zone.to_utc(local("2019-11-20 13:00")),
         utc("2019-11-20 12:00")
@@ -318,8 +321,11 @@ fn tz_libical_vtimezone_rrule_until() {
         zone.to_utc(local("1998-07-01 08:30")),
         utc("1998-07-01 13:30")
     );
-    let (_, warning) = resolve(&r, "US-Eastern");
-    assert_eq!(warning, None);
+    // The file's first US-Eastern starts DAYLIGHT on the day STANDARD starts (1997-10-26), so
+    // it is not tzdata's US/Eastern: its own rules are used, and the user is told.
+    let (zone, warning) = resolve(&r, "US-Eastern");
+    assert_eq!(zone.iana_name(), None);
+    assert!(warning.expect("warning").contains("US/Eastern"));
 }
 
 #[test]
@@ -357,4 +363,96 @@ fn tz_ical_js_makebelieve_zones() {
     assert_eq!(hours(&zone, "1975-01-01 01:00"), -5);
     assert_eq!(hours(&zone, "1975-01-01 03:00"), -4);
     assert_eq!(hours(&zone, "1985-01-01 03:00"), -4);
+}
+
+fn ics_files(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("corpus dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            ics_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "ics") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every TZID written anywhere in the corpus (parameters and VTIMEZONEs, fuzzer output included)
+/// resolves without a panic and evaluates; the real-world names resolve to the zone they mean.
+#[test]
+fn tz_every_corpus_tzid_resolves() {
+    let mut files = Vec::new();
+    ics_files(&corpus_root(), &mut files);
+    assert!(
+        files.len() > 100,
+        "corpus not found at {}",
+        corpus_root().display()
+    );
+    let fallback = Zone::Iana(chrono_tz::Asia::Tokyo);
+    let mut tzids = 0;
+    let mut unknown = std::collections::BTreeSet::new();
+    for path in &files {
+        let text = String::from_utf8_lossy(&std::fs::read(path).expect("read")).into_owned();
+        let resolver = ZoneResolver::new(vtimezones(&text));
+        let unfolded = text.replace("\r\n", "\n").replace("\n ", "");
+        for line in unfolded.lines() {
+            let upper = line.to_ascii_uppercase();
+            let tzid = if let Some(rest) = upper.strip_prefix("TZID:") {
+                &line[line.len() - rest.len()..]
+            } else if let Some(at) = upper.find(";TZID=") {
+                let rest = &line[at + 6..];
+                let end = if let Some(quoted) = rest.strip_prefix('"') {
+                    quoted.find('"').map_or(rest.len(), |e| e + 2)
+                } else {
+                    rest.find([';', ':']).unwrap_or(rest.len())
+                };
+                &rest[..end]
+            } else {
+                continue;
+            };
+            tzids += 1;
+            let res = resolver.resolve(tzid, &fallback);
+            let instant = res.zone.to_utc(local("2026-03-29 02:30"));
+            let _ = res.zone.offset_at(instant);
+            if res.zone == fallback {
+                unknown.insert(tzid.to_string());
+            }
+        }
+    }
+    println!("{} files, {tzids} TZIDs, unknown: {unknown:?}", files.len());
+    for known in [
+        "Europe/lisbon",
+        "US-Eastern",
+        "America-Chicago",
+        "GMT Standard Time",
+    ] {
+        assert!(!unknown.contains(known), "{known}");
+    }
+}
+
+/// Exchange VTIMEZONEs (DTSTART 1601 + today's rule) under Windows names become the IANA zone,
+/// as the recurring-ical-events oracle reads them.
+#[test]
+fn tz_recurring_ical_events_windows_zones() {
+    for (file, tzid, want) in [
+        (
+            "issue_28_rrule_with_UTC_endinginZ.ics",
+            "GMT Standard Time",
+            "Europe/London",
+        ),
+        (
+            "issue_27_t1.ics",
+            "W. Europe Standard Time",
+            "Europe/Berlin",
+        ),
+        (
+            "issue_107_omitting_last_event.ics",
+            "Pacific Standard Time",
+            "America/Los_Angeles",
+        ),
+    ] {
+        let r = corpus(&format!("recurring-ical-events/{file}"));
+        let (zone, warning) = resolve(&r, tzid);
+        assert_eq!(zone.iana_name(), Some(want), "{file}");
+        assert_eq!(warning, None, "{file}");
+    }
 }

@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 
 use super::markdown::{is_follow_up_heading, is_log_heading, scan, LineKind, Scanned};
 use super::parse::{is_open, parse_person};
-use crate::matching::normalize_name;
+use crate::matching::fold_text;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
@@ -40,6 +40,11 @@ pub enum Edit {
 pub enum EditError {
     #[error("{0}")]
     Invalid(String),
+    #[error("{}{message}; fix the file first (rapport edit NAME)", .line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+    Unreadable {
+        line: Option<usize>,
+        message: String,
+    },
     #[error("no open follow-up matches {selector:?}; open ones: {}", list_or_none(.open))]
     NoTask { selector: String, open: Vec<String> },
     #[error("{selector:?} matches several open follow-ups: {}; use its number or more of its text", .candidates.join("; "))]
@@ -71,7 +76,22 @@ pub struct Applied {
 }
 
 /// Applies `edit` to the file text `original` (pure).
+///
+/// The result is read back before it is returned: it must parse, keep the
+/// name and emails, and show exactly the one added entry or follow-up (or one
+/// fewer open follow-up for `done`). A file layout the editor misjudged is
+/// refused rather than damaged.
 pub fn apply(original: &str, edit: &Edit) -> Result<Applied, EditError> {
+    let old = parse_person(Path::new(""), original).map_err(|e| EditError::Unreadable {
+        line: e.line,
+        message: e.message,
+    })?;
+    let applied = compute(original, &old, edit)?;
+    verify(&old, &applied.text, edit).map_err(EditError::Invalid)?;
+    Ok(applied)
+}
+
+fn compute(original: &str, old: &super::Person, edit: &Edit) -> Result<Applied, EditError> {
     match edit {
         Edit::Note { date, text } => {
             let text = one_line(text)?;
@@ -93,7 +113,7 @@ pub fn apply(original: &str, edit: &Edit) -> Result<Applied, EditError> {
             };
             append(original, Section::FollowUps, &line)
         }
-        Edit::Done { selector, today } => tick(original, selector, *today),
+        Edit::Done { selector, today } => tick(original, old, selector, *today),
     }
 }
 
@@ -180,7 +200,8 @@ fn append(original: &str, section: Section, item: &str) -> Result<Applied, EditE
             line += 1;
         }
         insert.push_str(&format!("## {}{nl}{item}{nl}{nl}", section.title()));
-        (s.lines[log].start, insert, line + 1)
+        // content_start: after a BOM, which must stay the file's first bytes.
+        (s.lines[log].content_start, insert, line + 1)
     } else {
         let mut insert = String::new();
         let mut line = s.lines.len() + 1;
@@ -210,14 +231,12 @@ fn append(original: &str, section: Section, item: &str) -> Result<Applied, EditE
 }
 
 /// Ticks one open task chosen by number or text.
-fn tick(original: &str, selector: &str, today: NaiveDate) -> Result<Applied, EditError> {
-    let person = parse_person(Path::new(""), original).map_err(|e| {
-        EditError::Invalid(format!(
-            "the file cannot be read as a person (line {}: {}); fix it first",
-            e.line.unwrap_or(0),
-            e.message
-        ))
-    })?;
+fn tick(
+    original: &str,
+    person: &super::Person,
+    selector: &str,
+    today: NaiveDate,
+) -> Result<Applied, EditError> {
     let open = &person.follow_ups;
     let describe = |i: usize| format!("{}. {}", i + 1, open[i].text);
     let sel = selector.trim();
@@ -230,12 +249,12 @@ fn tick(original: &str, selector: &str, today: NaiveDate) -> Result<Applied, Edi
         }
         n - 1
     } else {
-        let q = normalize_name(sel);
+        let q = fold_text(sel);
         let exact: Vec<usize> = (0..open.len())
-            .filter(|&i| normalize_name(&open[i].text) == q)
+            .filter(|&i| fold_text(&open[i].text) == q)
             .collect();
         let partial: Vec<usize> = (0..open.len())
-            .filter(|&i| !q.is_empty() && normalize_name(&open[i].text).contains(&q))
+            .filter(|&i| !q.is_empty() && fold_text(&open[i].text).contains(&q))
             .collect();
         let hits = if exact.len() == 1 { exact } else { partial };
         match hits.len() {
@@ -325,15 +344,10 @@ pub fn edit_file_with_hook(
     let before = std::fs::read(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
     let text = std::str::from_utf8(&before)
         .map_err(|_| file_err("not UTF-8 text; rapport only edits UTF-8 files".into()))?;
-    let old = parse_person(Path::new(""), text).map_err(|e| {
-        file_err(format!(
-            "line {}: {}; fix it first (rapport edit)",
-            e.line.unwrap_or(0),
-            e.message
-        ))
+    let applied = apply(text, edit).map_err(|e| match e {
+        EditError::Unreadable { .. } | EditError::Invalid(_) => file_err(e.to_string()),
+        other => other,
     })?;
-    let applied = apply(text, edit)?;
-    verify(&old, &applied.text, edit).map_err(file_err)?;
     before_write();
     let mut changed = false;
     let result = crate::fsutil::atomic_write_checked(path, applied.text.as_bytes(), &mut || {

@@ -9,9 +9,7 @@
 pub(crate) struct Line<'a> {
     /// 1-based line number.
     pub number: usize,
-    /// Byte offset of the first byte of the line.
-    pub start: usize,
-    /// Byte offset of `content` (after a BOM on line 1).
+    /// Byte offset of `content`: the line's start, after a BOM on line 1.
     pub content_start: usize,
     /// The line without its line ending (and without a leading BOM on line 1).
     pub content: &'a str,
@@ -65,8 +63,8 @@ pub(crate) struct Scanned<'a> {
 const BOM: &str = "\u{feff}";
 
 pub(crate) fn scan(text: &str) -> Scanned<'_> {
-    // (line start, content start, content, line end)
-    let mut raw: Vec<(usize, usize, &str, usize)> = Vec::new();
+    // (content start, content, line end)
+    let mut raw: Vec<(usize, &str, usize)> = Vec::new();
     let mut pos = 0;
     while pos < text.len() {
         let rest = &text[pos..];
@@ -89,7 +87,7 @@ pub(crate) fn scan(text: &str) -> Scanned<'_> {
                 content_at += BOM.len();
             }
         }
-        raw.push((pos, content_at, content, end));
+        raw.push((content_at, content, end));
         pos = end;
     }
     let newline = match text.find('\n') {
@@ -101,11 +99,11 @@ pub(crate) fn scan(text: &str) -> Scanned<'_> {
     // Front matter: `---` on the very first line, closed by `---` or `...`.
     let mut front_matter = None;
     let mut unclosed_front_matter = None;
-    if raw.first().is_some_and(|l| l.2.trim_end() == "---") {
+    if raw.first().is_some_and(|l| l.1.trim_end() == "---") {
         match raw
             .iter()
             .skip(1)
-            .position(|l| matches!(l.2.trim_end(), "---" | "..."))
+            .position(|l| matches!(l.1.trim_end(), "---" | "..."))
         {
             Some(i) => front_matter = Some(1..i + 1),
             None => unclosed_front_matter = Some(1),
@@ -118,7 +116,7 @@ pub(crate) fn scan(text: &str) -> Scanned<'_> {
 
     let mut lines = Vec::with_capacity(raw.len());
     let mut fence: Option<(u8, usize)> = None;
-    for (i, &(start, content_at, content, end)) in raw.iter().enumerate() {
+    for (i, &(content_at, content, end)) in raw.iter().enumerate() {
         let kind = if i < body_start {
             LineKind::FrontMatter
         } else if let Some((ch, len)) = fence {
@@ -136,7 +134,6 @@ pub(crate) fn scan(text: &str) -> Scanned<'_> {
         };
         lines.push(Line {
             number: i + 1,
-            start,
             content_start: content_at,
             content,
             end,

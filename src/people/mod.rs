@@ -379,7 +379,12 @@ pub fn find_index(people: &People, query: &str) -> Result<usize, FindError> {
             query: q.to_string(),
         });
     }
-    let stem = |p: &Person| normalize_name(&p.path.with_extension("").to_string_lossy());
+    let stem = |p: &Person| {
+        p.path
+            .file_stem()
+            .map(|s| normalize_name(&s.to_string_lossy()))
+            .unwrap_or_default()
+    };
     let hits = all()
         .filter(|(_, p)| p.names().any(|n| normalize_name(n) == nq) || stem(p) == nq)
         .map(|(i, _)| i)
@@ -387,10 +392,22 @@ pub fn find_index(people: &People, query: &str) -> Result<usize, FindError> {
     if let Some(r) = decide(hits) {
         return r;
     }
+    let lower = q.to_lowercase();
+    let query_words: Vec<&str> = nq.split(' ').collect();
+    // Every word of the query starts a word of the name, in any order:
+    // "bakker yvonne", "yvo bak".
+    let word_prefixes = |name: &str| {
+        let words: Vec<&str> = name.split(' ').collect();
+        query_words
+            .iter()
+            .all(|q| words.iter().any(|w| w.starts_with(q)))
+    };
     let hits = all()
         .filter(|(_, p)| {
-            p.names().any(|n| normalize_name(n).contains(&nq))
-                || p.emails.iter().any(|e| e.contains(&q.to_lowercase()))
+            p.names().any(|n| {
+                let n = normalize_name(n);
+                n.contains(&nq) || word_prefixes(&n)
+            }) || p.emails.iter().any(|e| e.contains(&lower))
                 || stem(p).contains(&nq)
         })
         .map(|(i, _)| i)

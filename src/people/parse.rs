@@ -79,7 +79,11 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
                     }
                 }
             },
-            LineKind::Other if section.is_none() => summary.push(line.content.trim()),
+            LineKind::Other if section.is_none() => {
+                if let Some(text) = summary_text(line.content) {
+                    summary.push(text);
+                }
+            }
             _ => {}
         }
     }
@@ -94,6 +98,22 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
         });
     }
     Ok(person)
+}
+
+/// The prose of a summary line: blockquote markers removed; callout headers
+/// (`> [!info] Title`), embeds (`![[photo.png]]`), table rows and Obsidian
+/// comments (`%% ... %%`) are not prose and are skipped.
+fn summary_text(content: &str) -> Option<&str> {
+    let mut t = content.trim();
+    while let Some(rest) = t.strip_prefix('>') {
+        t = rest.trim_start();
+    }
+    let skip = t.is_empty()
+        || t.starts_with("[!")
+        || (t.starts_with("![") && (t.ends_with("]]") || t.ends_with(')')))
+        || t.starts_with('|')
+        || t.starts_with("%%");
+    (!skip).then_some(t)
 }
 
 /// `[ ]` is open, and so is `[/]` (Obsidian Tasks' "in progress"); `[x]`,

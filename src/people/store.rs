@@ -5,6 +5,7 @@ use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -211,7 +212,6 @@ fn create_new(path: &Path, contents: &[u8]) -> Result<(), AddError> {
         return Err(AddError::Exists(path.to_path_buf()));
     }
     let dir = path.parent().unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".rapport-new-{}.tmp", std::process::id()));
     let write = |p: &Path| -> std::io::Result<()> {
         let mut f = OpenOptions::new()
             .write(true)
@@ -221,8 +221,27 @@ fn create_new(path: &Path, contents: &[u8]) -> Result<(), AddError> {
         f.write_all(contents)?;
         f.sync_all()
     };
-    let _ = fs::remove_file(&tmp);
-    write(&tmp).map_err(io)?;
+    // A name no other writer uses: pid, a per-process counter, and retries.
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let mut attempt = 0;
+    let tmp = loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let candidate = dir.join(format!(".rapport-new-{}-{n}.tmp", std::process::id()));
+        match write(&candidate) {
+            Ok(()) => break candidate,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1
+            }
+            Err(e) => {
+                // A failed write leaves a partial file of ours; an existing
+                // one belongs to someone else.
+                if e.kind() != std::io::ErrorKind::AlreadyExists {
+                    let _ = fs::remove_file(&candidate);
+                }
+                return Err(io(e));
+            }
+        }
+    };
     let linked = fs::hard_link(&tmp, path);
     let _ = fs::remove_file(&tmp);
     match linked {
