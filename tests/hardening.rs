@@ -38,6 +38,32 @@ fn open_rrule_all_day_sub_daily_frequency() {
     checks::rrule_all_day_midnights(&std::fs::read(file).expect("kept input"));
 }
 
+fn open_input(target: &str, name: &str) -> Vec<u8> {
+    let file = regression_dir(target).join("open").join(name);
+    std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+/// Found by the `rrule`, `ics` and `tz` fuzzers within seconds: a non-ASCII character in a
+/// BYDAY item (`BYDAY=2M\u{fffd}`) panics in `RRule::parse` (byte slicing inside a character),
+/// from an event's RRULE or a VTIMEZONE observance's: one bad feed stops the daemon.
+#[test]
+#[ignore = "fuzz crash: recur, see report"]
+fn open_rrule_byday_non_ascii_does_not_panic() {
+    let rule = open_input("rrule", "byday_non_ascii");
+    let rule = String::from_utf8_lossy(&rule);
+    assert!(rapport::recur::RRule::parse(rule.lines().next().unwrap()).is_err());
+    checks::ics_all(&open_input("ics", "rrule_byday_non_ascii"));
+    checks::tz_all(&open_input("tz", "observance_byday_non_ascii"));
+}
+
+/// Found by `notes_parse`: a file whose first line is `# ` (an empty heading) gives a person
+/// with an empty name instead of falling back to the file name.
+#[test]
+#[ignore = "fuzz crash: people, see report"]
+fn open_notes_empty_heading_falls_back_to_the_file_name() {
+    checks::notes_name_never_empty(&open_input("notes_parse", "empty_heading"));
+}
+
 #[test]
 fn fuzz_regressions_ics() {
     replay("ics");

@@ -41,6 +41,13 @@ pub fn ics_windows() -> [(DateTime<Utc>, DateTime<Utc>); 3] {
 /// is sorted by start, an end never precedes its start, and asking for the two halves of a
 /// window finds the same occurrences as asking for the whole window.
 pub fn ics(data: &[u8]) {
+    if !hits_open_rrule_bug(data) {
+        ics_all(data);
+    }
+}
+
+/// [`ics`] without skipping the inputs of open findings.
+pub fn ics_all(data: &[u8]) {
     let cal = engine::parse_calendar("fuzz", data);
     let opts = ExpandOptions {
         floating: Zone::utc(),
@@ -90,6 +97,13 @@ fn check_occurrences(occ: &[rapport::model::Occurrence], from: DateTime<Utc>, to
 /// zone is expanded over DST-rich windows. Offsets stay under a day; a fixed or IANA zone maps
 /// a wall time back to the same or an earlier instant (folds take the first), never later.
 pub fn tz(data: &[u8]) {
+    if !hits_open_rrule_bug(data) {
+        tz_all(data);
+    }
+}
+
+/// [`tz`] without skipping the inputs of open findings.
+pub fn tz_all(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let (tzid, body) = text.split_once('\n').unwrap_or((&text, ""));
     let tzid = tzid.trim_end_matches('\r');
@@ -181,6 +195,9 @@ pub fn rrule_input(data: &[u8]) -> RRuleInput {
 /// window give exactly the whole.
 pub fn rrule(data: &[u8]) {
     let input = rrule_input(data);
+    if !input.rule.is_ascii() {
+        return; // the open recur finding, see `hits_open_rrule_bug`
+    }
     let Ok(rule) = RRule::parse(&input.rule) else {
         return;
     };
@@ -333,7 +350,8 @@ pub fn notes_parse(data: &[u8]) {
     let path = Path::new("fuzz.md");
     let first = parse_person(path, &text);
     match &first {
-        Ok(p) => assert!(!p.name.is_empty(), "a person without a name"),
+        // An empty name (`# ` alone) is an open finding: see `notes_name_never_empty`.
+        Ok(_) => {}
         Err(e) => {
             let lines = text.lines().count().max(1);
             if let Some(l) = e.line {
@@ -346,6 +364,24 @@ pub fn notes_parse(data: &[u8]) {
         parse_person(path, &text),
         "parsing is not deterministic"
     );
+}
+
+/// Every person has a name: front matter, else the first `# ` heading, else the file name.
+pub fn notes_name_never_empty(data: &[u8]) {
+    if let Ok(p) = parse_person(Path::new("fuzz.md"), &String::from_utf8_lossy(data)) {
+        assert!(!p.name.trim().is_empty(), "a person without a name");
+    }
+}
+
+/// Open finding (recur): `RRule::parse` slices BYDAY items by byte and panics on a non-ASCII
+/// character (`BYDAY=2M\u{fffd}`), from any feed. Inputs that carry one are skipped until it
+/// is fixed, so the fuzzers can search past it; `hardening::open_*` tests keep the inputs.
+pub fn hits_open_rrule_bug(data: &[u8]) -> bool {
+    ics::lines(data).any(|l| {
+        let name = l.name();
+        (name.eq_ignore_ascii_case(b"RRULE") || name.eq_ignore_ascii_case(b"EXRULE"))
+            && !l.unfolded().is_ascii()
+    })
 }
 
 pub const EDIT_TEXT: &str = "Fuzzed item 7d3f";
@@ -423,9 +459,14 @@ pub fn notes_edit(data: &[u8]) {
             let mut j = 0;
             for (i, old) in old_lines.iter().enumerate() {
                 let last = i + 1 == old_lines.len();
-                while j < new_lines.len()
-                    && !(new_lines[j] == *old || last && strip_eol(new_lines[j]) == *old)
-                {
+                // A last line without "\n" may gain one (after a lone "\r" too).
+                let same = |new: &str| {
+                    new == *old
+                        || last
+                            && new.starts_with(*old)
+                            && new[old.len()..].chars().all(|c| c == '\r' || c == '\n')
+                };
+                while j < new_lines.len() && !same(new_lines[j]) {
                     j += 1;
                 }
                 assert!(j < new_lines.len(), "original line {} lost: {old:?}", i + 1);
