@@ -12,6 +12,7 @@ mod demo;
 mod engine;
 mod engine_cli;
 mod feed;
+mod fixes;
 mod hardening;
 mod hardening_bounds;
 mod hardening_checks;

@@ -55,7 +55,10 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
     let mut summary: Vec<&str> = Vec::new();
     for line in &scanned.lines {
         match &line.kind {
-            LineKind::Heading { level: 1, text } if h1.is_none() && section.is_none() => {
+            // An empty `# ` (a template not filled in) names nobody; a later one may.
+            LineKind::Heading { level: 1, text }
+                if h1.is_none() && section.is_none() && !text.is_empty() =>
+            {
                 h1 = Some(text.to_string());
             }
             LineKind::Heading { level: 2, text } => section = Some(text),
@@ -90,12 +93,20 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
     }
     let summary = summary.join(" ");
     person.summary = (!summary.trim().is_empty()).then(|| summary.trim().to_string());
+    // `name:` is trimmed and the heading text too, so empty here covers whitespace-only.
     if person.name.is_empty() {
         person.name = h1.unwrap_or_else(|| {
             rel_path
                 .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
+                .map(|s| s.to_string_lossy().trim().to_string())
                 .unwrap_or_default()
+        });
+    }
+    if person.name.is_empty() {
+        // Only a path without a usable file name gets here (` .md`, an empty path).
+        return Err(ParseError {
+            line: None,
+            message: "no name: add `name: ...` front matter or a `# Name` heading".into(),
         });
     }
     Ok(person)
