@@ -96,17 +96,13 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
     // `name:` is trimmed and the heading text too, so empty here covers whitespace-only.
     if person.name.is_empty() {
         person.name = h1.unwrap_or_else(|| {
-            rel_path
-                .file_stem()
-                .map(|s| s.to_string_lossy().trim().to_string())
-                .unwrap_or_default()
-        });
-    }
-    if person.name.is_empty() {
-        // Only a path without a usable file name gets here (` .md`, an empty path).
-        return Err(ParseError {
-            line: None,
-            message: "no name: add `name: ...` front matter or a `# Name` heading".into(),
+            let stem = rel_path.file_stem().map(|s| s.to_string_lossy());
+            match stem.as_deref().map(str::trim) {
+                Some(stem) if !stem.is_empty() => stem.to_string(),
+                // ` .md`: the whole path is the best name left. Only an empty path (the
+                // editor's syntax check, which needs no name) leaves the name empty.
+                _ => rel_path.to_string_lossy().trim().to_string(),
+            }
         });
     }
     Ok(person)
