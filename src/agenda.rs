@@ -318,7 +318,7 @@ pub fn render_text(
 /// shown on stderr), each warning at DEBUG (`-vv`); `rapport check` lists them.
 pub fn report_feed_warnings(calendar: &str, warnings: &[crate::model::Warning]) {
     for w in warnings {
-        tracing::debug!("{calendar}: {w}");
+        tracing::debug!("{w}");
     }
     match warnings.len() {
         0 => {}
