@@ -16,8 +16,8 @@ pub struct Cli {
     /// Configuration file (default: $RAPPORT_CONFIG, else ~/.config/rapport/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// More log output on stderr (-v, -vv: each feed warning, debug details; `run`: trace);
-    /// RUST_LOG overrides.
+    /// More log output on stderr (-v info, -vv debug with each feed warning; for `run`: -v debug,
+    /// -vv trace); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     #[command(subcommand)]
