@@ -171,7 +171,6 @@ fn check_shows_the_readable_config_warning_without_the_secret() {
 }
 
 #[test]
-#[ignore = "bug: cli: config warnings (a secret link in a config others can read) are only sent to tracing, and only `run`/`demo` install a subscriber: `agenda`, `brief`, `people` never show them"]
 fn agenda_shows_the_readable_config_warning() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start();
