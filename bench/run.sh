@@ -57,7 +57,13 @@ done
 
 # --- rapport, release --------------------------------------------------------------------
 say "cargo build --release"
-(cd "$ROOT" && cargo build --release --quiet --bin rapport)
+STEADY=""
+if grep -q '^name = "steady_state"' "$ROOT/Cargo.toml"; then
+    (cd "$ROOT" && cargo build --release --quiet --bin rapport --example steady_state)
+    STEADY="$ROOT/target/release/examples/steady_state"
+else
+    (cd "$ROOT" && cargo build --release --quiet --bin rapport)
+fi
 RAPPORT="$ROOT/target/release/rapport"
 
 # --- peers: floor (rustc -O), ical.js 2.2.1 (npm), recurring-ical-events 3.8.2 (pip) -----
@@ -100,4 +106,4 @@ sed 's/^/  /' "$PEER_STATUS" >&2
 # --- correctness, timing, memory, report ---------------------------------------------------
 say "measuring"
 exec python3 "$ROOT/bench/bench.py" --root "$ROOT" --out "$OUT" --rapport "$RAPPORT" \
-    --peers "$PEERS" --compare "$PEERS_SRC/compare.py" --status "$PEER_STATUS" $([ "$MODE" = --quick ] && echo --quick)
+    --peers "$PEERS" --compare "$PEERS_SRC/compare.py" --status "$PEER_STATUS" ${STEADY:+--steady "$STEADY"} $([ "$MODE" = --quick ] && echo --quick)
