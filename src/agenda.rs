@@ -1,1 +1,384 @@
-//! (agenda: being written)
+//! `rapport agenda`: the occurrences of a window, as text for a terminal or
+//! as one JSON array.
+//!
+//! The core is pure: [`parse_bound`], [`collect`], [`to_json`] and
+//! [`render_text`] take data (and the local zone) and return data; [`run`]
+//! does the I/O (reading calendars, writing to `out`).
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use serde_json::{json, Map, Value};
+
+use crate::cli::AgendaArgs;
+use crate::config::Paths;
+use crate::engine::{parse_calendar, ExpandOptions, ParsedCalendar};
+use crate::model::{Attendee, Occurrence, PartStat, RecurrenceId, Status};
+use crate::tz::Zone;
+
+/// Parses `--from`/`--to`: an RFC 3339 instant, or a date meaning local
+/// midnight in `local`.
+pub fn parse_bound(text: &str, local: &Zone) -> Result<DateTime<Utc>, String> {
+    let t = text.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(local.to_utc(d.and_time(chrono::NaiveTime::MIN)));
+    }
+    DateTime::parse_from_rfc3339(t)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| {
+            format!(
+                "`{t}` is neither a date (2026-12-01) nor an RFC 3339 time (2026-12-01T09:00:00+01:00)"
+            )
+        })
+}
+
+/// The window `[from, to)` from the command line: default now to 7 days later;
+/// `--to` alone counts back 7 days.
+pub fn window(
+    from: Option<&str>,
+    to: Option<&str>,
+    now: DateTime<Utc>,
+    local: &Zone,
+) -> anyhow::Result<(DateTime<Utc>, DateTime<Utc>)> {
+    let week = Duration::days(7);
+    let from_t = from
+        .map(|f| parse_bound(f, local))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--from: {e}"))?;
+    let to_t = to
+        .map(|t| parse_bound(t, local))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("--to: {e}"))?;
+    let (f, t) = match (from_t, to_t) {
+        (Some(f), Some(t)) => (f, t),
+        (Some(f), None) => (f, f + week),
+        (None, Some(t)) => (now.min(t - week), t),
+        (None, None) => (now, now + week),
+    };
+    if t <= f {
+        bail!("--to ({t}) must be after --from ({f}); for one day write e.g. --from 2026-12-01 --to 2026-12-02");
+    }
+    Ok((f, t))
+}
+
+/// All occurrences of the calendars in `[from, to)`, sorted by start then
+/// UID (then calendar); cancelled ones dropped unless asked for.
+pub fn collect(
+    calendars: &[ParsedCalendar],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    opts: &ExpandOptions,
+    include_cancelled: bool,
+) -> Vec<Occurrence> {
+    let mut all: Vec<Occurrence> = calendars
+        .iter()
+        .flat_map(|c| c.occurrences(from, to, opts))
+        .filter(|o| include_cancelled || !o.is_cancelled())
+        .collect();
+    all.sort_by(|a, b| {
+        a.start_utc()
+            .cmp(&b.start_utc())
+            .then_with(|| a.uid.cmp(&b.uid))
+            .then_with(|| a.calendar.cmp(&b.calendar))
+    });
+    all
+}
+
+/// Extra keys for an attendee, added by people matching: return e.g.
+/// `Some(("person", json!(...)))` to add a `person` key. The agenda itself
+/// passes [`no_person`].
+pub type AttendeeExtra<'a> = &'a dyn Fn(&Attendee) -> Option<(&'static str, Value)>;
+
+/// The [`AttendeeExtra`] that adds nothing.
+pub fn no_person(_: &Attendee) -> Option<(&'static str, Value)> {
+    None
+}
+
+fn time_json(t: DateTime<FixedOffset>, all_day: bool) -> Value {
+    if all_day {
+        Value::String(t.date_naive().format("%Y-%m-%d").to_string())
+    } else {
+        Value::String(t.to_rfc3339())
+    }
+}
+
+fn status_str(s: Option<Status>) -> Value {
+    match s {
+        Some(Status::Confirmed) => "confirmed".into(),
+        Some(Status::Tentative) => "tentative".into(),
+        Some(Status::Cancelled) => "cancelled".into(),
+        None => Value::Null,
+    }
+}
+
+fn partstat_str(p: Option<PartStat>) -> Value {
+    match p {
+        Some(PartStat::Accepted) => "accepted".into(),
+        Some(PartStat::Declined) => "declined".into(),
+        Some(PartStat::Tentative) => "tentative".into(),
+        Some(PartStat::NeedsAction) => "needs-action".into(),
+        Some(PartStat::Delegated) => "delegated".into(),
+        None => Value::Null,
+    }
+}
+
+fn attendee_json(a: &Attendee, extra: AttendeeExtra<'_>) -> Value {
+    let mut m = Map::new();
+    m.insert("name".into(), json!(a.name));
+    m.insert("email".into(), json!(a.email));
+    m.insert("role".into(), json!(a.role));
+    m.insert("partstat".into(), json!(a.partstat));
+    m.insert("cutype".into(), json!(a.cutype));
+    // Hook: people matching adds its `person` key here.
+    if let Some((k, v)) = extra(a) {
+        m.insert(k.into(), v);
+    }
+    Value::Object(m)
+}
+
+/// One occurrence as the `--json` object (issue 2, point 8). Keys are never
+/// renamed; new ones may be added.
+pub fn occurrence_json(o: &Occurrence, extra: AttendeeExtra<'_>) -> Value {
+    let recurrence_id = match o.recurrence_id {
+        None => Value::Null,
+        Some(RecurrenceId::Date(d)) => d.format("%Y-%m-%d").to_string().into(),
+        Some(RecurrenceId::DateTime(t)) => {
+            // In the event's zone, like start and end.
+            t.with_timezone(o.start.offset()).to_rfc3339().into()
+        }
+    };
+    json!({
+        "calendar": o.calendar,
+        "uid": o.uid,
+        "recurrence_id": recurrence_id,
+        "summary": o.summary,
+        "description": o.description,
+        "location": o.location,
+        "conference_url": o.conference_url,
+        "start": time_json(o.start, o.all_day),
+        "end": time_json(o.end, o.all_day),
+        "all_day": o.all_day,
+        "tz": o.tz,
+        "status": status_str(o.status),
+        "transparent": o.transparent,
+        "my_status": partstat_str(o.my_status),
+        "organizer": o.organizer.as_ref().map(|a| attendee_json(a, &no_person)),
+        "attendees": o.attendees.iter().map(|a| attendee_json(a, extra)).collect::<Vec<_>>(),
+        "sequence": o.sequence,
+    })
+}
+
+/// The `--json` array.
+pub fn to_json(occurrences: &[Occurrence], extra: AttendeeExtra<'_>) -> Value {
+    Value::Array(
+        occurrences
+            .iter()
+            .map(|o| occurrence_json(o, extra))
+            .collect(),
+    )
+}
+
+/// How many attendee names a text line shows before "+N more".
+const NAMES_SHOWN: usize = 6;
+
+fn who(o: &Occurrence) -> Option<String> {
+    let people: Vec<String> = o
+        .attendees
+        .iter()
+        .filter(|a| !a.is_room_or_resource())
+        .map(|a| {
+            let label = a
+                .name
+                .clone()
+                .or_else(|| a.email.clone())
+                .unwrap_or_else(|| "?".into());
+            match a.partstat.as_deref() {
+                Some("declined") => format!("{label} (declined)"),
+                Some("tentative") => format!("{label} (maybe)"),
+                _ => label,
+            }
+        })
+        .collect();
+    if people.is_empty() {
+        return None;
+    }
+    let mut s = people
+        .iter()
+        .take(NAMES_SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if people.len() > NAMES_SHOWN {
+        let _ = write!(s, " +{} more", people.len() - NAMES_SHOWN);
+    }
+    Some(s)
+}
+
+/// Text for a terminal: one block per local day, times in `local`.
+pub fn render_text(occurrences: &[Occurrence], from: DateTime<Utc>, local: &Zone) -> String {
+    if occurrences.is_empty() {
+        return "No meetings in this window.\n".into();
+    }
+    let several_calendars = occurrences
+        .windows(2)
+        .any(|w| w[0].calendar != w[1].calendar);
+    let local_time = |t: DateTime<Utc>| t.with_timezone(&local.offset_at(t));
+    let mut out = String::new();
+    let mut current_day: Option<NaiveDate> = None;
+    for o in occurrences {
+        // An event that began before the window is listed on the window's first day.
+        let shown_start = if o.all_day {
+            o.start_date().max(local_time(from).date_naive())
+        } else {
+            local_time(o.start_utc().max(from)).date_naive()
+        };
+        if current_day != Some(shown_start) {
+            if current_day.is_some() {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "{}", shown_start.format("%a %-d %b %Y"));
+            current_day = Some(shown_start);
+        }
+        let when = if o.all_day {
+            let days = (o.end.date_naive() - o.start_date()).num_days();
+            if days > 1 {
+                format!("all day ({days} days)")
+            } else {
+                "all day".to_string()
+            }
+        } else {
+            let s = local_time(o.start_utc());
+            let e = local_time(o.end_utc());
+            if e.date_naive() != s.date_naive() {
+                format!("{}-{}", s.format("%H:%M"), e.format("%a %H:%M"))
+            } else {
+                format!("{}-{}", s.format("%H:%M"), e.format("%H:%M"))
+            }
+        };
+        let mut marks = String::new();
+        if o.is_cancelled() {
+            marks.push_str(" [cancelled]");
+        }
+        if o.is_declined() {
+            marks.push_str(" [declined]");
+        } else if o.my_status == Some(PartStat::Tentative) {
+            marks.push_str(" [tentative]");
+        }
+        let title = if o.summary.is_empty() {
+            "(no title)"
+        } else {
+            o.summary.as_str()
+        };
+        let _ = writeln!(out, "  {when:<16} {title}{marks}");
+        let indent = " ".repeat(19);
+        if let Some(l) = &o.location {
+            let _ = writeln!(out, "{indent}at {}", l.replace('\n', ", "));
+        }
+        if let Some(u) = &o.conference_url {
+            let _ = writeln!(out, "{indent}join {u}");
+        }
+        if let Some(w) = who(o) {
+            let _ = writeln!(out, "{indent}with {w}");
+        }
+        if several_calendars {
+            let _ = writeln!(out, "{indent}({})", o.calendar);
+        }
+    }
+    out
+}
+
+/// One calendar to read for the agenda: its name and bytes, or why not.
+pub struct Source {
+    pub name: String,
+    pub bytes: Result<Vec<u8>, String>,
+}
+
+fn expand_tilde(p: &str) -> std::path::PathBuf {
+    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
+        _ => std::path::PathBuf::from(p),
+    }
+}
+
+/// Reads `--ics` arguments that are local files.
+fn read_ics_args(args: &[String]) -> anyhow::Result<Vec<Source>> {
+    let mut out = Vec::new();
+    for a in args {
+        let lower = a.to_ascii_lowercase();
+        if lower.starts_with("http://")
+            || lower.starts_with("https://")
+            || lower.starts_with("webcal://")
+        {
+            bail!("--ics {a}: this build reads calendar URLs through the feed module only; download the file and pass its path");
+        }
+        let path = expand_tilde(a);
+        let bytes = std::fs::read(&path)
+            .with_context(|| format!("--ics {}: cannot read the file", path.display()));
+        // The file name without extension names the calendar in the output.
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| a.clone());
+        out.push(Source {
+            name,
+            bytes: bytes.map_err(|e| format!("{e:#}")),
+        });
+    }
+    Ok(out)
+}
+
+/// `rapport agenda`.
+pub fn run(
+    args: &AgendaArgs,
+    paths: &Paths,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<ExitCode> {
+    let _ = paths;
+    let local = crate::tz::local_zone();
+    let (from, to) = window(args.from.as_deref(), args.to.as_deref(), Utc::now(), &local)?;
+    if args.ics.is_empty() {
+        bail!("no calendars: pass --ics FILE (repeatable)");
+    }
+    let sources = read_ics_args(&args.ics)?;
+    let me_emails: Vec<String> = Vec::new();
+    let opts = ExpandOptions {
+        floating: local.clone(),
+        me_emails,
+    };
+    let mut calendars = Vec::new();
+    let mut failures = Vec::new();
+    for s in sources {
+        match s.bytes {
+            Ok(b) => {
+                let cal = parse_calendar(&s.name, &b);
+                for w in &cal.warnings {
+                    tracing::warn!("{w}");
+                }
+                calendars.push(cal);
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    if calendars.is_empty() && !failures.is_empty() {
+        bail!("{}", failures.join("\n"));
+    }
+    for f in &failures {
+        // The agenda of the other calendars is still worth showing.
+        eprintln!("rapport: {f}");
+    }
+    let failed = failures.len();
+    let occs = collect(&calendars, from, to, &opts, args.include_cancelled);
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &to_json(&occs, &no_person))?;
+        writeln!(out)?;
+    } else {
+        out.write_all(render_text(&occs, from, &local).as_bytes())?;
+    }
+    Ok(if failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -70,8 +70,7 @@ pub fn run(
     paths: &crate::config::Paths,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<ExitCode> {
-    let _ = (paths, &mut *out);
     match cli.command {
-        Command::Agenda(_args) => anyhow::bail!("agenda: not wired yet"),
+        Command::Agenda(args) => crate::agenda::run(&args, paths, out),
     }
 }

@@ -1,1 +1,1210 @@
-//! (feed: being written)
+//! Reading a calendar source's bytes: local files and http(s)/webcal feeds.
+//!
+//! One [`FeedFetcher`] (one HTTP client, one cache folder) serves `rapport
+//! agenda`, `rapport check` and the daemon. For URLs it keeps the last good
+//! body with its validators (ETag, Last-Modified) in the cache folder, sends a
+//! conditional GET, and when a fetch fails returns the cached copy with the
+//! error attached ([`FetchStatus::CachedAfterError`]), so a restart without
+//! network still knows the meetings.
+//!
+//! Use: one `FeedFetcher::new(paths.cache_dir.clone(), FetchLimits::default())`
+//! per process. The daemon awaits [`FeedFetcher::fetch`] per refresh and backs
+//! off by [`FeedError::retry_after`] (also on the error inside
+//! `CachedAfterError`); a `NotModified` body needs no new parse. The CLI
+//! calls [`FeedFetcher::fetch_all_blocking`].
+//!
+//! Published calendar links are secrets: every log line and error goes
+//! through [`redact_url`], and error details from the HTTP stack are scrubbed
+//! of the URL's secret parts as well.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{CalendarSource, FeedLocation};
+
+/// Default cap on a calendar body (after decompression).
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 50 * 1024 * 1024;
+/// Redirects followed before giving up.
+pub const MAX_REDIRECTS: usize = 10;
+/// How long a `password_command` may run (it may wait for a pinentry).
+pub const PASSWORD_COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+/// A Retry-After longer than this is treated as this (a typo on the server
+/// must not silence a calendar for a month).
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// Limits for one fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FetchLimits {
+    /// Time to establish the TCP (and TLS) connection.
+    pub connect_timeout: Duration,
+    /// Time for the whole request, body included.
+    pub total_timeout: Duration,
+    /// Largest body accepted, counted after gzip decompression.
+    pub max_body_bytes: u64,
+}
+
+impl Default for FetchLimits {
+    fn default() -> Self {
+        FetchLimits {
+            connect_timeout: Duration::from_secs(10),
+            total_timeout: Duration::from_secs(60),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+/// How the body of a [`Fetched`] came about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FetchStatus {
+    /// Newly read (a local file, or a 200 from the server).
+    Fresh,
+    /// The server answered 304: the body is the cached one, unchanged since
+    /// the last fetch, so the caller need not parse it again.
+    NotModified,
+    /// The fetch failed; the body is the last good copy from the cache.
+    CachedAfterError(FeedError),
+}
+
+/// A calendar body and where it came from. (Debug shows the body's length,
+/// not the body.)
+#[derive(Clone)]
+pub struct Fetched {
+    pub body: Arc<Vec<u8>>,
+    pub status: FetchStatus,
+    /// When the body was read: now for `Fresh` and `NotModified`; for
+    /// `CachedAfterError`, when the cached copy was last fetched.
+    pub fetched_at: DateTime<Utc>,
+}
+
+impl Fetched {
+    /// The error behind a cached body, if the fetch failed.
+    pub fn error(&self) -> Option<&FeedError> {
+        match &self.status {
+            FetchStatus::CachedAfterError(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Debug for Fetched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Fetched")
+            .field("body_len", &self.body.len())
+            .field("status", &self.status)
+            .field("fetched_at", &self.fetched_at)
+            .finish()
+    }
+}
+
+/// Why a calendar could not be read. Every URL in it is redacted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedError {
+    /// A local file could not be read.
+    File {
+        feed: String,
+        path: PathBuf,
+        message: String,
+    },
+    /// The host name did not resolve.
+    Dns {
+        feed: String,
+        url: String,
+        detail: String,
+    },
+    /// The TCP connection failed (refused, unreachable, reset).
+    Connect {
+        feed: String,
+        url: String,
+        detail: String,
+    },
+    /// TLS failed (untrusted certificate, not TLS at all). Never skipped.
+    Tls {
+        feed: String,
+        url: String,
+        detail: String,
+    },
+    /// No complete answer in time.
+    Timeout {
+        feed: String,
+        url: String,
+        after: Duration,
+    },
+    /// The server answered with an error status.
+    Http {
+        feed: String,
+        url: String,
+        status: u16,
+        /// From a `Retry-After` header (429, 503), capped at [`MAX_RETRY_AFTER`].
+        retry_after: Option<Duration>,
+    },
+    /// The body is larger than [`FetchLimits::max_body_bytes`].
+    TooLarge {
+        feed: String,
+        url: String,
+        limit: u64,
+    },
+    /// The body is not a calendar (e.g. an HTML login page); `what` says what it is.
+    NotCalendar {
+        feed: String,
+        url: String,
+        what: String,
+    },
+    /// Redirect loop, too many redirects, or a redirect from https to http.
+    Redirect {
+        feed: String,
+        url: String,
+        detail: String,
+    },
+    /// The connection ended before the whole body arrived, or it could not be
+    /// decompressed.
+    Truncated {
+        feed: String,
+        url: String,
+        detail: String,
+    },
+    /// `password_command` failed (its output is never shown).
+    PasswordCommand { feed: String, detail: String },
+    /// The fetcher itself could not be set up.
+    Setup { message: String },
+}
+
+impl FeedError {
+    /// The calendar name this error is about (empty for `Setup`).
+    pub fn feed(&self) -> &str {
+        match self {
+            FeedError::File { feed, .. }
+            | FeedError::Dns { feed, .. }
+            | FeedError::Connect { feed, .. }
+            | FeedError::Tls { feed, .. }
+            | FeedError::Timeout { feed, .. }
+            | FeedError::Http { feed, .. }
+            | FeedError::TooLarge { feed, .. }
+            | FeedError::NotCalendar { feed, .. }
+            | FeedError::Redirect { feed, .. }
+            | FeedError::Truncated { feed, .. }
+            | FeedError::PasswordCommand { feed, .. } => feed,
+            FeedError::Setup { .. } => "",
+        }
+    }
+
+    /// How long the server asked us to wait (429/503 `Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FeedError::Http { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The HTTP status, when the server answered with an error.
+    pub fn http_status(&self) -> Option<u16> {
+        match self {
+            FeedError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for FeedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FeedError::File {
+                feed,
+                path,
+                message,
+            } => write!(
+                f,
+                "calendar `{feed}`: cannot read {}: {message}; check the path in the config",
+                path.display()
+            ),
+            FeedError::Dns { feed, url, detail } => write!(
+                f,
+                "calendar `{feed}` ({url}): the host name does not resolve ({detail}); check the \
+                 URL and the network"
+            ),
+            FeedError::Connect { feed, url, detail } => write!(
+                f,
+                "calendar `{feed}` ({url}): cannot connect ({detail}); check the URL and the \
+                 network, rapport retries later"
+            ),
+            FeedError::Tls { feed, url, detail } => write!(
+                f,
+                "calendar `{feed}` ({url}): TLS failed ({detail}); the server's certificate is \
+                 not trusted or it does not speak https (rapport never skips this check)"
+            ),
+            FeedError::Timeout { feed, url, after } => write!(
+                f,
+                "calendar `{feed}` ({url}): no complete answer within {}; the server or the \
+                 network is too slow, rapport retries later",
+                crate::config::format_duration(*after)
+            ),
+            FeedError::Http {
+                feed,
+                url,
+                status,
+                retry_after,
+            } => {
+                let reason = reqwest::StatusCode::from_u16(*status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("");
+                write!(f, "calendar `{feed}` ({url}): HTTP {status} {reason}; ")?;
+                match status {
+                    401 | 403 => write!(
+                        f,
+                        "check username and password_command for this calendar, or whether the \
+                         link is still shared"
+                    ),
+                    404 | 410 => write!(
+                        f,
+                        "the link is wrong or no longer shared; copy the calendar's iCal address \
+                         again"
+                    ),
+                    429 | 503 => match retry_after {
+                        Some(d) => write!(
+                            f,
+                            "the server asks to wait {} before trying again",
+                            crate::config::format_duration(*d)
+                        ),
+                        None => write!(f, "the server is busy; rapport retries later"),
+                    },
+                    500..=599 => write!(f, "the server failed; rapport retries later"),
+                    _ => write!(f, "the server did not send the calendar"),
+                }
+            }
+            FeedError::TooLarge { feed, url, limit } => write!(
+                f,
+                "calendar `{feed}` ({url}): the body is larger than {}, refused; this is not \
+                 a normal calendar (ask for a shorter export)",
+                human_bytes(*limit)
+            ),
+            FeedError::NotCalendar { feed, url, what } => write!(
+                f,
+                "calendar `{feed}` ({url}): the server sent {what} instead of a calendar; use \
+                 the calendar's iCal/ICS address, not the link to its web page"
+            ),
+            FeedError::Redirect { feed, url, detail } => write!(
+                f,
+                "calendar `{feed}` ({url}): {detail}; open the link in a browser to see where \
+                 it leads and put the final address in the config"
+            ),
+            FeedError::Truncated { feed, url, detail } => write!(
+                f,
+                "calendar `{feed}` ({url}): {detail}; rapport retries later"
+            ),
+            FeedError::PasswordCommand { feed, detail } => write!(
+                f,
+                "calendar `{feed}`: password_command {detail}; run it by hand to check it \
+                 prints the password on its first line"
+            ),
+            FeedError::Setup { message } => write!(f, "{message}"),
+        }
+    }
+}
+
+impl std::error::Error for FeedError {}
+
+/// Fetches calendar sources; holds one HTTP client and the cache folder.
+pub struct FeedFetcher {
+    client: reqwest::Client,
+    cache_dir: PathBuf,
+    limits: FetchLimits,
+    /// Current-thread runtime for [`FeedFetcher::fetch_blocking`], created on
+    /// first use and kept, because pooled connections belong to the runtime
+    /// that opened them.
+    runtime: OnceLock<tokio::runtime::Runtime>,
+}
+
+impl fmt::Debug for FeedFetcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FeedFetcher")
+            .field("cache_dir", &self.cache_dir)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the redirect policy stopped (found again in the error's source chain).
+#[derive(Debug)]
+struct RedirectStop(&'static str);
+
+impl fmt::Display for RedirectStop {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for RedirectStop {}
+
+impl FeedFetcher {
+    /// Cached bodies go to `cache_dir/feeds/` (created on first write, 0700).
+    pub fn new(cache_dir: PathBuf, limits: FetchLimits) -> Result<Self, FeedError> {
+        let policy = reqwest::redirect::Policy::custom(|attempt| {
+            let previous = attempt.previous();
+            if previous.len() > MAX_REDIRECTS {
+                attempt.error(RedirectStop("too many redirects"))
+            } else if previous.iter().any(|u| u == attempt.url()) {
+                attempt.error(RedirectStop("the server redirects in a loop"))
+            } else if previous.last().is_some_and(|p| p.scheme() == "https")
+                && attempt.url().scheme() != "https"
+            {
+                // Following would send the request (and credentials) in clear.
+                attempt.error(RedirectStop(
+                    "the server redirects from https to plain http",
+                ))
+            } else {
+                attempt.follow()
+            }
+        });
+        let client = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(limits.connect_timeout)
+            .timeout(limits.total_timeout)
+            .redirect(policy)
+            .gzip(true)
+            .user_agent(concat!("rapport/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| FeedError::Setup {
+                message: format!("cannot set up the HTTP client: {}", e.without_url()),
+            })?;
+        Ok(FeedFetcher {
+            client,
+            cache_dir,
+            limits,
+            runtime: OnceLock::new(),
+        })
+    }
+
+    pub fn limits(&self) -> FetchLimits {
+        self.limits
+    }
+
+    /// Reads one calendar source. A URL that fails with a cached copy yields
+    /// `Ok` with [`FetchStatus::CachedAfterError`]; without one, the error.
+    pub async fn fetch(&self, source: &CalendarSource) -> Result<Fetched, FeedError> {
+        match &source.location {
+            FeedLocation::Path(path) => self.fetch_file(&source.name, path).await,
+            FeedLocation::Url(url) => self.fetch_url(source, &request_url(url)).await,
+        }
+    }
+
+    /// [`FeedFetcher::fetch`] for synchronous callers (the CLI), on the
+    /// fetcher's own current-thread runtime. Must not be called from inside an
+    /// async runtime (it returns an error then).
+    pub fn fetch_blocking(&self, source: &CalendarSource) -> Result<Fetched, FeedError> {
+        self.blocking_runtime()?.block_on(self.fetch(source))
+    }
+
+    /// Fetches several sources concurrently, results in the same order.
+    pub fn fetch_all_blocking(
+        &self,
+        sources: &[CalendarSource],
+    ) -> Result<Vec<Result<Fetched, FeedError>>, FeedError> {
+        let rt = self.blocking_runtime()?;
+        Ok(rt.block_on(futures_util::future::join_all(
+            sources.iter().map(|s| self.fetch(s)),
+        )))
+    }
+
+    fn blocking_runtime(&self) -> Result<&tokio::runtime::Runtime, FeedError> {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return Err(FeedError::Setup {
+                message: "fetch_blocking was called inside an async runtime; use fetch().await"
+                    .into(),
+            });
+        }
+        if let Some(rt) = self.runtime.get() {
+            return Ok(rt);
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| FeedError::Setup {
+                message: format!("cannot start the I/O runtime: {e}"),
+            })?;
+        Ok(self.runtime.get_or_init(|| rt))
+    }
+
+    async fn fetch_file(&self, feed: &str, path: &Path) -> Result<Fetched, FeedError> {
+        use tokio::io::AsyncReadExt;
+        let path = crate::config::expand_tilde_path(path);
+        let file_error = |message: String| FeedError::File {
+            feed: feed.to_string(),
+            path: path.clone(),
+            message,
+        };
+        let file = tokio::fs::File::open(&path)
+            .await
+            .map_err(|e| file_error(e.to_string()))?;
+        let mut body = Vec::new();
+        file.take(self.limits.max_body_bytes + 1)
+            .read_to_end(&mut body)
+            .await
+            .map_err(|e| file_error(e.to_string()))?;
+        if body.len() as u64 > self.limits.max_body_bytes {
+            return Err(file_error(format!(
+                "larger than {}, refused (not a normal calendar)",
+                human_bytes(self.limits.max_body_bytes)
+            )));
+        }
+        if looks_like_html(&body) {
+            return Err(file_error(
+                "it is an HTML page, not a calendar; export the calendar as .ics".into(),
+            ));
+        }
+        tracing::debug!(feed, path = %path.display(), bytes = body.len(), "read calendar file");
+        Ok(Fetched {
+            body: Arc::new(body),
+            status: FetchStatus::Fresh,
+            fetched_at: Utc::now(),
+        })
+    }
+
+    async fn fetch_url(&self, source: &CalendarSource, url: &str) -> Result<Fetched, FeedError> {
+        let feed = source.name.as_str();
+        let redacted = redact_url(url);
+        let cache_path = self.cache_path(url);
+        let cached = {
+            let p = cache_path.clone();
+            tokio::task::spawn_blocking(move || read_cache(&p))
+                .await
+                .ok()
+                .flatten()
+        };
+        let outcome = self
+            .request(source, url, cached.as_ref().map(|c| &c.meta))
+            .await;
+        match (outcome, cached) {
+            (Ok(Response::Fresh(fresh)), _) => {
+                tracing::info!(feed, url = %redacted, bytes = fresh.body.len(), "fetched calendar");
+                let now = Utc::now();
+                let body = Arc::new(fresh.body);
+                let meta = CacheMeta {
+                    version: CACHE_VERSION,
+                    url: redacted.clone(),
+                    etag: fresh.etag,
+                    last_modified: fresh.last_modified,
+                    fetched_at: now,
+                    len: body.len() as u64,
+                };
+                let to_write = body.clone();
+                let written =
+                    tokio::task::spawn_blocking(move || write_cache(&cache_path, &meta, &to_write))
+                        .await;
+                match written {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => {
+                        tracing::warn!(feed, url = %redacted, "cannot write the feed cache: {e}")
+                    }
+                    Err(e) => {
+                        tracing::warn!(feed, url = %redacted, "cannot write the feed cache: {e}")
+                    }
+                }
+                Ok(Fetched {
+                    body,
+                    status: FetchStatus::Fresh,
+                    fetched_at: now,
+                })
+            }
+            (Ok(Response::NotModified), Some(c)) => {
+                tracing::debug!(feed, url = %redacted, "calendar not modified");
+                Ok(Fetched {
+                    body: Arc::new(c.body),
+                    status: FetchStatus::NotModified,
+                    fetched_at: Utc::now(),
+                })
+            }
+            (Ok(Response::NotModified), None) => Err(FeedError::Http {
+                feed: feed.to_string(),
+                url: redacted,
+                status: 304,
+                retry_after: None,
+            }),
+            (Err(e), Some(c)) => {
+                tracing::warn!(feed, "{e}; using the copy fetched at {}", c.meta.fetched_at);
+                Ok(Fetched {
+                    body: Arc::new(c.body),
+                    status: FetchStatus::CachedAfterError(e),
+                    fetched_at: c.meta.fetched_at,
+                })
+            }
+            (Err(e), None) => {
+                tracing::warn!(feed, "{e}");
+                Err(e)
+            }
+        }
+    }
+
+    /// One conditional GET with the total timeout over everything.
+    async fn request(
+        &self,
+        source: &CalendarSource,
+        url: &str,
+        cached: Option<&CacheMeta>,
+    ) -> Result<Response, FeedError> {
+        let feed = source.name.as_str();
+        let password = match (&source.username, &source.password_command) {
+            (Some(_), Some(cmd)) => Some(run_password_command(cmd, feed).await?),
+            _ => None,
+        };
+        let mut req = self
+            .client
+            .get(url)
+            .header(reqwest::header::ACCEPT, "text/calendar, */*;q=0.5");
+        if let Some(user) = &source.username {
+            req = req.basic_auth(user, password);
+        }
+        if let Some(meta) = cached {
+            if let Some(etag) = &meta.etag {
+                req = req.header(reqwest::header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &meta.last_modified {
+                req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
+            }
+        }
+        let limits = self.limits;
+        let timeout_error = || FeedError::Timeout {
+            feed: feed.to_string(),
+            url: redact_url(url),
+            after: limits.total_timeout,
+        };
+        // reqwest's own timeout covers this too; the outer one also bounds
+        // the body loop whatever the client does.
+        match tokio::time::timeout(limits.total_timeout, self.send_and_read(req, feed, url)).await {
+            Ok(result) => result,
+            Err(_) => Err(timeout_error()),
+        }
+    }
+
+    async fn send_and_read(
+        &self,
+        req: reqwest::RequestBuilder,
+        feed: &str,
+        url: &str,
+    ) -> Result<Response, FeedError> {
+        let mut resp = req.send().await.map_err(|e| self.classify(e, feed, url))?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(Response::NotModified);
+        }
+        if !status.is_success() {
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, Utc::now()));
+            return Err(FeedError::Http {
+                feed: feed.to_string(),
+                url: redact_url(url),
+                status: status.as_u16(),
+                retry_after,
+            });
+        }
+        let header = |name: reqwest::header::HeaderName| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let etag = header(reqwest::header::ETAG);
+        let last_modified = header(reqwest::header::LAST_MODIFIED);
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let too_large = || FeedError::TooLarge {
+            feed: feed.to_string(),
+            url: redact_url(url),
+            limit: self.limits.max_body_bytes,
+        };
+        // Known only for uncompressed bodies; compressed ones are counted below.
+        if resp
+            .content_length()
+            .is_some_and(|n| n > self.limits.max_body_bytes)
+        {
+            return Err(too_large());
+        }
+        let mut body: Vec<u8> = Vec::new();
+        // Counted on the decompressed stream, so a gzip bomb stops at the cap.
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| self.classify(e, feed, url))?
+        {
+            if (body.len() + chunk.len()) as u64 > self.limits.max_body_bytes {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        if let Err(what) = sniff_calendar(&body, content_type.as_deref()) {
+            return Err(FeedError::NotCalendar {
+                feed: feed.to_string(),
+                url: redact_url(url),
+                what,
+            });
+        }
+        Ok(Response::Fresh(FreshBody {
+            body,
+            etag,
+            last_modified,
+        }))
+    }
+
+    /// Maps a reqwest error to a [`FeedError`] whose text holds no secret.
+    fn classify(&self, err: reqwest::Error, feed: &str, url: &str) -> FeedError {
+        let err = err.without_url();
+        let feed = feed.to_string();
+        let redacted = redact_url(url);
+        let mut parts: Vec<String> = Vec::new();
+        let mut redirect_stop = None;
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&err);
+        while let Some(e) = source {
+            if let Some(stop) = e.downcast_ref::<RedirectStop>() {
+                redirect_stop = Some(stop.0);
+            }
+            let text = e.to_string();
+            if !parts.iter().any(|p| p.contains(&text)) {
+                parts.push(text);
+            }
+            source = e.source();
+        }
+        // The innermost messages are the informative ones; the outer layers
+        // only say which library gave up.
+        let detail = scrub(
+            &parts
+                .iter()
+                .skip(1)
+                .filter(|p| {
+                    !(p.starts_with("client error")
+                        || p.starts_with("error sending request")
+                        || p.starts_with("request or response body error"))
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(": "),
+            url,
+        );
+        let detail = if detail.is_empty() {
+            scrub(&parts.join(": "), url)
+        } else {
+            detail
+        };
+        let lower = detail.to_ascii_lowercase();
+        if err.is_timeout() {
+            return FeedError::Timeout {
+                feed,
+                url: redacted,
+                after: self.limits.total_timeout,
+            };
+        }
+        if err.is_redirect() || redirect_stop.is_some() {
+            return FeedError::Redirect {
+                feed,
+                url: redacted,
+                detail: redirect_stop.unwrap_or("redirect failed").to_string(),
+            };
+        }
+        if lower.contains("dns error")
+            || lower.contains("failed to lookup address")
+            || lower.contains("name or service not known")
+            || lower.contains("no address associated")
+        {
+            return FeedError::Dns {
+                feed,
+                url: redacted,
+                detail,
+            };
+        }
+        if lower.contains("certificate")
+            || lower.contains("tls")
+            || lower.contains("handshake")
+            || lower.contains("corrupt message")
+            || lower.contains("invalidcontenttype")
+        {
+            return FeedError::Tls {
+                feed,
+                url: redacted,
+                detail,
+            };
+        }
+        if err.is_connect() {
+            return FeedError::Connect {
+                feed,
+                url: redacted,
+                detail,
+            };
+        }
+        if err.is_body() || err.is_decode() {
+            return FeedError::Truncated {
+                feed,
+                url: redacted,
+                detail: format!("the body did not arrive whole ({detail})"),
+            };
+        }
+        FeedError::Connect {
+            feed,
+            url: redacted,
+            detail,
+        }
+    }
+
+    /// `cache_dir/feeds/<sha256 of the URL>.feed`: the URL itself is a secret.
+    fn cache_path(&self, url: &str) -> PathBuf {
+        let digest = ring::digest::digest(&ring::digest::SHA256, url.as_bytes());
+        let hex: String = digest.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+        self.cache_dir.join("feeds").join(format!("{hex}.feed"))
+    }
+}
+
+impl Drop for FeedFetcher {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which panics inside another runtime;
+        // shutting it down in the background never does.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+enum Response {
+    Fresh(FreshBody),
+    NotModified,
+}
+
+struct FreshBody {
+    body: Vec<u8>,
+    etag: Option<String>,
+    last_modified: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
+// Cache: one file per URL, a header line, a JSON line, then the body, written
+// atomically so the validators always belong to the body next to them.
+
+const CACHE_MAGIC: &str = "rapport-feed-cache";
+const CACHE_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct CacheMeta {
+    version: u32,
+    /// Redacted, for a human looking at the cache folder.
+    url: String,
+    etag: Option<String>,
+    last_modified: Option<String>,
+    fetched_at: DateTime<Utc>,
+    len: u64,
+}
+
+struct CacheEntry {
+    meta: CacheMeta,
+    body: Vec<u8>,
+}
+
+fn read_cache(path: &Path) -> Option<CacheEntry> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            tracing::warn!(path = %path.display(), "cannot read the feed cache: {e}");
+            return None;
+        }
+    };
+    let parsed = (|| {
+        let first = bytes.iter().position(|b| *b == b'\n')?;
+        if &bytes[..first] != CACHE_MAGIC.as_bytes() {
+            return None;
+        }
+        let rest = &bytes[first + 1..];
+        let second = rest.iter().position(|b| *b == b'\n')?;
+        let meta: CacheMeta = serde_json::from_slice(&rest[..second]).ok()?;
+        let body = rest[second + 1..].to_vec();
+        (meta.version == CACHE_VERSION && meta.len == body.len() as u64)
+            .then_some(CacheEntry { meta, body })
+    })();
+    if parsed.is_none() {
+        tracing::warn!(path = %path.display(), "ignoring a damaged feed cache file");
+    }
+    parsed
+}
+
+fn write_cache(path: &Path, meta: &CacheMeta, body: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(dir) = path.parent() {
+        if !dir.exists() {
+            std::fs::create_dir_all(dir)?;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+        }
+    }
+    let json = serde_json::to_vec(meta).map_err(std::io::Error::other)?;
+    let mut out = Vec::with_capacity(CACHE_MAGIC.len() + json.len() + body.len() + 2);
+    out.extend_from_slice(CACHE_MAGIC.as_bytes());
+    out.push(b'\n');
+    out.extend_from_slice(&json);
+    out.push(b'\n');
+    out.extend_from_slice(body);
+    crate::fsutil::atomic_write(path, &out)
+}
+
+// ---------------------------------------------------------------------------
+// Pure helpers
+
+/// The URL actually requested: `webcal://` and `webcals://` mean `https://`.
+pub fn request_url(url: &str) -> String {
+    let trimmed = url.trim();
+    for scheme in ["webcal://", "webcals://"] {
+        if trimmed.len() >= scheme.len() && trimmed[..scheme.len()].eq_ignore_ascii_case(scheme) {
+            return format!("https://{}", &trimmed[scheme.len()..]);
+        }
+    }
+    trimmed.to_string()
+}
+
+/// Parses a `Retry-After` value: delay-seconds or an HTTP date (relative to
+/// `now`; a past date means zero). Capped at [`MAX_RETRY_AFTER`].
+pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
+    let value = value.trim();
+    let delay = if let Ok(secs) = value.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else {
+        // IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT") is RFC 2822 compatible.
+        let when = DateTime::parse_from_rfc2822(value)
+            .ok()?
+            .with_timezone(&Utc);
+        (when - now).to_std().unwrap_or(Duration::ZERO)
+    };
+    Some(delay.min(MAX_RETRY_AFTER))
+}
+
+fn human_bytes(n: u64) -> String {
+    if n >= 1024 * 1024 {
+        format!("{} MB", n / (1024 * 1024))
+    } else if n >= 1024 {
+        format!("{} kB", n / 1024)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Checks that an HTTP body is iCalendar; `Err` says what it is instead.
+pub fn sniff_calendar(body: &[u8], content_type: Option<&str>) -> Result<(), String> {
+    let start = skip_bom_and_space(body);
+    if start.is_empty() {
+        return Err("an empty body".into());
+    }
+    let head = &start[..start.len().min(4096)];
+    if starts_with_ci(head, b"BEGIN:") {
+        return Ok(());
+    }
+    if looks_like_html(body)
+        || content_type.is_some_and(|c| c.to_ascii_lowercase().contains("text/html"))
+    {
+        return Err("an HTML page (often a login, consent or error page)".into());
+    }
+    if head.first() == Some(&b'<') {
+        return Err("an XML document".into());
+    }
+    if matches!(head.first(), Some(b'{') | Some(b'[')) {
+        return Err("JSON".into());
+    }
+    if contains_ci(head, b"BEGIN:VCALENDAR") || contains_ci(head, b"BEGIN:VEVENT") {
+        return Ok(());
+    }
+    Err("something that is not iCalendar (no BEGIN:VCALENDAR near the start)".into())
+}
+
+fn looks_like_html(body: &[u8]) -> bool {
+    let start = skip_bom_and_space(body);
+    let head = &start[..start.len().min(1024)];
+    head.first() == Some(&b'<')
+        && (contains_ci(head, b"<html") || contains_ci(head, b"<!doctype html"))
+}
+
+fn skip_bom_and_space(body: &[u8]) -> &[u8] {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let first = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(body.len());
+    &body[first..]
+}
+
+fn starts_with_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
+}
+
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Runs `password_command` without a shell and returns the first line of its
+/// output. The output is never logged or put into an error.
+async fn run_password_command(cmd: &[String], feed: &str) -> Result<String, FeedError> {
+    let fail = |detail: String| FeedError::PasswordCommand {
+        feed: feed.to_string(),
+        detail,
+    };
+    let program = cmd.first().ok_or_else(|| fail("is empty".into()))?;
+    let mut command = tokio::process::Command::new(program);
+    command
+        .args(&cmd[1..])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true);
+    let output = match tokio::time::timeout(PASSWORD_COMMAND_TIMEOUT, command.output()).await {
+        Err(_) => {
+            return Err(fail(format!(
+                "`{program}` did not finish within {}",
+                crate::config::format_duration(PASSWORD_COMMAND_TIMEOUT)
+            )))
+        }
+        Ok(Err(e)) => return Err(fail(format!("`{program}` could not be run: {e}"))),
+        Ok(Ok(o)) => o,
+    };
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let first: String = stderr
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        return Err(fail(format!(
+            "`{program}` failed ({}){}",
+            output.status,
+            if first.is_empty() {
+                String::new()
+            } else {
+                format!(": {first}")
+            }
+        )));
+    }
+    let stdout = String::from_utf8(output.stdout)
+        .map_err(|_| fail(format!("`{program}` printed something that is not UTF-8")))?;
+    let line = stdout.lines().next().unwrap_or("").trim_end_matches('\r');
+    if line.is_empty() {
+        return Err(fail(format!("`{program}` printed nothing")));
+    }
+    Ok(line.to_string())
+}
+
+// ---------------------------------------------------------------------------
+// Redaction
+
+/// A calendar URL safe to log: credentials, query and fragment are replaced by
+/// `…`, and so is every path segment that looks like a token (Google's
+/// `private-…`, Office 365 / iCloud / Nextcloud published tokens, email
+/// addresses). Text without `://` (a file path) only loses its query.
+pub fn redact_url(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return match url.split_once('?') {
+            Some((before, _)) => format!("{before}?…"),
+            None => url.to_string(),
+        };
+    };
+    let scheme = &url[..scheme_end];
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let host = match authority.rfind('@') {
+        Some(at) => format!("…@{}", &authority[at + 1..]),
+        None => authority.to_string(),
+    };
+    let after = &rest[authority_end..];
+    let path_end = after.find(['?', '#']).unwrap_or(after.len());
+    let path = &after[..path_end];
+    let tail = &after[path_end..];
+    let redacted_path: Vec<&str> = path
+        .split('/')
+        .map(|seg| if is_token_segment(seg) { "…" } else { seg })
+        .collect();
+    let mut out = format!("{scheme}://{host}{}", redacted_path.join("/"));
+    if !tail.is_empty() {
+        out.push(tail.as_bytes()[0] as char);
+        out.push('…');
+    }
+    out
+}
+
+/// A path segment that is (or holds) a secret: an email or GUID@domain, a
+/// `private-` token, or a long mix of letters and digits.
+fn is_token_segment(seg: &str) -> bool {
+    if seg.is_empty() {
+        return false;
+    }
+    let lower = seg.to_ascii_lowercase();
+    if lower.contains('@') || lower.contains("%40") || lower.starts_with("private-") {
+        return true;
+    }
+    // A file name keeps its extension out of the count (`basic.ics`).
+    let stem = match seg.rsplit_once('.') {
+        Some((stem, ext))
+            if !stem.is_empty()
+                && ext.len() <= 5
+                && ext.chars().all(|c| c.is_ascii_alphabetic()) =>
+        {
+            stem
+        }
+        _ => seg,
+    };
+    let len = stem.chars().count();
+    let digits = stem.chars().filter(char::is_ascii_digit).count();
+    let letters = stem.chars().filter(char::is_ascii_alphabetic).count();
+    len >= 24 || (len >= 8 && digits >= 2 && letters >= 2)
+}
+
+/// Removes the secret parts of `url` (the whole URL, credentials, query, and
+/// token segments) from free text such as an error message from a library.
+fn scrub(text: &str, url: &str) -> String {
+    let mut out = text.replace(url, &redact_url(url));
+    let mut secrets: Vec<String> = Vec::new();
+    if let Some((_, rest)) = url.split_once("://") {
+        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            secrets.push(rest[..at].to_string());
+        }
+        let after = &rest[authority_end..];
+        if let Some(q) = after.find(['?', '#']) {
+            secrets.push(after[q + 1..].to_string());
+        }
+        let path_end = after.find(['?', '#']).unwrap_or(after.len());
+        secrets.extend(
+            after[..path_end]
+                .split('/')
+                .filter(|s| is_token_segment(s))
+                .map(str::to_owned),
+        );
+    }
+    for s in secrets.into_iter().filter(|s| s.len() >= 4) {
+        out = out.replace(&s, "…");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The daemon shares one fetcher between tasks and spawns fetches.
+    #[test]
+    fn fetcher_is_shareable_and_fetch_future_is_send() {
+        fn shareable<T: Send + Sync>(_: &T) {}
+        fn sendable<F: std::future::Future + Send>(_: F) {}
+        let dir = std::env::temp_dir().join("rapport-unused-cache");
+        let f = FeedFetcher::new(dir, FetchLimits::default()).unwrap();
+        shareable(&f);
+        let src = CalendarSource {
+            name: "x".into(),
+            location: FeedLocation::Url("http://127.0.0.1:9/x.ics".into()),
+            refresh: Duration::from_secs(60),
+            username: None,
+            password_command: None,
+        };
+        // Only built, never polled: nothing is fetched or written.
+        sendable(f.fetch(&src));
+    }
+
+    #[test]
+    fn webcal_is_fetched_as_https() {
+        assert_eq!(
+            request_url("webcal://p12-caldav.icloud.com/published/2/abc"),
+            "https://p12-caldav.icloud.com/published/2/abc"
+        );
+        assert_eq!(request_url("WEBCALS://h/x.ics"), "https://h/x.ics");
+        assert_eq!(request_url("http://h/x.ics"), "http://h/x.ics");
+        // The config does the same, so the fetcher never sees webcal:// from it.
+        assert_eq!(
+            crate::config::normalize_url("webcal://example.com/cal.ics").unwrap(),
+            FeedLocation::Url("https://example.com/cal.ics".into())
+        );
+    }
+
+    #[test]
+    fn redacts_known_secret_link_shapes() {
+        let google = "https://calendar.google.com/calendar/ical/jane.doe%40gmail.com/private-0123456789abcdef0123456789abcdef/basic.ics";
+        assert_eq!(
+            redact_url(google),
+            "https://calendar.google.com/calendar/ical/…/…/basic.ics"
+        );
+        let o365 = "https://outlook.office365.com/owa/calendar/8f14e45fceea167a5a36dedd4bea2543@contoso.com/a1b2c3d4e5f60718293a4b5c6d7e8f9012345678901234567/calendar.ics";
+        assert_eq!(
+            redact_url(o365),
+            "https://outlook.office365.com/owa/calendar/…/…/calendar.ics"
+        );
+        let icloud = "webcal://p42-caldav.icloud.com/published/2/MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2";
+        assert_eq!(
+            redact_url(icloud),
+            "webcal://p42-caldav.icloud.com/published/2/…"
+        );
+        assert_eq!(
+            redact_url(
+                "https://cloud.example.com/remote.php/dav/public-calendars/Xk3rT9qLm2Zp8sWd?export"
+            ),
+            "https://cloud.example.com/remote.php/dav/public-calendars/…?…"
+        );
+        assert_eq!(
+            redact_url("https://user:hunter2@example.com:8443/cal.ics#frag"),
+            "https://…@example.com:8443/cal.ics#…"
+        );
+        assert_eq!(
+            redact_url("https://example.com/team/calendar.ics"),
+            "https://example.com/team/calendar.ics"
+        );
+        assert_eq!(
+            redact_url("/home/me/calendars/work.ics"),
+            "/home/me/calendars/work.ics"
+        );
+    }
+
+    #[test]
+    fn scrub_removes_secret_parts_from_library_text() {
+        let url = "https://u:pw1234@h.example/private-abcdef0123456789/basic.ics?token=s3cr3t";
+        let text = format!("error for {url} (token=s3cr3t, private-abcdef0123456789)");
+        let clean = scrub(&text, url);
+        for secret in ["pw1234", "s3cr3t", "private-abcdef0123456789"] {
+            assert!(!clean.contains(secret), "{clean}");
+        }
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Fri, 27 Nov 2026 10:05:00 GMT", now),
+            Some(Duration::from_secs(300))
+        );
+        assert_eq!(
+            parse_retry_after("Fri, 27 Nov 2026 09:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("99999999", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn sniff_tells_calendars_from_pages() {
+        assert!(sniff_calendar(b"\xEF\xBB\xBF\r\nBEGIN:VCALENDAR\r\n", None).is_ok());
+        assert!(sniff_calendar(b"BEGIN:VCALENDAR", Some("text/html")).is_ok());
+        let html = sniff_calendar(b"<!DOCTYPE html><html><body>Sign in</body></html>", None);
+        assert!(html.unwrap_err().contains("HTML"));
+        assert!(
+            sniff_calendar(b"Sign in please", Some("text/html; charset=utf-8"))
+                .unwrap_err()
+                .contains("HTML")
+        );
+        assert!(sniff_calendar(b"{\"error\":1}", None)
+            .unwrap_err()
+            .contains("JSON"));
+        assert!(sniff_calendar(b"   ", None).unwrap_err().contains("empty"));
+    }
+}

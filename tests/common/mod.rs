@@ -7,9 +7,16 @@ use std::process::ExitCode;
 use clap::Parser;
 use rapport::config::Paths;
 
-/// `../shared/corpus` seen from the crate root (CI lays it out the same way).
+/// `../shared/corpus` seen from the crate root (CI lays it out the same way);
+/// from a git worktree under `wt/<name>` it is one level further up.
 pub fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let direct = root.join("../shared/corpus");
+    let from_worktree = root.join("../../shared/corpus");
+    if !direct.exists() && from_worktree.exists() {
+        return from_worktree;
+    }
+    direct
 }
 
 /// `tests/data` inside the crate.
@@ -55,3 +62,5 @@ pub fn rapport(root: &Path, args: &[&str]) -> Output {
         },
     }
 }
+
+pub mod http;

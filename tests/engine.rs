@@ -1,0 +1,502 @@
+//! The calendar engine on small hand-written feeds (`tests/data/ics/`), one
+//! test per requirement of issue 2 points 4 to 7.
+
+use chrono::{DateTime, Utc};
+use rapport::engine::{parse_calendar, ExpandOptions, ParsedCalendar, MAX_INSTANCES_PER_SERIES};
+use rapport::model::{Occurrence, PartStat, RecurrenceId, Status};
+use rapport::tz::Zone;
+
+use crate::common;
+
+fn cal(file: &str) -> ParsedCalendar {
+    let bytes = std::fs::read(common::data_dir().join("ics").join(file)).expect("test feed");
+    parse_calendar(file, &bytes)
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("RFC 3339 in test")
+        .with_timezone(&Utc)
+}
+
+fn opts_in(zone: &str) -> ExpandOptions {
+    ExpandOptions {
+        floating: Zone::Iana(zone.parse().expect("zone")),
+        me_emails: vec!["me@example.org".into()],
+    }
+}
+
+fn utc_opts() -> ExpandOptions {
+    ExpandOptions {
+        floating: Zone::utc(),
+        me_emails: vec!["me@example.org".into()],
+    }
+}
+
+/// December 2026, the window most tests look at.
+fn december(c: &ParsedCalendar, opts: &ExpandOptions) -> Vec<Occurrence> {
+    c.occurrences(t("2026-11-25T00:00:00Z"), t("2026-12-20T00:00:00Z"), opts)
+}
+
+fn of<'a>(occs: &'a [Occurrence], uid: &str) -> Vec<&'a Occurrence> {
+    occs.iter().filter(|o| o.uid == uid).collect()
+}
+
+fn starts(occs: &[&Occurrence]) -> Vec<String> {
+    occs.iter().map(|o| o.start.to_rfc3339()).collect()
+}
+
+// --- Point 4: parsing that survives real files ---------------------------------------------
+
+#[test]
+fn bom_and_all_line_endings_read_the_same() {
+    for file in ["bom_crlf.ics", "lf_only.ics", "cr_only.ics"] {
+        let c = cal(file);
+        let occs = december(&c, &utc_opts());
+        assert_eq!(occs.len(), 1, "{file}");
+        assert_eq!(occs[0].uid, "le-1", "{file}");
+        assert_eq!(occs[0].summary, "Line endings", "{file}");
+        assert_eq!(occs[0].start.to_rfc3339(), "2026-12-01T09:00:00+00:00");
+        assert!(c.warnings.is_empty(), "{file}: {:?}", c.warnings);
+    }
+}
+
+#[test]
+fn fold_inside_a_multibyte_character_and_invalid_utf8() {
+    let occs = december(&cal("fold_multibyte.ics"), &utc_opts());
+    assert_eq!(occs[0].summary, "Käse und Brot");
+    // Latin-1 "é" is not UTF-8: replaced, the rest kept.
+    assert_eq!(
+        occs[0].description.as_deref(),
+        Some("caf\u{FFFD} in Latin-1")
+    );
+}
+
+#[test]
+fn several_vcalendars_in_one_file() {
+    let c = cal("two_calendars.ics");
+    let occs = december(&c, &utc_opts());
+    let uids: Vec<&str> = occs.iter().map(|o| o.uid.as_str()).collect();
+    assert_eq!(uids, ["first-1", "second-1"]);
+    assert_eq!(c.title.as_deref(), Some("First"));
+}
+
+#[test]
+fn names_case_insensitive_quoted_params_and_text_escapes() {
+    let occs = december(&cal("case_and_params.ics"), &utc_opts());
+    assert_eq!(occs.len(), 1);
+    let o = &occs[0];
+    // tzid=europe/berlin in lower case still resolves.
+    assert_eq!(o.start.to_rfc3339(), "2026-12-01T09:00:00+01:00");
+    assert_eq!(o.tz.as_deref(), Some("Europe/Berlin"));
+    assert_eq!(o.end.to_rfc3339(), "2026-12-01T09:45:00+01:00");
+    assert_eq!(
+        o.summary,
+        "Lower-case names, escaped; text\nsecond line \\ backslash"
+    );
+    assert_eq!(o.location.as_deref(), Some("Room \"Blue\""));
+    let john = &o.attendees[0];
+    assert_eq!(john.name.as_deref(), Some("Doe; John: Jr"));
+    assert_eq!(john.email.as_deref(), Some("john.doe@example.org"));
+    assert_eq!(john.partstat.as_deref(), Some("accepted"));
+    assert_eq!(john.role.as_deref(), Some("req-participant"));
+    assert_eq!(john.cutype.as_deref(), Some("individual"));
+    assert_eq!(o.attendees[1].partstat.as_deref(), Some("declined"));
+    assert!(o.attendees[2].is_room_or_resource());
+    assert_eq!(
+        o.organizer.as_ref().and_then(|a| a.email.as_deref()),
+        Some("boss@example.org")
+    );
+    // me@example.org declined.
+    assert_eq!(o.my_status, Some(PartStat::Declined));
+}
+
+#[test]
+fn a_bad_component_is_dropped_with_a_warning_and_the_rest_kept() {
+    let c = cal("bad_components.ics");
+    let occs = december(&c, &utc_opts());
+    let uids: Vec<&str> = occs.iter().map(|o| o.uid.as_str()).collect();
+    assert_eq!(uids, ["good-1", "no-colon", "good-2"]);
+    let warned = |uid: &str, line: usize, needle: &str| {
+        c.warnings.iter().any(|w| {
+            w.uid.as_deref() == Some(uid)
+                && w.line == Some(line)
+                && w.message.contains(needle)
+                && w.calendar == "bad_components.ics"
+        })
+    };
+    assert!(warned("bad-dtstart", 15, "DTSTART"), "{:#?}", c.warnings);
+    assert!(warned("bad-rrule", 21, "UNTL"), "{:#?}", c.warnings);
+    assert!(warned("no-colon", 27, "no ':'"), "{:#?}", c.warnings);
+    assert!(warned("truncated", 35, "not closed"), "{:#?}", c.warnings);
+    // The zero-length event (DTSTART only) is in the window by its start.
+    let g2 = of(&occs, "good-2")[0];
+    assert_eq!(g2.start, g2.end);
+}
+
+#[test]
+fn garbage_never_panics() {
+    let inputs: &[&[u8]] = &[
+        b"",
+        b"\xEF\xBB\xBF",
+        b"END:VEVENT\r\nEND:VCALENDAR",
+        b"BEGIN:VEVENT\r\nBEGIN:VEVENT\r\nDTSTART:20260101T000000Z\r\nEND:VEVENT",
+        b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;TZID=\"unterminated:20260101T000000\r\nRRULE:FREQ=DAILY;COUNT=99999999999\r\nEND:VEVENT\r\nEND:VCALENDAR",
+        b"BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART:99991231T235959Z\nDURATION:P99999W\nRRULE:FREQ=YEARLY\nEND:VEVENT\nEND:VCALENDAR",
+        b"BEGIN:VCALENDAR\nBEGIN:VEVENT\nDTSTART;VALUE=DATE:00010101\nRRULE:FREQ=DAILY;INTERVAL=0\nEXDATE:,,,\nRDATE;VALUE=PERIOD:20260101T000000Z/\nEND:VEVENT\nEND:VCALENDAR",
+        b"\r\n \r\n\t\r\n:\r\n;\r\n;;;:::\r\n",
+    ];
+    for input in inputs {
+        let c = parse_calendar("garbage", input);
+        let _ = c.occurrences(
+            t("0001-01-01T00:00:00Z"),
+            t("9999-01-01T00:00:00Z"),
+            &utc_opts(),
+        );
+    }
+}
+
+// --- Point 5: time zones ---------------------------------------------------------------------
+
+#[test]
+fn windows_custom_utc_floating_and_date_times() {
+    let c = cal("zones.ics");
+    let occs = december(&c, &opts_in("America/New_York"));
+    let win = of(&occs, "windows")[0];
+    assert_eq!(win.start.to_rfc3339(), "2026-12-01T09:00:00+01:00");
+    assert_eq!(win.tz.as_deref(), Some("Europe/Berlin"));
+    let z = of(&occs, "tzid-and-z")[0];
+    assert_eq!(z.start_utc(), t("2026-12-01T10:00:00Z"));
+    // Floating: in the local zone given by the options.
+    let f = of(&occs, "floating")[0];
+    assert_eq!(f.start.to_rfc3339(), "2026-12-01T09:00:00-05:00");
+    assert_eq!(f.tz, None);
+    // DATE: all-day from local midnight, one day long.
+    let d = of(&occs, "all-day")[0];
+    assert!(d.all_day);
+    assert_eq!(d.start.to_rfc3339(), "2026-12-01T00:00:00-05:00");
+    assert_eq!(d.end.to_rfc3339(), "2026-12-02T00:00:00-05:00");
+    assert_eq!(d.tz, None);
+    // Unknown zone: read as floating (local), with a warning naming it.
+    let u = of(&occs, "unknown-zone")[0];
+    assert_eq!(u.start.to_rfc3339(), "2026-12-01T09:00:00-05:00");
+    assert!(c
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("Mars/Olympus_Mons")));
+}
+
+#[test]
+fn zone_from_the_files_own_vtimezone() {
+    let c = cal("zones.ics");
+    let occs = c.occurrences(
+        t("2026-07-01T00:00:00Z"),
+        t("2026-07-02T00:00:00Z"),
+        &utc_opts(),
+    );
+    let custom = of(&occs, "custom")[0];
+    assert_eq!(custom.start.to_rfc3339(), "2026-07-01T09:00:00+02:00");
+}
+
+#[test]
+fn dst_gap_uses_the_offset_before_and_fold_the_first() {
+    let c = cal("zones.ics");
+    let opts = utc_opts();
+    let occs = c.occurrences(t("2026-03-28T00:00:00Z"), t("2026-10-27T00:00:00Z"), &opts);
+    // 02:30 does not exist on 2026-03-29 in Berlin: +01:00 (before the gap) -> 01:30Z.
+    assert_eq!(
+        of(&occs, "dst-gap")[0].start_utc(),
+        t("2026-03-29T01:30:00Z")
+    );
+    // 02:30 happens twice on 2026-10-25: the first (+02:00) -> 00:30Z.
+    assert_eq!(
+        of(&occs, "dst-fold")[0].start_utc(),
+        t("2026-10-25T00:30:00Z")
+    );
+}
+
+#[test]
+fn x_wr_timezone_moves_utc_series_but_not_windows_zones() {
+    let c = cal("xwr.ics");
+    let occs = c.occurrences(
+        t("2026-10-01T00:00:00Z"),
+        t("2026-11-10T00:00:00Z"),
+        &utc_opts(),
+    );
+    // 08:00Z = 10:00 Berlin in summer time; after 25 Oct it stays 10:00
+    // Berlin (09:00Z), as Google shows it.
+    assert_eq!(
+        starts(&of(&occs, "weekly-utc")),
+        [
+            "2026-10-15T10:00:00+02:00",
+            "2026-10-22T10:00:00+02:00",
+            "2026-10-29T10:00:00+01:00",
+            "2026-11-05T10:00:00+01:00"
+        ]
+    );
+    assert_eq!(
+        of(&occs, "weekly-utc")[0].tz.as_deref(),
+        Some("Europe/Berlin")
+    );
+    let london = of(&occs, "windows-kept");
+    assert_eq!(london[0].tz.as_deref(), Some("Europe/London"));
+    assert_eq!(london[0].start.to_rfc3339(), "2026-10-15T09:00:00+01:00");
+    assert_eq!(london[2].start.to_rfc3339(), "2026-10-29T09:00:00+00:00");
+}
+
+// --- Point 6: recurrence -----------------------------------------------------------------------
+
+#[test]
+fn several_rrules_are_united() {
+    let occs = december(&cal("recurrence.ics"), &utc_opts());
+    assert_eq!(
+        starts(&of(&occs, "two-rules")),
+        [
+            "2026-12-01T09:00:00+01:00",
+            "2026-12-03T09:00:00+01:00",
+            "2026-12-08T09:00:00+01:00",
+            "2026-12-10T09:00:00+01:00",
+            "2026-12-15T09:00:00+01:00"
+        ]
+    );
+}
+
+#[test]
+fn rdate_as_date_time_period_and_date() {
+    let occs = december(&cal("recurrence.ics"), &utc_opts());
+    let r = of(&occs, "rdates");
+    assert_eq!(
+        starts(&r),
+        [
+            "2026-12-01T14:00:00+01:00",
+            "2026-12-03T16:00:00+01:00",
+            "2026-12-04T09:00:00+01:00",
+            "2026-12-05T09:00:00+01:00"
+        ]
+    );
+    // DTEND's length for plain RDATEs, the period's own for PERIODs.
+    assert_eq!(r[1].end.to_rfc3339(), "2026-12-03T17:00:00+01:00");
+    assert_eq!(r[2].end_utc(), t("2026-12-04T11:00:00Z"));
+    assert_eq!(r[3].end_utc(), t("2026-12-05T08:30:00Z"));
+    let d = of(&occs, "rdate-dates");
+    assert_eq!(d.len(), 3);
+    assert!(d.iter().all(|o| o.all_day));
+    assert_eq!(
+        d[2].recurrence_id,
+        Some(RecurrenceId::Date("2026-12-15".parse().unwrap()))
+    );
+}
+
+#[test]
+fn exdate_in_utc_on_a_zoned_series_and_as_a_date() {
+    let occs = december(&cal("recurrence.ics"), &utc_opts());
+    assert_eq!(
+        starts(&of(&occs, "exdates")),
+        [
+            "2026-12-01T10:00:00+01:00",
+            "2026-12-03T10:00:00+01:00",
+            "2026-12-05T10:00:00+01:00"
+        ]
+    );
+}
+
+#[test]
+fn overrides_move_change_and_cancel_and_highest_sequence_wins() {
+    let occs = december(&cal("recurrence.ics"), &utc_opts());
+    let o = of(&occs, "overrides");
+    let shown: Vec<(String, &str, Option<Status>)> = o
+        .iter()
+        .map(|x| (x.start.to_rfc3339(), x.summary.as_str(), x.status))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("2026-12-01T12:00:00+01:00".into(), "Series", None),
+            (
+                "2026-12-02T17:00:00+01:00".into(),
+                "Moved to the evening",
+                None
+            ),
+            (
+                "2026-12-03T12:00:00+01:00".into(),
+                "Cancelled instance",
+                Some(Status::Cancelled)
+            ),
+            (
+                "2026-12-04T12:00:00+01:00".into(),
+                "Newest title edit wins",
+                None
+            ),
+        ]
+    );
+    // The moved one keeps its original start as recurrence id.
+    assert_eq!(
+        o[1].recurrence_id,
+        Some(RecurrenceId::DateTime(t("2026-12-02T11:00:00Z")))
+    );
+    assert_eq!(o[3].sequence, 3);
+}
+
+#[test]
+fn this_and_future_reshapes_every_later_instance() {
+    let occs = december(&cal("recurrence.ics"), &utc_opts());
+    let f = of(&occs, "future");
+    let shown: Vec<(String, String, &str)> = f
+        .iter()
+        .map(|x| (x.start.to_rfc3339(), x.end.to_rfc3339(), x.summary.as_str()))
+        .collect();
+    assert_eq!(shown.len(), 5);
+    assert_eq!(shown[1].2, "Before");
+    for (i, day) in [(2, 3), (3, 4), (4, 5)] {
+        assert_eq!(shown[i].0, format!("2026-12-0{day}T10:00:00+00:00"));
+        assert_eq!(shown[i].1, format!("2026-12-0{day}T10:30:00+00:00"));
+        assert_eq!(shown[i].2, "After (two hours later, shorter)");
+    }
+    // Each keeps its own original start as recurrence id.
+    assert_eq!(
+        f[3].recurrence_id,
+        Some(RecurrenceId::DateTime(t("2026-12-04T08:00:00Z")))
+    );
+}
+
+#[test]
+fn override_without_master_is_shown() {
+    let occs = december(&cal("recurrence.ics"), &utc_opts());
+    let o = of(&occs, "orphan");
+    assert_eq!(starts(&o), ["2026-12-07T09:30:00+00:00"]);
+    assert_eq!(
+        o[0].recurrence_id,
+        Some(RecurrenceId::DateTime(t("2026-12-07T09:00:00Z")))
+    );
+}
+
+#[test]
+fn until_as_date_or_floating_with_a_zoned_start() {
+    let occs = december(&cal("recurrence.ics"), &utc_opts());
+    // UNTIL=20261203 (a date, Exchange style): through Dec 3, local time.
+    assert_eq!(
+        starts(&of(&occs, "until-date")),
+        [
+            "2026-12-01T19:00:00-05:00",
+            "2026-12-02T19:00:00-05:00",
+            "2026-12-03T19:00:00-05:00"
+        ]
+    );
+    // UNTIL=20261202T190000 floating: compared in New York time, inclusive.
+    assert_eq!(
+        starts(&of(&occs, "until-floating")),
+        ["2026-12-01T19:00:00-05:00", "2026-12-02T19:00:00-05:00"]
+    );
+}
+
+#[test]
+fn until_before_dtstart_empty_rrule_end_before_start_and_duration() {
+    let c = cal("recurrence.ics");
+    let occs = december(&c, &utc_opts());
+    assert!(of(&occs, "until-before-start").is_empty());
+    let e = of(&occs, "empty-rrule");
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].recurrence_id, None);
+    let s = of(&occs, "end-before-start")[0];
+    assert_eq!(s.start_utc(), t("2026-12-01T17:00:00Z"));
+    assert_eq!(s.end_utc(), t("2026-12-01T18:00:00Z"));
+    assert!(c
+        .warnings
+        .iter()
+        .any(|w| w.uid.as_deref() == Some("end-before-start")));
+    // DURATION instead of DTEND.
+    let f = of(&occs, "future")[0];
+    assert_eq!(f.end_utc() - f.start_utc(), chrono::Duration::hours(1));
+}
+
+#[test]
+fn an_occurrence_that_started_before_the_window_is_found() {
+    let c = cal("recurrence.ics");
+    let occs = c.occurrences(
+        t("2026-12-01T00:00:00Z"),
+        t("2026-12-01T01:00:00Z"),
+        &utc_opts(),
+    );
+    let l = of(&occs, "long-running");
+    assert_eq!(starts(&l), ["2026-11-28T09:00:00+00:00"]);
+}
+
+#[test]
+fn hostile_rules_are_bounded() {
+    let c = cal("recurrence.ics");
+    let occs = c.occurrences(
+        t("2026-12-01T00:00:00Z"),
+        t("2026-12-31T00:00:00Z"),
+        &utc_opts(),
+    );
+    assert!(of(&occs, "hostile").is_empty());
+    assert_eq!(of(&occs, "secondly").len(), MAX_INSTANCES_PER_SERIES);
+}
+
+#[test]
+fn zero_and_reversed_windows_are_empty() {
+    let c = cal("recurrence.ics");
+    let at = t("2026-12-01T09:00:00Z");
+    assert!(c.occurrences(at, at, &utc_opts()).is_empty());
+    assert!(c
+        .occurrences(at, at - chrono::Duration::days(1), &utc_opts())
+        .is_empty());
+}
+
+// --- Point 7: occurrence fields ------------------------------------------------------------
+
+#[test]
+fn conference_links_status_transparency_and_my_status() {
+    let c = cal("details.ics");
+    let occs = december(&c, &utc_opts());
+    let get = |uid: &str| of(&occs, uid)[0];
+    let meet = get("meet");
+    assert_eq!(
+        meet.conference_url.as_deref(),
+        Some("https://meet.google.com/abc-defg-hij")
+    );
+    assert!(meet.transparent);
+    assert_eq!(meet.status, Some(Status::Tentative));
+    // I organise it and am not listed as attendee: I attend.
+    assert_eq!(meet.my_status, Some(PartStat::Accepted));
+    let teams = get("teams");
+    assert_eq!(
+        teams.conference_url.as_deref(),
+        Some("https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0")
+    );
+    assert_eq!(teams.my_status, Some(PartStat::Tentative));
+    let zoom = get("zoom");
+    assert_eq!(
+        zoom.conference_url.as_deref(),
+        Some("https://us02web.zoom.us/j/123456789?pwd=abc")
+    );
+    // No PARTSTAT: NEEDS-ACTION (RFC 5545 3.2.12).
+    assert_eq!(zoom.my_status, Some(PartStat::NeedsAction));
+    assert_eq!(
+        get("webex").conference_url.as_deref(),
+        Some("https://acme.webex.com/meet/jdoe")
+    );
+    assert_eq!(get("none").conference_url, None);
+    assert_eq!(get("none").my_status, None);
+    assert!(occs.iter().all(|o| o.calendar == "details.ics"));
+    // REFRESH-INTERVAL wins over X-PUBLISHED-TTL.
+    assert_eq!(
+        c.refresh_interval,
+        Some(std::time::Duration::from_secs(7200))
+    );
+}
+
+#[test]
+fn sorted_by_start_then_uid() {
+    let occs = december(&cal("recurrence.ics"), &utc_opts());
+    for w in occs.windows(2) {
+        assert!(
+            (w[0].start_utc(), &w[0].uid) <= (w[1].start_utc(), &w[1].uid),
+            "{} {} before {} {}",
+            w[0].start,
+            w[0].uid,
+            w[1].start,
+            w[1].uid
+        );
+    }
+}
