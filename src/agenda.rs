@@ -371,7 +371,11 @@ pub fn run(
     let failed = failures.len();
     let occs = collect(&calendars, from, to, &opts, args.include_cancelled);
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &to_json(&occs, &no_person))?;
+        // Streamed one occurrence at a time: the whole array as one `Value` tree took more
+        // memory than the feed itself (80 MB peak for a 17 MB feed; see BENCHMARKS.md).
+        let mut json = serde_json::Serializer::pretty(&mut *out);
+        let items = occs.iter().map(|o| occurrence_json(o, &no_person));
+        serde::Serializer::collect_seq(&mut json, items)?;
         writeln!(out)?;
     } else {
         out.write_all(render_text(&occs, from, &local).as_bytes())?;

@@ -52,9 +52,12 @@ pub struct AgendaArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let paths = crate::config::Paths::from_env(cli.config.clone());
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match run(cli, &paths, &mut out) {
+    // Buffered: stdout is line-buffered, and `agenda --json` prints a line per key (a 10k-event
+    // feed's agenda made 270k write calls, a third of its run time; see BENCHMARKS.md).
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let result = run(cli, &paths, &mut out);
+    let flushed = std::io::Write::flush(&mut out);
+    match result.and_then(|code| flushed.map(|()| code).map_err(Into::into)) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("rapport: {err:#}");
