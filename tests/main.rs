@@ -10,3 +10,4 @@ mod conformance;
 mod corpus_smoke;
 mod engine;
 mod engine_cli;
+mod perf;
