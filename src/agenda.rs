@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 
 use crate::cli::AgendaArgs;
 use crate::config::Paths;
-use crate::engine::{parse_calendar_owned, ExpandOptions, ParsedCalendar};
+use crate::engine::{parse_calendar, ExpandOptions, ParsedCalendar};
 use crate::model::{Attendee, Occurrence, PartStat, RecurrenceId, Status};
 use crate::tz::Zone;
 
@@ -352,7 +352,7 @@ pub fn run(
     for s in sources {
         match s.bytes {
             Ok(b) => {
-                let cal = parse_calendar_owned(&s.name, b);
+                let cal = parse_calendar(&s.name, &b);
                 for w in &cal.warnings {
                     tracing::warn!("{w}");
                 }

@@ -171,25 +171,7 @@ enum Key {
 // Parsing.
 
 /// Parses one feed. Never fails: what cannot be read is dropped with a warning.
-/// Keeps a copy of `bytes`; [`parse_calendar_owned`] keeps the buffer itself.
 pub fn parse_calendar(name: &str, bytes: &[u8]) -> ParsedCalendar {
-    let mut cal = parse_without_data(name, bytes);
-    cal.data = bytes.to_vec();
-    cal.build_series();
-    cal
-}
-
-/// [`parse_calendar`] that keeps `bytes` instead of copying it: one feed-sized buffer less
-/// at the peak (86 MB for the 50k benchmark feed; see BENCHMARKS.md).
-pub fn parse_calendar_owned(name: &str, bytes: Vec<u8>) -> ParsedCalendar {
-    let mut cal = parse_without_data(name, &bytes);
-    cal.data = bytes;
-    cal.build_series();
-    cal
-}
-
-/// Everything but `data` and the series, which the callers add.
-fn parse_without_data(name: &str, bytes: &[u8]) -> ParsedCalendar {
     let mut p = Parser {
         name,
         data: bytes,
@@ -697,18 +679,20 @@ impl<'a> Parser<'a> {
             zones.push((resolved.zone != sentinel).then_some(resolved.zone));
         }
         let events = std::mem::take(&mut self.events);
-        ParsedCalendar {
+        let mut cal = ParsedCalendar {
             name: self.name.to_string(),
             warnings: std::mem::take(&mut self.warnings),
             refresh_interval: self.refresh,
             title: self.title.take(),
             event_count: events.len(),
-            data: Vec::new(),
+            data: bytes.to_vec(),
             events,
             series: Vec::new(),
             zones,
             utc: Zone::utc(),
-        }
+        };
+        cal.build_series();
+        cal
     }
 
     fn read_vtimezone(&mut self, line: usize, bytes: &[u8]) -> Option<tz::VTimezone> {

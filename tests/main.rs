@@ -10,4 +10,3 @@ mod conformance;
 mod corpus_smoke;
 mod engine;
 mod engine_cli;
-mod perf;
