@@ -27,6 +27,130 @@ pub struct Cli {
 pub enum Command {
     /// Show upcoming meetings.
     Agenda(AgendaArgs),
+    /// List everyone in the people folder: name, org, last met, open follow-ups.
+    People(PeopleArgs),
+    /// Show or add one person.
+    #[command(subcommand)]
+    Person(PersonCommand),
+    /// Open a person's note in $VISUAL / $EDITOR.
+    Edit(NameArg),
+    /// Add a dated entry to a person's Log.
+    Note(NoteArgs),
+    /// Add something to ask them next time (shown from --after on).
+    Ask(AskArgs),
+    /// Add something you promised them.
+    Owe(OweArgs),
+    /// Tick an open follow-up (by its number in `person show`, or part of its text).
+    Done(DoneArgs),
+    /// Check the setup: config, each calendar, the people folder, the notification server.
+    Check,
+    /// Print the full brief of the next meeting, or of the next one matching TEXT.
+    Brief(BriefArgs),
+    /// Write a commented config and a people folder with an example person (never overwrites).
+    Init,
+    /// Try rapport in two minutes on example meetings and people (nothing of yours is read).
+    Demo,
+    /// Manage the systemd user service.
+    #[command(subcommand)]
+    Service(ServiceCommand),
+    /// Run the daemon: notifications before and after meetings (the systemd service runs this).
+    Run,
+    /// Show the daemon's view: each calendar's last refresh and error, the next notifications.
+    Status,
+}
+
+#[derive(Debug, Args)]
+pub struct BriefArgs {
+    /// `next` (the default), or text to find in a meeting's title, attendee names or addresses.
+    #[arg(value_name = "next | TEXT")]
+    pub query: Vec<String>,
+    /// Read this calendar (file, http(s):// or webcal:// URL) instead of the configured ones. Repeatable.
+    #[arg(long = "ics", value_name = "PATH_OR_URL")]
+    pub ics: Vec<String>,
+    /// Print the brief as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServiceCommand {
+    /// Write the systemd user unit with the path of this binary and print how to enable it.
+    Install {
+        /// Folder to write rapport.service into (default: ~/.config/systemd/user).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct PeopleArgs {
+    /// Print JSON: {"dir", "people": [...], "errors": [...]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PersonCommand {
+    /// Everything in one person's note.
+    Show {
+        /// An email, name, alias or an unambiguous part of one.
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a note from the template (never overwrites).
+    Add {
+        /// "Full Name"
+        name: String,
+        /// Repeatable.
+        #[arg(long = "email", value_name = "ADDRESS")]
+        emails: Vec<String>,
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long)]
+        role: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NameArg {
+    /// An email, name, alias or an unambiguous part of one.
+    pub name: String,
+}
+
+/// Dates: YYYY-MM-DD, today, tomorrow, yesterday, a weekday name, +3d, +2w.
+#[derive(Debug, Args)]
+pub struct NoteArgs {
+    pub name: String,
+    pub text: String,
+    /// The entry's date (default: today).
+    #[arg(long)]
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AskArgs {
+    pub name: String,
+    pub text: String,
+    /// Ask from this day on (default: today).
+    #[arg(long)]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct OweArgs {
+    pub name: String,
+    pub text: String,
+    /// Promised by this day (without it the task is tagged #owe).
+    #[arg(long)]
+    pub due: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DoneArgs {
+    pub name: String,
+    /// The follow-up's number (as `person show` lists them) or part of its text.
+    pub task: String,
 }
 
 #[derive(Debug, Args)]
@@ -73,7 +197,266 @@ pub fn run(
     paths: &crate::config::Paths,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<ExitCode> {
+    use crate::people::commands::{self as people, EditRequest};
+    let today = || chrono::Local::now().date_naive();
+    let edit = |name: &str, request, out: &mut dyn std::io::Write| {
+        let (dir, _me) = people_settings(paths)?;
+        people::edit(&dir, name, request, today(), out)
+    };
     match cli.command {
         Command::Agenda(args) => crate::agenda::run(&args, paths, out),
+        Command::Demo => {
+            if cli.verbose > 0 {
+                crate::daemon::init_logging(cli.verbose);
+            }
+            crate::demo::run(&crate::demo::DemoOptions::default(), out)
+        }
+        Command::Check => crate::check::run(
+            paths,
+            &crate::check::CheckOptions::new(chrono::Utc::now()),
+            out,
+        ),
+        Command::People(args) => people::list(&people_settings(paths)?.0, args.json, out),
+        Command::Person(PersonCommand::Show { name, json }) => {
+            people::show(&people_settings(paths)?.0, &name, json, today(), out)
+        }
+        Command::Person(PersonCommand::Add {
+            name,
+            emails,
+            org,
+            role,
+        }) => {
+            let new = crate::people::store::NewPerson {
+                name,
+                emails,
+                org,
+                role,
+            };
+            people::add(&people_settings(paths)?.0, &new, out)
+        }
+        Command::Edit(args) => {
+            let (dir, _me) = people_settings(paths)?;
+            let var = |name| std::env::var(name).ok();
+            let editor = people::editor_argv(var("VISUAL").as_deref(), var("EDITOR").as_deref())?;
+            people::edit_in_editor(&dir, &args.name, &editor, out)
+        }
+        Command::Note(a) => edit(
+            &a.name,
+            EditRequest::Note {
+                text: a.text,
+                date: a.date,
+            },
+            out,
+        ),
+        Command::Ask(a) => edit(
+            &a.name,
+            EditRequest::Ask {
+                text: a.text,
+                after: a.after,
+            },
+            out,
+        ),
+        Command::Owe(a) => edit(
+            &a.name,
+            EditRequest::Owe {
+                text: a.text,
+                due: a.due,
+            },
+            out,
+        ),
+        Command::Done(a) => edit(&a.name, EditRequest::Done { task: a.task }, out),
+        Command::Brief(args) => run_brief(&args, paths, out),
+        Command::Init => {
+            let ok = crate::setup::init(paths, chrono::Local::now().date_naive(), out)?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Service(ServiceCommand::Install { dir }) => {
+            let dir = match dir {
+                Some(d) => d,
+                None => crate::setup::default_unit_dir()?,
+            };
+            let exe = std::env::current_exe()
+                .and_then(|p| p.canonicalize())
+                .map_err(|e| anyhow::anyhow!("cannot find the path of the rapport binary: {e}"))?;
+            // Notes kept outside the home must stay writable for the service;
+            // a missing or broken config is `rapport check`'s business, not this.
+            let people_dir = crate::config::load(paths).ok().map(|c| c.people.dir);
+            let writable = match directories::BaseDirs::new() {
+                Some(b) => {
+                    crate::setup::writable_outside_home(b.home_dir(), paths, people_dir.as_deref())
+                }
+                None => Vec::new(),
+            };
+            crate::setup::install_service(&dir, &exe, cli.config.as_deref(), &writable, out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run => {
+            crate::daemon::init_logging(cli.verbose);
+            crate::daemon::run_blocking(paths.clone())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status => Ok(if crate::daemon::status(paths, chrono::Utc::now(), out)? {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }),
     }
+}
+
+/// The people folder and `[me]` from the config file. People commands work
+/// without a config file (calendars are not needed to keep notes): then the
+/// folder is `people/` under the data dir and `[me]` is empty.
+pub fn people_settings(
+    paths: &crate::config::Paths,
+) -> anyhow::Result<(PathBuf, crate::config::Me)> {
+    match crate::config::load(paths) {
+        Ok(config) => Ok((config.people.dir, config.me)),
+        Err(crate::config::ConfigError::NotFound { .. }) => {
+            Ok((paths.data_dir.join("people"), crate::config::Me::default()))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How far ahead `rapport brief` looks for the next meeting, and for one
+/// matching a text.
+const BRIEF_NEXT_DAYS: i64 = 7;
+const BRIEF_SEARCH_DAYS: i64 = 30;
+
+/// `rapport brief [next | TEXT] [--json]`.
+fn run_brief(
+    args: &BriefArgs,
+    paths: &crate::config::Paths,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<ExitCode> {
+    use crate::brief::{self, BriefSettings, Now};
+    use chrono::Duration;
+
+    let mut config = match crate::config::load(paths) {
+        Ok(c) => c,
+        // --ics works without a config file, like `rapport agenda`.
+        Err(crate::config::ConfigError::NotFound { .. }) if !args.ics.is_empty() => {
+            let mut c = crate::config::Config::for_sources(args.ics.clone())?;
+            c.people.dir = paths.data_dir.join("people");
+            c
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !args.ics.is_empty() {
+        config.calendars = crate::config::sources_from_args(&args.ics)?;
+    }
+    if config.calendars.is_empty() {
+        anyhow::bail!(
+            "{}: no [[calendar]] configured; add one (see `rapport init`) or pass --ics PATH_OR_URL",
+            paths.config_file.display()
+        );
+    }
+    let query = args.query.join(" ");
+    let query = match query.trim() {
+        "" | "next" => None,
+        q => Some(q.to_owned()),
+    };
+    let now = Now::system();
+
+    let fetcher = crate::feed::FeedFetcher::new(paths.cache_dir.clone(), Default::default())?;
+    let mut calendars = Vec::new();
+    let mut failures = 0;
+    for (source, fetched) in config
+        .calendars
+        .iter()
+        .zip(fetcher.fetch_all_blocking(&config.calendars)?)
+    {
+        match fetched {
+            Ok(f) => {
+                if let Some(e) = f.error() {
+                    eprintln!("rapport: {e} (using the copy from {})", f.fetched_at);
+                }
+                let cal = crate::engine::parse_calendar(&source.name, &f.body);
+                for w in &cal.warnings {
+                    tracing::warn!("{w}");
+                }
+                calendars.push(cal);
+            }
+            Err(e) => {
+                failures += 1;
+                eprintln!("rapport: {e}");
+            }
+        }
+    }
+    if calendars.is_empty() {
+        anyhow::bail!("no calendar could be read (see above)");
+    }
+    let opts = crate::engine::ExpandOptions {
+        floating: now.zone.clone(),
+        me_emails: config.me.emails.clone(),
+    };
+    let days = if query.is_some() {
+        BRIEF_SEARCH_DAYS
+    } else {
+        BRIEF_NEXT_DAYS
+    };
+    // From a day back, so that a long meeting in progress is still found.
+    let occurrences = crate::agenda::collect(
+        &calendars,
+        now.utc - Duration::days(1),
+        now.utc + Duration::days(days),
+        &opts,
+        false,
+    );
+
+    let people = crate::people::load(&config.people.dir);
+    for e in &people.errors {
+        eprintln!("rapport: {}: {e}", config.people.dir.display());
+    }
+    let matcher = crate::matching::Matcher::new(&people, &config.me);
+    let attendees_of = |o: &crate::model::Occurrence| {
+        let everyone: Vec<crate::model::Attendee> =
+            o.organizer.iter().chain(&o.attendees).cloned().collect();
+        brief::attendance(&matcher.match_attendees(&everyone), &people)
+    };
+    let Some(occ) = brief::find_meeting(
+        &occurrences,
+        query.as_deref(),
+        &config.notify,
+        |o| !attendees_of(o).is_empty(),
+        now.utc,
+    ) else {
+        match &query {
+            None => writeln!(
+                out,
+                "No meeting with other people in the next {BRIEF_NEXT_DAYS} days. \
+                 `rapport agenda` lists everything."
+            )?,
+            Some(q) => writeln!(
+                out,
+                "No meeting in the next {BRIEF_SEARCH_DAYS} days mentions \"{q}\"."
+            )?,
+        }
+        return Ok(ExitCode::from(1));
+    };
+
+    // Show the talking points the next notification would show; reading
+    // the daemon's state never changes it.
+    let memory: brief::Rotation = std::fs::read(crate::state::State::path(&paths.state_dir))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<crate::state::State>(&b).ok())
+        .map(|s| s.rotation())
+        .unwrap_or_default();
+    let settings = BriefSettings::from_config(&config);
+    let (composed, _) = brief::compose(occ, &attendees_of(occ), &settings, &memory, &now);
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &composed)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(brief::markdown(&composed, &now).as_bytes())?;
+    }
+    Ok(if failures > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -30,6 +30,7 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, Utc};
 
@@ -70,7 +71,8 @@ pub struct ParsedCalendar {
     pub title: Option<String>,
     /// Number of VEVENT components kept.
     pub event_count: usize,
-    data: Vec<u8>,
+    /// The feed's bytes: text fields are decoded from here on demand.
+    data: Arc<Vec<u8>>,
     events: Vec<Event>,
     series: Vec<Series>,
     /// Resolved zone per interned TZID; `None` = unknown, read as floating.
@@ -172,6 +174,13 @@ enum Key {
 
 /// Parses one feed. Never fails: what cannot be read is dropped with a warning.
 pub fn parse_calendar(name: &str, bytes: &[u8]) -> ParsedCalendar {
+    parse_calendar_shared(name, Arc::new(bytes.to_vec()))
+}
+
+/// [`parse_calendar`] for a body the caller already holds in an `Arc` (what
+/// the feed module hands out): the calendar keeps it without copying.
+pub fn parse_calendar_shared(name: &str, body: Arc<Vec<u8>>) -> ParsedCalendar {
+    let bytes: &[u8] = &body;
     let mut p = Parser {
         name,
         data: bytes,
@@ -185,7 +194,7 @@ pub fn parse_calendar(name: &str, bytes: &[u8]) -> ParsedCalendar {
         xwr: None,
     };
     p.run();
-    p.finish(bytes)
+    p.finish(bytes, Arc::clone(&body))
 }
 
 struct Parser<'a> {
@@ -418,10 +427,10 @@ impl<'a> Parser<'a> {
 
     /// Reads a DATE/DATE-TIME property into a stamp.
     fn stamp(&mut self, p: &ics::Property<'_>, value: TimeValue) -> Stamp {
-        let tzid = p.param("TZID").map(|t| t.trim().to_string());
-        let frame = match (&value, tzid) {
+        let tzid = p.param("TZID");
+        let frame = match (&value, tzid.as_deref().map(str::trim)) {
             (TimeValue::Date(_), _) => Frame::Floating,
-            (_, Some(t)) if !t.is_empty() => Frame::Tzid(self.intern(&t)),
+            (_, Some(t)) if !t.is_empty() => Frame::Tzid(self.intern(t)),
             (TimeValue::Utc(_), _) => self.xwr.map_or(Frame::Utc, Frame::Tzid),
             (TimeValue::Local(_), _) => self.xwr.map_or(Frame::Floating, Frame::Tzid),
         };
@@ -451,7 +460,8 @@ impl<'a> Parser<'a> {
                 return;
             }
         };
-        let pname = p.name().to_ascii_uppercase();
+        // Only for messages; kept as written.
+        let pname = p.name();
         match kind {
             Prop::Uid => {
                 let v = p.text().trim().to_string();
@@ -501,13 +511,8 @@ impl<'a> Parser<'a> {
                     // CalendarLabs writes empty `RRULE:` lines on single events.
                     return;
                 }
-                match parse_rrule_tolerant(v) {
-                    Ok((r, note)) => {
-                        if let Some(n) = note {
-                            d.notes.push((line.number, n));
-                        }
-                        d.rrules.push(r);
-                    }
+                match RRule::parse(v) {
+                    Ok(r) => d.rrules.push(r),
                     Err(e) => {
                         d.fatal
                             .get_or_insert((line.number, format!("RRULE `{v}`: {e}")));
@@ -659,7 +664,7 @@ impl<'a> Parser<'a> {
         });
     }
 
-    fn finish(mut self, bytes: &[u8]) -> ParsedCalendar {
+    fn finish(mut self, bytes: &[u8], body: Arc<Vec<u8>>) -> ParsedCalendar {
         let vtimezones: Vec<tz::VTimezone> = std::mem::take(&mut self.vtimezones)
             .into_iter()
             .filter_map(|(line, span)| self.read_vtimezone(line, &bytes[span]))
@@ -685,7 +690,7 @@ impl<'a> Parser<'a> {
             refresh_interval: self.refresh,
             title: self.title.take(),
             event_count: events.len(),
-            data: bytes.to_vec(),
+            data: body,
             events,
             series: Vec::new(),
             zones,
@@ -731,36 +736,6 @@ impl Draft {
             fatal: None,
             notes: Vec::new(),
         }
-    }
-}
-
-/// RRULE parsing that survives a meaningless COUNT (`COUNT=-1` from an
-/// Atlassian export, `issue_128_only_first_event.ics`): the part is dropped
-/// with a note instead of losing the whole series. Other errors (a misspelled
-/// `UNTL=`) still reject the rule.
-fn parse_rrule_tolerant(v: &str) -> Result<(RRule, Option<String>), recur::RecurError> {
-    match RRule::parse(v) {
-        Ok(r) => Ok((r, None)),
-        Err(recur::RecurError::BadValue { key, value, .. })
-            if key.eq_ignore_ascii_case("COUNT") =>
-        {
-            let kept: Vec<&str> = v
-                .split(';')
-                .filter(|p| {
-                    !p.trim()
-                        .get(..6)
-                        .is_some_and(|k| k.eq_ignore_ascii_case("COUNT="))
-                })
-                .collect();
-            let r = RRule::parse(&kept.join(";"))?;
-            Ok((
-                r,
-                Some(format!(
-                    "RRULE COUNT={value} is not a positive number; COUNT ignored"
-                )),
-            ))
-        }
-        Err(e) => Err(e),
     }
 }
 
@@ -1202,6 +1177,11 @@ impl ParsedCalendar {
         opts: &ExpandOptions,
     ) -> Vec<Occurrence> {
         let mut insts: Vec<(usize, Inst<'_>)> = Vec::new();
+        // Feeds can only write years 0000-9999; a wider window (a caller
+        // passing DateTime::MAX_UTC for "everything") is clamped so the
+        // wall-clock arithmetic below cannot overflow.
+        let (lo, hi) = window_limits();
+        let (from, to) = (from.clamp(lo, hi), to.clamp(lo, hi));
         if from >= to {
             return Vec::new();
         }
@@ -1217,13 +1197,28 @@ impl ParsedCalendar {
                 .then_with(|| self.series[a.0].uid.cmp(&self.series[b.0].uid))
                 .then_with(|| a.1.end.cmp(&b.1.end))
         });
+        // Text fields are decoded once per component; the last occurrence
+        // that needs them takes them instead of a copy.
+        let mut uses: HashMap<usize, usize> = HashMap::new();
+        for (_, inst) in &insts {
+            *uses.entry(inst.event_index).or_insert(0) += 1;
+        }
         let mut details: HashMap<usize, Details> = HashMap::new();
         insts
             .into_iter()
             .map(|(si, inst)| {
-                let d = details
-                    .entry(inst.event_index)
-                    .or_insert_with(|| self.details(inst.event, opts));
+                let left = uses.entry(inst.event_index).or_insert(1);
+                *left = left.saturating_sub(1);
+                let d = if *left == 0 {
+                    details
+                        .remove(&inst.event_index)
+                        .unwrap_or_else(|| self.details(inst.event, opts))
+                } else {
+                    details
+                        .entry(inst.event_index)
+                        .or_insert_with(|| self.details(inst.event, opts))
+                        .clone()
+                };
                 self.occurrence(&self.series[si].uid, inst, d, opts)
             })
             .collect()
@@ -1583,6 +1578,16 @@ impl ParsedCalendar {
     }
 }
 
+/// The widest window [`ParsedCalendar::occurrences`] looks at.
+fn window_limits() -> (DateTime<Utc>, DateTime<Utc>) {
+    let at = |y| {
+        NaiveDate::from_ymd_opt(y, 1, 1)
+            .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+            .unwrap_or_default()
+    };
+    (at(-100), at(10_200))
+}
+
 /// Wall-clock time of an instant in a zone.
 fn wall(zone: &Zone, t: DateTime<Utc>) -> NaiveDateTime {
     let off = zone.offset_at(t);
@@ -1680,7 +1685,7 @@ impl ParsedCalendar {
         &self,
         uid: &str,
         inst: Inst<'_>,
-        d: &Details,
+        d: Details,
         opts: &ExpandOptions,
     ) -> Occurrence {
         let shown = inst.zone.unwrap_or(&opts.floating);
@@ -1689,18 +1694,18 @@ impl ParsedCalendar {
             calendar: self.name.clone(),
             uid: uid.to_string(),
             recurrence_id: inst.recurrence_id,
-            summary: d.summary.clone(),
-            description: d.description.clone(),
-            location: d.location.clone(),
-            conference_url: d.conference_url.clone(),
+            summary: d.summary,
+            description: d.description,
+            location: d.location,
+            conference_url: d.conference_url,
             start: fixed(inst.start),
             end: fixed(inst.end),
             all_day: inst.all_day,
             tz: inst.zone.and_then(|z| z.iana_name().map(|n| n.to_string())),
             status: inst.event.status,
             transparent: d.transparent,
-            organizer: d.organizer.clone(),
-            attendees: d.attendees.clone(),
+            organizer: d.organizer,
+            attendees: d.attendees,
             my_status: d.my_status,
             sequence: inst.event.sequence,
         }
@@ -1774,15 +1779,20 @@ const CONFERENCE_HOSTS: &[&str] = &[
 /// The first http(s) URL in `text`; with `known_only`, only links to the
 /// meeting services above.
 fn find_url(text: &str, known_only: bool) -> Option<String> {
-    let lower = text.to_ascii_lowercase();
+    // Descriptions are long (Teams boilerplate): scan bytes, no lower-case copy.
+    let bytes = text.as_bytes();
+    let starts_ci = |at: usize, pat: &str| {
+        bytes
+            .get(at..at + pat.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(pat.as_bytes()))
+    };
     let mut from = 0;
-    while let Some(rel) = lower[from..].find("http") {
+    while let Some(rel) = memchr::memchr2(b'h', b'H', &bytes[from..]) {
         let start = from + rel;
-        from = start + 4;
-        let rest = &lower[start..];
-        let scheme_len = if rest.starts_with("https://") {
+        from = start + 1;
+        let scheme_len = if starts_ci(start, "https://") {
             8
-        } else if rest.starts_with("http://") {
+        } else if starts_ci(start, "http://") {
             7
         } else {
             continue;
@@ -1791,12 +1801,13 @@ fn find_url(text: &str, known_only: bool) -> Option<String> {
             .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '|' | '\\'))
             .map_or(text.len(), |e| start + e);
         let url = text[start..end].trim_end_matches(['.', ',', ';', ')', ']']);
-        let host_part = &lower[start + scheme_len..start + url.len().max(scheme_len)];
+        let host_part = &text[start + scheme_len..start + url.len().max(scheme_len)];
         let host = host_part
             .split(['/', '?', '#', ':'])
             .next()
             .unwrap_or("")
-            .trim_start_matches("www.");
+            .to_ascii_lowercase();
+        let host = host.trim_start_matches("www.");
         if host.is_empty() {
             continue;
         }

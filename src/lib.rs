@@ -15,15 +15,23 @@
 //! - [`cli`], [`agenda`]: the command line.
 
 pub mod agenda;
+pub mod brief;
+pub mod check;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod dates;
+pub mod demo;
 pub mod engine;
 pub mod feed;
 pub mod fsutil;
 pub mod ics;
 pub mod matching;
 pub mod model;
+pub mod notify;
 pub mod people;
 pub mod recur;
+pub mod schedule;
+pub mod setup;
+pub mod state;
 pub mod tz;

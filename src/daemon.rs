@@ -1,0 +1,1260 @@
+//! `rapport run`: the background daemon.
+//!
+//! One tokio loop (current-thread: the daemon is I/O-bound and idles almost
+//! always) that:
+//! - refreshes each feed on its interval, longer when the feed asks for it
+//!   (REFRESH-INTERVAL / X-PUBLISHED-TTL); fetches run as tasks so a slow
+//!   server never delays a notification; a failed fetch keeps the cached copy;
+//! - keeps the occurrences of the next days in memory (re-expanded hourly);
+//! - asks the pure scheduler ([`crate::schedule`]) what is due, sends it
+//!   through the [`Notifier`], records it in the [`State`] and sleeps until the
+//!   next deadline, at most a minute (timers stop during suspend, so the wall
+//!   clock is compared at least once a minute);
+//! - watches the config file's folder and the people folder (the folders, as
+//!   editors replace files), debounced; an invalid config keeps the previous
+//!   one, is logged with file and line, and raises one notification;
+//! - handles the notification actions (open brief, snooze, join, add note,
+//!   nothing new), SIGTERM/SIGINT, and tells systemd when it is ready.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Local, Utc};
+use tokio::sync::mpsc;
+
+use crate::brief::{self, Attendance, BriefSettings, Now};
+use crate::config::{self, CalendarSource, Config, Paths};
+use crate::engine::{self, ExpandOptions, ParsedCalendar};
+use crate::feed::{FeedError, FeedFetcher, FetchLimits, FetchStatus};
+use crate::matching::{Match, Matcher};
+use crate::model::Occurrence;
+use crate::notify::{Action, Capabilities, Event, Expiry, Notification, Notifier, NotifyError};
+use crate::people::{self, People};
+use crate::schedule::{self, Candidate, Decision, Kind, Snooze};
+use crate::state::{Due, Outcome, State};
+
+/// How long "Snooze" postpones a prep notification (never past the start).
+pub const SNOOZE_FOR: Duration = Duration::minutes(5);
+/// Occurrences kept in memory: from this long ago (debriefs, catch-up)...
+const LOOK_BACK: Duration = Duration::hours(12);
+/// ...to this far ahead.
+const LOOK_AHEAD: Duration = Duration::days(3);
+/// Expanded occurrences are recomputed at least this often, so the window
+/// moves with the clock even when no feed changes.
+const REEXPAND_EVERY: Duration = Duration::hours(1);
+/// File events closer together than this are one change (editors write a
+/// file in several steps).
+const DEBOUNCE: StdDuration = StdDuration::from_millis(300);
+/// A failed fetch is retried after at most this long.
+const RETRY_AFTER_ERROR: StdDuration = StdDuration::from_secs(5 * 60);
+/// The state is written when something changed, and at least this often (for
+/// `last_run`, which tells a restart from a first run).
+const SAVE_EVERY: Duration = Duration::minutes(10);
+/// Upcoming notifications kept in the state for `rapport status`.
+const UPCOMING_IN_STATE: usize = 20;
+
+/// Opens a file or URL with the desktop's default handler.
+pub trait Opener: Send + Sync {
+    fn open(&self, target: &str) -> std::io::Result<()>;
+}
+
+/// `xdg-open TARGET`, run directly (no shell, so nothing in a meeting title
+/// or URL is ever interpreted), detached from our stdio.
+pub struct XdgOpen;
+
+impl Opener for XdgOpen {
+    fn open(&self, target: &str) -> std::io::Result<()> {
+        let mut child = std::process::Command::new("xdg-open")
+            .arg(target)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        // Reap it so it does not linger as a zombie.
+        std::thread::spawn(move || child.wait());
+        Ok(())
+    }
+}
+
+/// What `run` needs besides the file locations; tests pass their own.
+pub struct Options<N: Notifier> {
+    pub notifier: N,
+    pub opener: Box<dyn Opener>,
+    /// Becomes `true` to stop the daemon (tests); signals always stop it.
+    pub stop: Option<tokio::sync::watch::Receiver<bool>>,
+}
+
+/// One configured feed and what we know of it.
+struct Feed {
+    source: CalendarSource,
+    parsed: Option<Arc<ParsedCalendar>>,
+    /// Occurrences in the window, each with "has other people in it".
+    occurrences: Vec<(Occurrence, bool)>,
+    expanded_at: Option<DateTime<Utc>>,
+    next_refresh: DateTime<Utc>,
+    in_flight: bool,
+}
+
+/// The result of one fetch task.
+struct Fetch {
+    name: String,
+    /// The source as it was when the fetch started (a config reload may have
+    /// changed it meanwhile; then the result is dropped).
+    source: CalendarSource,
+    result: Result<(FetchStatus, Option<ParsedCalendar>), FeedError>,
+}
+
+/// A notification we raised, for its actions and for replacing it.
+#[derive(Debug, Clone)]
+struct Raised {
+    slot: Slot,
+    kind: Kind,
+}
+
+/// One occurrence: calendar, uid, start.
+type Slot = (String, String, DateTime<Utc>);
+
+fn slot_of(occ: &Occurrence) -> Slot {
+    (occ.calendar.clone(), occ.uid.clone(), occ.start_utc())
+}
+
+struct Daemon<N: Notifier> {
+    paths: Paths,
+    config: Config,
+    people: People,
+    matcher: Matcher,
+    expand: ExpandOptions,
+    feeds: BTreeMap<String, Feed>,
+    fetcher: Arc<FeedFetcher>,
+    fetch_tx: mpsc::UnboundedSender<Fetch>,
+    state: State,
+    state_dirty: bool,
+    saved_at: Option<DateTime<Utc>>,
+    notifier: N,
+    opener: Box<dyn Opener>,
+    /// Notification id -> what it is about.
+    raised: HashMap<u32, Raised>,
+    /// The current notification of each occurrence (replaced, not stacked).
+    current: HashMap<Slot, u32>,
+    /// The notification server was unreachable at the last attempt.
+    server_down: bool,
+    /// The config error last notified, so it is shown once.
+    config_error_shown: Option<String>,
+}
+
+/// Runs the daemon until SIGTERM/SIGINT (or `options.stop`). Errors only when
+/// it cannot start (no valid config, a state file from a newer rapport).
+pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Result<()> {
+    let config = config::load(&paths).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let now = Utc::now();
+    let loaded = State::load(&paths.state_dir, now)?;
+    if let Some(aside) = &loaded.moved_aside {
+        tracing::warn!(
+            "{}: unreadable state ({}); moved to {} and starting clean (nothing due before now is sent)",
+            State::path(&paths.state_dir).display(),
+            loaded.problem.as_deref().unwrap_or("?"),
+            aside.display()
+        );
+    }
+    let fetcher = FeedFetcher::new(paths.cache_dir.clone(), FetchLimits::default())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (fetch_tx, mut fetch_rx) = mpsc::unbounded_channel();
+    let mut events = options.notifier.subscribe();
+    let people = load_people(&config);
+    let matcher = Matcher::new(&people, &config.me);
+    let mut expand = ExpandOptions::local();
+    expand.me_emails = config.me.emails.clone();
+    let mut daemon = Daemon {
+        paths,
+        config,
+        people,
+        matcher,
+        expand,
+        feeds: BTreeMap::new(),
+        fetcher: Arc::new(fetcher),
+        fetch_tx,
+        state: loaded.state,
+        state_dirty: true,
+        saved_at: None,
+        notifier: options.notifier,
+        opener: options.opener,
+        raised: HashMap::new(),
+        current: HashMap::new(),
+        server_down: false,
+        config_error_shown: None,
+    };
+    daemon.set_feeds(now);
+    match daemon.notifier.capabilities().await {
+        Ok(caps) => tracing::info!(
+            "notification server ready (actions: {}, markup: {})",
+            caps.actions,
+            caps.body_markup
+        ),
+        Err(e) => {
+            tracing::warn!("{e}");
+            daemon.server_down = true;
+        }
+    }
+
+    let (fs_tx, mut fs_rx) = mpsc::unbounded_channel();
+    let mut watcher = Watcher::new(fs_tx);
+    watcher.watch(&daemon.paths.config_file, &daemon.config.people.dir);
+
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
+    let mut stop = options.stop;
+
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+    tracing::info!(
+        "rapport daemon started: {} calendar(s), {} people",
+        daemon.feeds.len(),
+        daemon.people.people.len()
+    );
+
+    let mut reload_at: Option<tokio::time::Instant> = None;
+    let mut changed = Changed::default();
+    loop {
+        let now = Utc::now();
+        daemon.start_due_fetches(now);
+        daemon.reexpand_if_old(now);
+        let mut wake = daemon.tick(now).await;
+        if let Some(refresh) = daemon.next_refresh() {
+            wake = wake.min(refresh);
+        }
+        let sleep_for = (wake - Utc::now()).to_std().unwrap_or(StdDuration::ZERO);
+        let mut deadline = tokio::time::Instant::now() + sleep_for;
+        if let Some(r) = reload_at {
+            deadline = deadline.min(r);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(deadline) => {}
+            Some(fetch) = fetch_rx.recv() => daemon.on_fetch(fetch, Utc::now()),
+            event = events.recv() => match event {
+                Ok(event) => daemon.on_event(event, Utc::now()).await,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
+                    tracing::warn!("missed {n} notification events");
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => {}
+            },
+            Some(change) = fs_rx.recv() => {
+                changed.merge(change);
+                reload_at = Some(tokio::time::Instant::now() + DEBOUNCE);
+            }
+            _ = sigterm.recv() => { tracing::info!("SIGTERM: stopping"); break; }
+            _ = sigint.recv() => { tracing::info!("SIGINT: stopping"); break; }
+            _ = stopped(&mut stop) => break,
+        }
+        if reload_at.is_some_and(|r| r <= tokio::time::Instant::now()) {
+            reload_at = None;
+            let what = std::mem::take(&mut changed);
+            let now = Utc::now();
+            if what.config {
+                daemon.reload_config(now).await;
+                watcher.watch(&daemon.paths.config_file, &daemon.config.people.dir);
+            }
+            if what.people || what.config {
+                daemon.reload_people(now);
+            }
+        }
+    }
+    let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
+    daemon.save(Utc::now(), true);
+    Ok(())
+}
+
+/// `rapport run`: the daemon on a current-thread runtime (it is I/O-bound and
+/// idle almost always; one thread keeps it small), with the real notifier.
+pub fn run_blocking(paths: Paths) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(
+        paths,
+        Options {
+            notifier: crate::notify::DbusNotifier::session(),
+            opener: Box::new(XdgOpen),
+            stop: None,
+        },
+    ))
+}
+
+/// Logs to stderr: plain lines without timestamps or colours under systemd
+/// (journald adds both), `-v` for debug, `-vv` for trace, `RUST_LOG` wins.
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "rapport=info",
+        1 => "rapport=debug",
+        _ => "rapport=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let under_journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let result = if under_journald {
+        builder.without_time().with_ansi(false).try_init()
+    } else {
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init()
+    };
+    // Already initialised (tests): keep the existing subscriber.
+    let _ = result;
+}
+
+async fn stopped(stop: &mut Option<tokio::sync::watch::Receiver<bool>>) {
+    match stop {
+        Some(rx) => {
+            while !*rx.borrow_and_update() {
+                if rx.changed().await.is_err() {
+                    // The sender is gone: nobody can stop us this way.
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+fn load_people(config: &Config) -> People {
+    let people = people::load(&config.people.dir);
+    for e in &people.errors {
+        tracing::warn!("{e}");
+    }
+    people
+}
+
+impl<N: Notifier> Daemon<N> {
+    /// Makes `feeds` match the configured calendars, keeping what is known of
+    /// unchanged ones.
+    fn set_feeds(&mut self, now: DateTime<Utc>) {
+        let mut old = std::mem::take(&mut self.feeds);
+        for source in &self.config.calendars {
+            let feed = match old.remove(&source.name) {
+                Some(f) if f.source == *source => f,
+                _ => Feed {
+                    source: source.clone(),
+                    parsed: None,
+                    occurrences: Vec::new(),
+                    expanded_at: None,
+                    next_refresh: now,
+                    in_flight: false,
+                },
+            };
+            self.feeds.insert(source.name.clone(), feed);
+        }
+        self.state
+            .feeds
+            .retain(|name, _| self.config.calendars.iter().any(|c| &c.name == name));
+    }
+
+    fn next_refresh(&self) -> Option<DateTime<Utc>> {
+        self.feeds
+            .values()
+            .filter(|f| !f.in_flight)
+            .map(|f| f.next_refresh)
+            .min()
+    }
+
+    fn start_due_fetches(&mut self, now: DateTime<Utc>) {
+        for feed in self.feeds.values_mut() {
+            if feed.in_flight || feed.next_refresh > now {
+                continue;
+            }
+            feed.in_flight = true;
+            let fetcher = self.fetcher.clone();
+            let tx = self.fetch_tx.clone();
+            let source = feed.source.clone();
+            tokio::spawn(async move {
+                let name = source.name.clone();
+                let result = match fetcher.fetch(&source).await {
+                    Ok(fetched) => match fetched.status {
+                        FetchStatus::NotModified => Ok((FetchStatus::NotModified, None)),
+                        status => {
+                            let body = fetched.body.clone();
+                            let feed_name = name.clone();
+                            // Parsing a big feed takes a while: off the loop.
+                            match tokio::task::spawn_blocking(move || {
+                                engine::parse_calendar(&feed_name, &body)
+                            })
+                            .await
+                            {
+                                Ok(parsed) => Ok((status, Some(parsed))),
+                                Err(e) => {
+                                    tracing::error!("{name}: parsing failed: {e}");
+                                    Ok((status, None))
+                                }
+                            }
+                        }
+                    },
+                    Err(e) => Err(e),
+                };
+                let _ = tx.send(Fetch {
+                    name,
+                    source,
+                    result,
+                });
+            });
+        }
+    }
+
+    fn on_fetch(&mut self, fetch: Fetch, now: DateTime<Utc>) {
+        let Some(feed) = self.feeds.get_mut(&fetch.name) else {
+            return;
+        };
+        if feed.source != fetch.source {
+            // The config changed while fetching: the result is for a source
+            // that is gone (the new one has its own fetch).
+            return;
+        }
+        feed.in_flight = false;
+        let interval = feed.source.refresh;
+        match fetch.result {
+            Ok((status, parsed)) => {
+                if let Some(parsed) = parsed {
+                    for w in parsed.warnings.iter().take(20) {
+                        tracing::debug!("{w}");
+                    }
+                    feed.parsed = Some(Arc::new(parsed));
+                    feed.expanded_at = None;
+                }
+                // The feed may ask to be read less often, never more often.
+                let asked = feed
+                    .parsed
+                    .as_ref()
+                    .and_then(|p| p.refresh_interval)
+                    .unwrap_or_default();
+                let mut next = interval.max(asked);
+                match &status {
+                    FetchStatus::CachedAfterError(e) => {
+                        tracing::warn!("{}: {e}; using the cached copy", fetch.name);
+                        self.state
+                            .record_feed_error(&fetch.name, now, &e.to_string());
+                        next = e
+                            .retry_after()
+                            .unwrap_or_else(|| interval.min(RETRY_AFTER_ERROR));
+                    }
+                    _ => self.state.record_feed_success(&fetch.name, now),
+                }
+                feed.next_refresh = now + Duration::from_std(next).unwrap_or(Duration::minutes(15));
+            }
+            Err(e) => {
+                tracing::warn!("{}: {e}", fetch.name);
+                self.state
+                    .record_feed_error(&fetch.name, now, &e.to_string());
+                // Sooner than the interval, unless the server asked us to wait.
+                let retry = e
+                    .retry_after()
+                    .unwrap_or_else(|| interval.min(RETRY_AFTER_ERROR));
+                feed.next_refresh = now + Duration::from_std(retry).unwrap_or(Duration::minutes(5));
+            }
+        }
+        self.state_dirty = true;
+        self.reexpand_if_old(now);
+    }
+
+    /// Expands feeds whose occurrences are missing or older than
+    /// [`REEXPAND_EVERY`].
+    fn reexpand_if_old(&mut self, now: DateTime<Utc>) {
+        let names: Vec<String> = self
+            .feeds
+            .iter()
+            .filter(|(_, f)| {
+                f.parsed.is_some()
+                    && f.expanded_at
+                        .is_none_or(|at| now - at >= REEXPAND_EVERY || at > now)
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        for name in names {
+            self.expand_feed(&name, now);
+        }
+    }
+
+    fn expand_feed(&mut self, name: &str, now: DateTime<Utc>) {
+        let Some(feed) = self.feeds.get_mut(name) else {
+            return;
+        };
+        let Some(parsed) = feed.parsed.clone() else {
+            return;
+        };
+        let occurrences = parsed.occurrences(now - LOOK_BACK, now + LOOK_AHEAD, &self.expand);
+        feed.occurrences = occurrences
+            .into_iter()
+            .map(|o| {
+                let with_people = !attendance(&o, &self.people, &self.matcher).is_empty();
+                (o, with_people)
+            })
+            .collect();
+        feed.expanded_at = Some(now);
+        tracing::debug!(
+            "{name}: {} occurrences from {} to {}",
+            feed.occurrences.len(),
+            (now - LOOK_BACK).format("%Y-%m-%d %H:%M"),
+            (now + LOOK_AHEAD).format("%Y-%m-%d %H:%M")
+        );
+    }
+
+    /// One scheduler run: sends what is due, records it, returns the next
+    /// wake-up.
+    async fn tick(&mut self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let (plan, work) = {
+            let candidates: Vec<Candidate<'_>> = self
+                .feeds
+                .values()
+                .flat_map(|f| f.occurrences.iter())
+                .map(|(o, with_people)| Candidate {
+                    occurrence: o,
+                    with_people: *with_people,
+                })
+                .collect();
+            let plan = schedule::plan(&schedule::Input {
+                candidates: &candidates,
+                config: &self.config.notify,
+                handled: &self.state.sent,
+                snoozes: &self.state.snoozes,
+                now,
+                prev_now: self.state.last_run,
+            });
+            let work: Vec<(Decision, Occurrence)> = plan
+                .decisions
+                .iter()
+                .map(|d| {
+                    let index = match d {
+                        Decision::Send(s) => s.candidate,
+                        Decision::Skip { candidate, .. } => *candidate,
+                    };
+                    (d.clone(), candidates[index].occurrence.clone())
+                })
+                .collect();
+            self.state.upcoming = plan
+                .upcoming
+                .iter()
+                .take(UPCOMING_IN_STATE)
+                .map(|u| Due {
+                    due: u.due,
+                    kind: u.key.kind,
+                    calendar: u.key.calendar.clone(),
+                    summary: candidates[u.candidate].occurrence.summary.clone(),
+                    start: u.key.start,
+                })
+                .collect();
+            (plan, work)
+        };
+        match plan.clock {
+            schedule::Clock::JumpedForward(d) => tracing::info!(
+                "the clock moved {} ahead since the last look (suspend or clock change)",
+                schedule::human_duration(d)
+            ),
+            schedule::Clock::JumpedBack(d) => {
+                tracing::info!("the clock was set back by {}", schedule::human_duration(d))
+            }
+            _ => {}
+        }
+        let caps = if work.iter().any(|(d, _)| matches!(d, Decision::Send(_))) {
+            // Unknown (no server): compose as if it had actions; the send fails anyway.
+            self.notifier.capabilities().await.unwrap_or(Capabilities {
+                actions: true,
+                body: true,
+                body_markup: false,
+                raw: Vec::new(),
+            })
+        } else {
+            Capabilities::default()
+        };
+        for (decision, occ) in work {
+            match decision {
+                Decision::Skip { key, reason, .. } => {
+                    tracing::info!("not sending {}: {reason}", describe(&occ, key.kind));
+                    self.state.record(key, now, Outcome::Skipped);
+                    self.state_dirty = true;
+                }
+                Decision::Send(send) => {
+                    let notification = self.compose(&occ, &send, &caps, now);
+                    let Some(mut notification) = notification else {
+                        // Nothing to ask about (a debrief without people).
+                        self.state.record(send.key, now, Outcome::Skipped);
+                        self.state_dirty = true;
+                        continue;
+                    };
+                    let slot = slot_of(&occ);
+                    notification.replaces_id = self.current.get(&slot).copied().unwrap_or(0);
+                    match self.notifier.show(&notification).await {
+                        Ok(id) => {
+                            if self.server_down {
+                                tracing::info!("the notification server is back");
+                                self.server_down = false;
+                            }
+                            tracing::info!("sent {}", describe(&occ, send.kind));
+                            if notification.replaces_id != 0 && notification.replaces_id != id {
+                                self.raised.remove(&notification.replaces_id);
+                            }
+                            self.raised.insert(
+                                id,
+                                Raised {
+                                    slot: slot.clone(),
+                                    kind: send.kind,
+                                },
+                            );
+                            self.current.insert(slot, id);
+                            if send.kind == Kind::Snooze {
+                                self.state.snoozes.retain(|s| {
+                                    !(s.calendar == occ.calendar
+                                        && s.uid == occ.uid
+                                        && s.start == occ.start_utc())
+                                });
+                            }
+                            self.state.record(send.key, now, Outcome::Sent);
+                            self.state_dirty = true;
+                        }
+                        Err(e) => self.notify_failed(&e, &describe(&occ, send.kind)),
+                    }
+                }
+            }
+        }
+        if self.state.last_run != Some(now) {
+            self.state.last_run = Some(now);
+        }
+        self.save(now, false);
+        plan.next_wake
+    }
+
+    fn notify_failed(&mut self, e: &NotifyError, what: &str) {
+        // Logged once per outage; the scheduler retries while it is useful.
+        if !self.server_down || !matches!(e, NotifyError::NoServer | NotifyError::NoBus(_)) {
+            tracing::warn!("could not send {what}: {e}");
+        }
+        if matches!(e, NotifyError::NoServer | NotifyError::NoBus(_)) {
+            self.server_down = true;
+        }
+    }
+
+    fn save(&mut self, now: DateTime<Utc>, force: bool) {
+        let due = self
+            .saved_at
+            .is_none_or(|at| now - at >= SAVE_EVERY || at > now);
+        if !(force || self.state_dirty || due) {
+            return;
+        }
+        self.state.last_run = self.state.last_run.or(Some(now));
+        self.state.prune(now);
+        match self.state.save(&self.paths.state_dir) {
+            Ok(()) => {
+                self.state_dirty = false;
+                self.saved_at = Some(now);
+            }
+            Err(e) => tracing::error!("cannot save the state: {e}"),
+        }
+    }
+
+    /// The notification for a decision, or None when there is nothing to say.
+    fn compose(
+        &mut self,
+        occ: &Occurrence,
+        send: &schedule::Send,
+        caps: &Capabilities,
+        now: DateTime<Utc>,
+    ) -> Option<Notification> {
+        let local_now = Now::new(now, self.expand.floating.clone());
+        let settings = BriefSettings::from_config(&self.config);
+        let attendance = attendance(occ, &self.people, &self.matcher);
+        let rotation: brief::Rotation = self.state.rotation();
+        let (composed, new_rotation) =
+            brief::compose(occ, &attendance, &settings, &rotation, &local_now);
+        match send.kind {
+            Kind::Prep | Kind::Snooze => {
+                let text = brief::notification(&composed, &settings, &local_now);
+                if send.kind == Kind::Prep {
+                    // A snooze shows the same points again; only a new prep rotates.
+                    self.state.set_rotation(&new_rotation);
+                }
+                let mut actions = vec![
+                    Action::new("default", "Open brief"),
+                    Action::new("snooze", "Snooze"),
+                ];
+                if occ.conference_url.as_deref().is_some_and(is_http_url) {
+                    actions.push(Action::new("join", "Join"));
+                }
+                let mut body = text.body;
+                if !caps.actions {
+                    body.push_str(&format!(
+                        "\nBrief: rapport brief {}",
+                        shell_quote(&occ.summary)
+                    ));
+                }
+                Some(Notification {
+                    summary: text.summary,
+                    body,
+                    replaces_id: 0,
+                    actions,
+                    urgency: Default::default(),
+                    expiry: Expiry::Never,
+                })
+            }
+            Kind::Debrief => {
+                let text = brief::debrief(&composed)?;
+                let mut body = text.body;
+                if !caps.actions {
+                    // The commands behind "Add note" and "Nothing new".
+                    match composed.people.first() {
+                        Some(p) => body.push_str(&format!(
+                            "\nAdd a note: rapport note {} '…' · Nothing new: rapport note {} {}",
+                            shell_quote(&p.name),
+                            shell_quote(&p.name),
+                            shell_quote(&format!("Met at {}", occ.summary))
+                        )),
+                        None => body.push_str("\nAdd them: rapport person add 'Full Name'"),
+                    }
+                }
+                Some(Notification {
+                    summary: text.summary,
+                    body,
+                    replaces_id: 0,
+                    actions: vec![
+                        Action::new("note", "Add note"),
+                        Action::new("nothing-new", "Nothing new"),
+                    ],
+                    urgency: Default::default(),
+                    expiry: Expiry::Never,
+                })
+            }
+        }
+    }
+
+    fn occurrence(&self, slot: &Slot) -> Option<&Occurrence> {
+        self.feeds
+            .get(&slot.0)?
+            .occurrences
+            .iter()
+            .map(|(o, _)| o)
+            .find(|o| o.uid == slot.1 && o.start_utc() == slot.2)
+    }
+
+    async fn on_event(&mut self, event: Event, now: DateTime<Utc>) {
+        match event {
+            Event::ServerChanged { running } => {
+                // A new server knows none of the old ids; the loop runs the
+                // scheduler right after this, which retries what failed.
+                self.raised.clear();
+                self.current.clear();
+                if running {
+                    tracing::info!("a notification server started");
+                } else {
+                    tracing::info!("the notification server stopped");
+                }
+            }
+            Event::Closed { id, .. } => {
+                if let Some(r) = self.raised.remove(&id) {
+                    if self.current.get(&r.slot) == Some(&id) {
+                        self.current.remove(&r.slot);
+                    }
+                }
+            }
+            Event::ActionInvoked { id, action } => {
+                let Some(raised) = self.raised.get(&id).cloned() else {
+                    return;
+                };
+                let Some(occ) = self.occurrence(&raised.slot).cloned() else {
+                    tracing::info!("action {action}: the meeting is no longer in the calendar");
+                    return;
+                };
+                if let Err(e) = self.act(&action, &occ, raised.kind, now) {
+                    tracing::warn!("action {action} for {}: {e:#}", occ.summary);
+                }
+            }
+        }
+    }
+
+    fn act(
+        &mut self,
+        action: &str,
+        occ: &Occurrence,
+        kind: Kind,
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        match (action, kind) {
+            ("default", Kind::Prep | Kind::Snooze) => {
+                let path = self.write_brief(occ, now)?;
+                self.opener.open(&path.to_string_lossy())?;
+            }
+            ("snooze", _) => match Snooze::new(occ, now, SNOOZE_FOR) {
+                Some(s) => {
+                    tracing::info!(
+                        "snoozed {} until {}",
+                        occ.summary,
+                        s.until.with_timezone(&Local).format("%H:%M")
+                    );
+                    self.state.snoozes.retain(|x| {
+                        !(x.calendar == s.calendar && x.uid == s.uid && x.start == s.start)
+                    });
+                    self.state.snoozes.push(s);
+                    self.state_dirty = true;
+                    self.save(now, true);
+                }
+                None => tracing::info!("{} has started: not snoozed", occ.summary),
+            },
+            ("join", _) => match occ.conference_url.as_deref().filter(|u| is_http_url(u)) {
+                Some(url) => self.opener.open(url)?,
+                None => anyhow::bail!("the meeting has no http(s) conference link"),
+            },
+            ("note", _) | ("default", Kind::Debrief) => {
+                let path = self.note_to_open(occ)?;
+                self.opener.open(&path.to_string_lossy())?;
+            }
+            ("nothing-new", _) => {
+                let today = now.with_timezone(&Local).date_naive();
+                let text = format!("Met at {}", one_line(&occ.summary));
+                for m in self.matcher.match_attendees(&attendees_of(occ)) {
+                    if let Match::Person(i) = m.matched {
+                        let person = &self.people.people[i];
+                        let path = self.people.file_of(person);
+                        people::edit::edit_file(
+                            &path,
+                            &people::edit::Edit::Note {
+                                date: today,
+                                text: text.clone(),
+                            },
+                        )
+                        .map_err(|e| anyhow::anyhow!("{e}"))?;
+                        tracing::info!("{}: logged \"{text}\"", path.display());
+                    }
+                }
+            }
+            (other, _) => tracing::debug!("unknown action {other}"),
+        }
+        Ok(())
+    }
+
+    /// Writes the full brief as Markdown under the runtime dir (private).
+    fn write_brief(&self, occ: &Occurrence, now: DateTime<Utc>) -> anyhow::Result<PathBuf> {
+        let local_now = Now::new(now, self.expand.floating.clone());
+        let settings = BriefSettings::from_config(&self.config);
+        let attendance = attendance(occ, &self.people, &self.matcher);
+        let rotation: brief::Rotation = self.state.rotation();
+        let (composed, _) = brief::compose(occ, &attendance, &settings, &rotation, &local_now);
+        let text = brief::markdown(&composed, &local_now);
+        let dir = &self.paths.runtime_dir;
+        create_private_dir(dir)?;
+        let name = format!(
+            "brief-{}-{}.md",
+            file_safe(&occ.summary),
+            occ.start_utc().format("%Y%m%dT%H%M")
+        );
+        let path = dir.join(name);
+        crate::fsutil::atomic_write(&path, text.as_bytes())?;
+        Ok(path)
+    }
+
+    /// The note of the first matched person, or a new note for the first
+    /// unknown attendee.
+    fn note_to_open(&self, occ: &Occurrence) -> anyhow::Result<PathBuf> {
+        let matched = self.matcher.match_attendees(&attendees_of(occ));
+        if let Some(i) = matched.iter().find_map(|m| match m.matched {
+            Match::Person(i) => Some(i),
+            _ => None,
+        }) {
+            return Ok(self.people.file_of(&self.people.people[i]));
+        }
+        let unknown = matched
+            .iter()
+            .find(|m| m.matched == Match::Unknown)
+            .ok_or_else(|| anyhow::anyhow!("nobody in the meeting to write about"))?;
+        let a = &unknown.attendee;
+        let name = a
+            .name
+            .clone()
+            .or_else(|| {
+                a.email
+                    .as_ref()
+                    .map(|e| e.split('@').next().unwrap_or(e).to_string())
+            })
+            .unwrap_or_else(|| "New person".into());
+        let new = people::store::NewPerson {
+            name,
+            emails: a.email.iter().cloned().collect(),
+            org: None,
+            role: None,
+        };
+        people::store::add_person(&self.people, &new).map_err(|e| anyhow::anyhow!("{e}"))
+    }
+
+    async fn reload_config(&mut self, now: DateTime<Utc>) {
+        match config::load(&self.paths) {
+            Ok(config) => {
+                if config == self.config {
+                    return;
+                }
+                tracing::info!("{}: reloaded", self.paths.config_file.display());
+                self.config_error_shown = None;
+                self.expand.me_emails = config.me.emails.clone();
+                self.config = config;
+                self.set_feeds(now);
+                for feed in self.feeds.values_mut() {
+                    feed.expanded_at = None;
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                tracing::error!("{message}; keeping the previous configuration");
+                if self.config_error_shown.as_deref() == Some(message.as_str()) {
+                    return;
+                }
+                self.config_error_shown = Some(message.clone());
+                let n = Notification {
+                    summary: "rapport: the config file has an error".into(),
+                    body: format!(
+                        "{message}\nThe previous settings stay in use until it is fixed."
+                    ),
+                    expiry: Expiry::Default,
+                    ..Default::default()
+                };
+                if let Err(e) = self.notifier.show(&n).await {
+                    self.notify_failed(&e, "the config error");
+                }
+            }
+        }
+    }
+
+    fn reload_people(&mut self, now: DateTime<Utc>) {
+        self.people = load_people(&self.config);
+        self.matcher = Matcher::new(&self.people, &self.config.me);
+        tracing::info!("people notes reloaded: {} people", self.people.people.len());
+        let names: Vec<String> = self.feeds.keys().cloned().collect();
+        for name in names {
+            self.expand_feed(&name, now);
+        }
+    }
+}
+
+/// Which watched files changed.
+#[derive(Debug, Default, Clone, Copy)]
+struct Changed {
+    config: bool,
+    people: bool,
+}
+
+impl Changed {
+    fn merge(&mut self, other: Changed) {
+        self.config |= other.config;
+        self.people |= other.people;
+    }
+}
+
+/// Watches the config file's folder and the people folder.
+struct Watcher {
+    tx: mpsc::UnboundedSender<Changed>,
+    inner: Option<notify::RecommendedWatcher>,
+    watching: Option<(PathBuf, PathBuf)>,
+}
+
+impl Watcher {
+    fn new(tx: mpsc::UnboundedSender<Changed>) -> Watcher {
+        Watcher {
+            tx,
+            inner: None,
+            watching: None,
+        }
+    }
+
+    /// (Re)starts watching when the paths changed. Failures are logged: the
+    /// daemon works without live reload.
+    fn watch(&mut self, config_file: &Path, people_dir: &Path) {
+        let wanted = (config_file.to_path_buf(), people_dir.to_path_buf());
+        if self.watching.as_ref() == Some(&wanted) {
+            return;
+        }
+        use notify::Watcher as _;
+        let tx = self.tx.clone();
+        // The file as named and, when it is a symlink (dotfiles), its target:
+        // editing the target changes nothing in the link's folder.
+        let absolute =
+            std::path::absolute(config_file).unwrap_or_else(|_| config_file.to_path_buf());
+        let mut config_paths = vec![absolute.clone()];
+        if let Ok(real) = std::fs::canonicalize(&absolute) {
+            if real != absolute {
+                config_paths.push(real);
+            }
+        }
+        let people_path = people_dir.to_path_buf();
+        let matched_config = config_paths.clone();
+        let handler = move |res: notify::Result<notify::Event>| {
+            let Ok(event) = res else { return };
+            if matches!(event.kind, notify::EventKind::Access(_)) {
+                return;
+            }
+            let mut changed = Changed::default();
+            for p in &event.paths {
+                if matched_config.contains(p) {
+                    changed.config = true;
+                } else if p.starts_with(&people_path) {
+                    changed.people = true;
+                }
+            }
+            if changed.config || changed.people {
+                let _ = tx.send(changed);
+            }
+        };
+        let mut watcher = match notify::recommended_watcher(handler) {
+            Ok(w) => w,
+            Err(e) => {
+                tracing::warn!("cannot watch files for changes ({e}); edits need a restart");
+                return;
+            }
+        };
+        for path in &config_paths {
+            if let Some(dir) = path.parent().filter(|d| d.is_dir()) {
+                if let Err(e) = watcher.watch(dir, notify::RecursiveMode::NonRecursive) {
+                    tracing::warn!("cannot watch {}: {e}", dir.display());
+                }
+            }
+        }
+        if people_dir.is_dir() {
+            if let Err(e) = watcher.watch(people_dir, notify::RecursiveMode::Recursive) {
+                tracing::warn!("cannot watch {}: {e}", people_dir.display());
+            }
+        } else {
+            tracing::info!(
+                "{} does not exist; create it and restart to have notes picked up live",
+                people_dir.display()
+            );
+        }
+        self.inner = Some(watcher);
+        self.watching = Some(wanted);
+    }
+}
+
+/// Attendees and the organizer (when not already an attendee).
+fn attendees_of(occ: &Occurrence) -> Vec<crate::model::Attendee> {
+    let mut all = occ.attendees.clone();
+    if let Some(org) = &occ.organizer {
+        let dup = all.iter().any(|a| {
+            a.email.is_some() && a.email == org.email
+                || a.email.is_none() && a.name.is_some() && a.name == org.name
+        });
+        if !dup {
+            all.push(org.clone());
+        }
+    }
+    all
+}
+
+/// The people in a meeting as the brief sees them (me and rooms left out).
+fn attendance(occ: &Occurrence, people: &People, matcher: &Matcher) -> Vec<Attendance> {
+    let mut out = brief::attendance(&matcher.match_attendees(&attendees_of(occ)), people);
+    // Someone listed twice (as organizer and attendee under two addresses)
+    // is briefed once.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|a| match a {
+        Attendance::Known(p) => seen.insert(p.key.clone()),
+        _ => true,
+    });
+    out
+}
+
+fn describe(occ: &Occurrence, kind: Kind) -> String {
+    format!(
+        "{kind} for \"{}\" at {} ({})",
+        one_line(&occ.summary),
+        occ.start.with_timezone(&Local).format("%a %d %b %H:%M"),
+        occ.calendar
+    )
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn is_http_url(url: &str) -> bool {
+    let lower = url.trim().to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
+}
+
+/// Quotes for a POSIX shell, for the "run this command" hints.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", one_line(text).replace('\'', "'\\''"))
+}
+
+/// A file-name-safe version of a meeting title.
+fn file_safe(text: &str) -> String {
+    let s: String = text
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { '-' })
+        .take(40)
+        .collect();
+    let s = s.trim_matches('-').to_string();
+    if s.is_empty() {
+        "meeting".into()
+    } else {
+        s
+    }
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+// ---------------------------------------------------------------------------
+// `rapport status`
+
+/// Prints each feed's last refresh and error and the next notifications,
+/// from the state file.
+pub fn status(
+    paths: &Paths,
+    now: DateTime<Utc>,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<bool> {
+    let path = State::path(&paths.state_dir);
+    if !path.exists() {
+        writeln!(
+            out,
+            "No daemon state yet ({}): start it with `rapport run` (or enable the service).",
+            path.display()
+        )?;
+        return Ok(false);
+    }
+    let state = State::load_read_only(&paths.state_dir)?;
+    let local = |t: DateTime<Utc>| t.with_timezone(&Local).format("%a %d %b %H:%M").to_string();
+    let ago = |t: DateTime<Utc>| {
+        let d = now - t;
+        if d < Duration::zero() {
+            format!("in {}", schedule::human_duration(-d))
+        } else {
+            format!("{} ago", schedule::human_duration(d))
+        }
+    };
+    match state.last_run {
+        Some(t) => writeln!(out, "Daemon last ran: {} ({})", local(t), ago(t))?,
+        None => writeln!(out, "Daemon last ran: never")?,
+    }
+    writeln!(out, "\nCalendars:")?;
+    let mut healthy = true;
+    if state.feeds.is_empty() {
+        writeln!(out, "  (none refreshed yet)")?;
+    }
+    for (name, f) in &state.feeds {
+        let refreshed = f
+            .last_refresh
+            .map(|t| format!("refreshed {} ({})", local(t), ago(t)))
+            .unwrap_or_else(|| "never refreshed".into());
+        writeln!(out, "  {name}: {refreshed}")?;
+        if let Some(err) = &f.last_error {
+            healthy = false;
+            let at = f
+                .last_attempt
+                .map(|t| format!(" at {}", local(t)))
+                .unwrap_or_default();
+            writeln!(out, "    error{at}: {err}")?;
+        }
+    }
+    writeln!(out, "\nNext notifications:")?;
+    let upcoming: Vec<&Due> = state
+        .upcoming
+        .iter()
+        .filter(|d| d.due >= now - Duration::minutes(1))
+        .collect();
+    if upcoming.is_empty() {
+        writeln!(out, "  (none in the next days)")?;
+    }
+    for d in upcoming.iter().take(10) {
+        writeln!(
+            out,
+            "  {}  {:<7}  {} (starts {}, {})",
+            local(d.due),
+            d.kind.to_string(),
+            one_line(&d.summary),
+            d.start.with_timezone(&Local).format("%H:%M"),
+            d.calendar
+        )?;
+    }
+    Ok(healthy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::Outcome;
+    use chrono::TimeZone;
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2027, 1, 4, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn status_shows_feeds_errors_and_next_notifications() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let mut out = Vec::new();
+        assert!(!status(&paths, t(9, 0), &mut out).unwrap());
+        assert!(String::from_utf8_lossy(&out).contains("rapport run"));
+
+        let mut state = State {
+            last_run: Some(t(9, 0)),
+            ..State::default()
+        };
+        state.record_feed_success("work", t(8, 45));
+        state.record_feed_error("home", t(8, 50), "http://example.org/h.ics: HTTP 503");
+        state.upcoming.push(Due {
+            due: t(9, 50),
+            kind: Kind::Prep,
+            calendar: "work".into(),
+            summary: "Marketing\nsync".into(),
+            start: t(10, 0),
+        });
+        state.record(
+            schedule::SentKey {
+                calendar: "work".into(),
+                uid: "x".into(),
+                start: t(8, 0),
+                kind: Kind::Prep,
+                lead_s: 600,
+            },
+            t(7, 50),
+            Outcome::Sent,
+        );
+        state.save(&paths.state_dir).unwrap();
+        let mut out = Vec::new();
+        let healthy = status(&paths, t(9, 1), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!healthy, "a feed has an error");
+        assert!(text.contains("(1 min ago)"), "{text}");
+        assert!(text.contains("work: refreshed"), "{text}");
+        assert!(text.contains("home: never refreshed"), "{text}");
+        assert!(text.contains("HTTP 503"), "{text}");
+        assert!(
+            text.contains("prep") && text.contains("Marketing sync"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn status_does_not_touch_a_corrupt_state_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        std::fs::create_dir_all(&paths.state_dir).unwrap();
+        std::fs::write(State::path(&paths.state_dir), "{trunc").unwrap();
+        let err = status(&paths, t(9, 0), &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("state.json"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(State::path(&paths.state_dir)).unwrap(),
+            "{trunc"
+        );
+    }
+
+    #[test]
+    fn helpers_quote_and_name_safely() {
+        assert_eq!(shell_quote("It's\nlate"), "'It'\\''s late'");
+        assert_eq!(file_safe("Q&A / review: 2027"), "Q-A---review--2027");
+        assert_eq!(file_safe("///"), "meeting");
+        assert!(is_http_url("HTTPS://meet.example.org/x"));
+        assert!(!is_http_url("javascript:alert(1)"));
+        assert!(!is_http_url("file:///etc/passwd"));
+    }
+}

@@ -1,0 +1,445 @@
+//! The people commands behind `src/cli.rs`: `people`, `person show|add`,
+//! `edit`, `note`, `ask`, `owe`, `done`. Each takes the people folder and
+//! `today` from the caller (the CLI edge) and writes to `out`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use chrono::NaiveDate;
+use serde_json::json;
+
+use super::edit::{edit_file, Edit};
+use super::store::{add_person, NewPerson};
+use super::{find_index, load, FindError, FollowUpKind, People, Person};
+use crate::dates::parse_date;
+
+fn load_people(dir: &Path) -> People {
+    load(dir)
+}
+
+/// Finds NAME or explains why not, mentioning unreadable files (the person
+/// may be in one of them).
+fn find_or_explain(people: &People, name: &str) -> anyhow::Result<usize> {
+    find_index(people, name).map_err(|e| explain(people, e))
+}
+
+fn explain(people: &People, e: FindError) -> anyhow::Error {
+    {
+        let mut msg = e.to_string();
+        if matches!(e, FindError::NotFound { .. }) {
+            if people.people.is_empty() && people.errors.is_empty() {
+                msg.push_str(&format!(
+                    " (the people folder {} has no notes yet)",
+                    people.dir.display()
+                ));
+            }
+            if !people.errors.is_empty() {
+                msg.push_str(&format!(
+                    "; {} file(s) could not be read: {}",
+                    people.errors.len(),
+                    people
+                        .errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ));
+            }
+        }
+        anyhow::anyhow!(msg)
+    }
+}
+
+fn write_errors(people: &People, out: &mut dyn Write) -> anyhow::Result<()> {
+    if people.errors.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\n{} file(s) in {} could not be read (fix them; the others are used):",
+        people.errors.len(),
+        people.dir.display()
+    )?;
+    for e in &people.errors {
+        writeln!(out, "  {e}")?;
+    }
+    Ok(())
+}
+
+fn person_json(p: &Person) -> serde_json::Value {
+    let mut v = serde_json::to_value(p).unwrap_or(serde_json::Value::Null);
+    if let Some(map) = v.as_object_mut() {
+        map.insert("last_met".into(), json!(p.last_met()));
+        map.insert("open_follow_ups".into(), json!(p.follow_ups.len()));
+    }
+    v
+}
+
+/// `rapport people [--json]`: one line per person; exit 1 when some files
+/// could not be read (after listing everyone else).
+pub fn list(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let people = load_people(dir);
+    if json {
+        let doc = json!({
+            "dir": people.dir,
+            "people": people.people.iter().map(person_json).collect::<Vec<_>>(),
+            "errors": people.errors,
+        });
+        serde_json::to_writer_pretty(&mut *out, &doc)?;
+        writeln!(out)?;
+    } else if people.people.is_empty() {
+        writeln!(
+            out,
+            "No people in {} yet. Add one: rapport person add \"Full Name\" --email ADDRESS",
+            people.dir.display()
+        )?;
+    } else {
+        let rows: Vec<[String; 4]> = people
+            .people
+            .iter()
+            .map(|p| {
+                [
+                    p.name.clone(),
+                    p.org.clone().unwrap_or_default(),
+                    p.last_met().map_or("never".into(), |d| d.to_string()),
+                    match p.follow_ups.len() {
+                        0 => "-".to_string(),
+                        n => format!("{n} open"),
+                    },
+                ]
+            })
+            .collect();
+        let header = [
+            "NAME".to_string(),
+            "ORG".into(),
+            "LAST MET".into(),
+            "FOLLOW-UPS".into(),
+        ];
+        let width = |i: usize| {
+            rows.iter()
+                .chain(std::iter::once(&header))
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        let widths = [width(0), width(1), width(2)];
+        for row in std::iter::once(&header).chain(rows.iter()) {
+            let mut line = String::new();
+            for (i, w) in widths.iter().enumerate() {
+                line.push_str(&row[i]);
+                line.push_str(&" ".repeat(w - row[i].chars().count() + 2));
+            }
+            line.push_str(&row[3]);
+            writeln!(out, "{}", line.trim_end())?;
+        }
+    }
+    if !json {
+        write_errors(&people, out)?;
+    }
+    Ok(if people.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `rapport person show NAME [--json]`: everything rapport knows.
+pub fn show(
+    dir: &Path,
+    name: &str,
+    json: bool,
+    today: NaiveDate,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let people = load_people(dir);
+    let p = &people.people[find_or_explain(&people, name)?];
+    if json {
+        let mut v = person_json(p);
+        if let Some(map) = v.as_object_mut() {
+            map.insert("file".into(), json!(people.file_of(p)));
+        }
+        serde_json::to_writer_pretty(&mut *out, &v)?;
+        writeln!(out)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut head = p.name.clone();
+    if !p.emails.is_empty() {
+        head.push_str(&format!("  <{}>", p.emails.join(", ")));
+    }
+    writeln!(out, "{head}")?;
+    let work: Vec<&str> = [p.role.as_deref(), p.org.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !work.is_empty() {
+        writeln!(out, "{}", work.join(" at "))?;
+    }
+    if !p.aliases.is_empty() {
+        writeln!(out, "Also: {}", p.aliases.join("; "))?;
+    }
+    if let Some(prefers) = &p.prefers {
+        writeln!(out, "Prefers: {prefers}")?;
+    }
+    writeln!(out, "File: {}", people.file_of(p).display())?;
+    if let Some(summary) = &p.summary {
+        writeln!(out, "\n{summary}")?;
+    }
+    for topic in &p.topics {
+        writeln!(out, "\n{}", topic.heading)?;
+        for item in &topic.items {
+            let indent = if item.nested { "    " } else { "  " };
+            let private = if item.private {
+                "  [private: only if they raise it]"
+            } else {
+                ""
+            };
+            writeln!(out, "{indent}- {}{private}", item.text)?;
+        }
+    }
+    if !p.follow_ups.is_empty() {
+        writeln!(out, "\nFollow-ups (rapport done NAME NUMBER)")?;
+        for (i, f) in p.follow_ups.iter().enumerate() {
+            let mut notes = Vec::new();
+            match f.kind {
+                FollowUpKind::Ask => notes.push("ask".to_string()),
+                FollowUpKind::Owe => notes.push("I owe".to_string()),
+                FollowUpKind::Plain => {}
+            }
+            if let Some(s) = f.start {
+                if s > today {
+                    notes.push(format!("from {s}"));
+                }
+            }
+            if let Some(d) = f.due {
+                notes.push(if d < today {
+                    format!("OVERDUE since {d}")
+                } else {
+                    format!("due {d}")
+                });
+            }
+            let notes = if notes.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", notes.join(", "))
+            };
+            writeln!(out, "  {}. {}{notes}", i + 1, f.text)?;
+        }
+    }
+    if !p.log.is_empty() {
+        writeln!(out, "\nLog")?;
+        let mut log: Vec<_> = p.log.iter().collect();
+        log.sort_by_key(|e| std::cmp::Reverse((e.date, e.line)));
+        for e in log {
+            writeln!(out, "  {} {}", e.date, e.text)?;
+        }
+    } else {
+        writeln!(out, "\nNever met (no Log entries).")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rapport person add`.
+pub fn add(dir: &Path, new: &NewPerson, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let people = load_people(dir);
+    let rel = add_person(&people, new)?;
+    writeln!(out, "Created {}", dir.join(rel).display())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What `rapport note|ask|owe|done` should do, dates still as typed.
+#[derive(Debug, Clone)]
+pub enum EditRequest {
+    Note { text: String, date: Option<String> },
+    Ask { text: String, after: Option<String> },
+    Owe { text: String, due: Option<String> },
+    Done { task: String },
+}
+
+/// `rapport note|ask|owe|done NAME ...`: one lossless edit of one file.
+pub fn edit(
+    dir: &Path,
+    name: &str,
+    request: EditRequest,
+    today: NaiveDate,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let date = |d: &Option<String>, flag: &str| -> anyhow::Result<Option<NaiveDate>> {
+        d.as_deref()
+            .map(|t| parse_date(t, today).with_context(|| format!("--{flag}")))
+            .transpose()
+    };
+    let edit = match &request {
+        EditRequest::Note { text, date: d } => Edit::Note {
+            text: text.clone(),
+            date: date(d, "date")?.unwrap_or(today),
+        },
+        EditRequest::Ask { text, after } => Edit::Ask {
+            text: text.clone(),
+            after: date(after, "after")?.unwrap_or(today),
+        },
+        EditRequest::Owe { text, due } => Edit::Owe {
+            text: text.clone(),
+            due: date(due, "due")?,
+        },
+        EditRequest::Done { task } => Edit::Done {
+            selector: task.clone(),
+            today,
+        },
+    };
+    let people = load_people(dir);
+    let p = &people.people[find_or_explain(&people, name)?];
+    let path = people.file_of(p);
+    let applied = edit_file(&path, &edit)?;
+    let verb = if matches!(edit, Edit::Done { .. }) {
+        "ticked"
+    } else {
+        "added"
+    };
+    writeln!(
+        out,
+        "{} ({}), {verb} line {}: {}",
+        p.name,
+        p.path.display(),
+        applied.line,
+        applied.line_text
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Splits `$VISUAL`/`$EDITOR` into argv without a shell: words split on
+/// whitespace; single quotes, double quotes and backslashes work as in sh.
+pub fn split_command(command: &str) -> anyhow::Result<Vec<String>> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut in_word = false;
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('\'') => break,
+                        Some(c) => word.push(c),
+                        None => bail!("unclosed ' in editor command {command:?}"),
+                    }
+                }
+            }
+            '"' => {
+                in_word = true;
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(c @ ('"' | '\\' | '$' | '`')) => word.push(c),
+                            Some(c) => {
+                                word.push('\\');
+                                word.push(c);
+                            }
+                            None => bail!("unclosed \" in editor command {command:?}"),
+                        },
+                        Some(c) => word.push(c),
+                        None => bail!("unclosed \" in editor command {command:?}"),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                if let Some(c) = chars.next() {
+                    word.push(c);
+                }
+            }
+            c if c.is_whitespace() => {
+                if in_word {
+                    words.push(std::mem::take(&mut word));
+                    in_word = false;
+                }
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    Ok(words)
+}
+
+/// The editor command: `$VISUAL`, else `$EDITOR` (values passed in).
+pub fn editor_argv(visual: Option<&str>, editor: Option<&str>) -> anyhow::Result<Vec<String>> {
+    for (var, value) in [("VISUAL", visual), ("EDITOR", editor)] {
+        if let Some(v) = value.filter(|v| !v.trim().is_empty()) {
+            let argv = split_command(v).with_context(|| format!("${var}"))?;
+            if !argv.is_empty() {
+                return Ok(argv);
+            }
+        }
+    }
+    bail!("set $VISUAL or $EDITOR to your editor (for example: export EDITOR=nano)")
+}
+
+/// `rapport edit NAME`: runs the editor on the file, then reads it back and
+/// reports problems the edit introduced.
+pub fn edit_in_editor(
+    dir: &Path,
+    name: &str,
+    editor: &[String],
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let people = load_people(dir);
+    let path: PathBuf = match find_index(&people, name) {
+        Ok(i) => people.file_of(&people.people[i]),
+        // A broken file cannot be found by name; let its file name find it,
+        // since the editor is how it gets fixed.
+        Err(e) => match people.errors.iter().find(|err| {
+            err.path
+                .file_stem()
+                .is_some_and(|s| s.to_string_lossy().eq_ignore_ascii_case(name.trim()))
+        }) {
+            Some(err) => dir.join(&err.path),
+            None => return Err(explain(&people, e)),
+        },
+    };
+    let (program, args) = editor
+        .split_first()
+        .context("the editor command is empty")?;
+    let status = std::process::Command::new(program)
+        .args(args)
+        .arg(&path)
+        .status()
+        .with_context(|| format!("cannot start the editor {program:?}"))?;
+    if !status.success() {
+        bail!(
+            "the editor {program:?} exited with {status}; {} is as the editor left it",
+            path.display()
+        );
+    }
+    let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => match super::parse_person(&rel, &text) {
+            Ok(p) => writeln!(
+                out,
+                "{}: {} ({} open follow-ups)",
+                path.display(),
+                p.name,
+                p.follow_ups.len()
+            )?,
+            Err(e) => {
+                writeln!(
+                    out,
+                    "{}, line {}: {} (rapport cannot use this file until it is fixed)",
+                    path.display(),
+                    e.line.unwrap_or(0),
+                    e.message
+                )?;
+                return Ok(ExitCode::from(1));
+            }
+        },
+        Err(e) => writeln!(out, "{}: cannot read it back: {e}", path.display())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

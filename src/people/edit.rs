@@ -1,0 +1,399 @@
+//! The lossless editor: every edit inserts whole lines or ticks one task in
+//! place; every other byte of the file stays as it was (front matter, CRLF,
+//! a BOM, a missing final newline, callouts, tables, embeds).
+//!
+//! [`apply`] is pure (text in, text out). [`edit_file`] reads the file,
+//! applies the edit, checks that the result still reads back with the change,
+//! and writes it atomically, refusing if the file changed on disk meanwhile.
+//!
+//! Remaining race: the on-disk bytes are compared after the new file is
+//! fsynced and immediately before `rename`; a write by another program in the
+//! microseconds between that comparison and the rename would be replaced.
+//! Editors that save in place (not by rename) are covered the same way.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use super::markdown::{is_follow_up_heading, is_log_heading, scan, LineKind, Scanned};
+use super::parse::{is_open, parse_person};
+use crate::matching::fold_text;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Edit {
+    /// `- DATE text` under `## Log`.
+    Note { date: NaiveDate, text: String },
+    /// `- [ ] text 🛫 AFTER` under `## Follow-ups`.
+    Ask { text: String, after: NaiveDate },
+    /// `- [ ] text 📅 DUE` (or `#owe` without a date) under `## Follow-ups`.
+    Owe {
+        text: String,
+        due: Option<NaiveDate>,
+    },
+    /// Ticks an open task: `[ ]` -> `[x]` and ` ✅ TODAY` at its end.
+    /// `selector` is a number (as `rapport person show` lists the open
+    /// follow-ups) or a part of the task's text.
+    Done { selector: String, today: NaiveDate },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{}{message}; fix the file first (rapport edit NAME)", .line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+    Unreadable {
+        line: Option<usize>,
+        message: String,
+    },
+    #[error("no open follow-up matches {selector:?}; open ones: {}", list_or_none(.open))]
+    NoTask { selector: String, open: Vec<String> },
+    #[error("{selector:?} matches several open follow-ups: {}; use its number or more of its text", .candidates.join("; "))]
+    AmbiguousTask {
+        selector: String,
+        candidates: Vec<String>,
+    },
+    #[error("{}: changed on disk while rapport was editing it (another editor or a sync?); nothing was written, run the command again", .0.display())]
+    Changed(PathBuf),
+    #[error("{}: {message}", .path.display())]
+    File { path: PathBuf, message: String },
+}
+
+fn list_or_none(open: &[String]) -> String {
+    if open.is_empty() {
+        "none".into()
+    } else {
+        open.join("; ")
+    }
+}
+
+/// What an edit did: the new text and the 1-based line it added or ticked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    pub text: String,
+    pub line: usize,
+    /// The added or ticked line, without its line ending.
+    pub line_text: String,
+}
+
+/// Applies `edit` to the file text `original` (pure).
+///
+/// The result is read back before it is returned: it must parse, keep the
+/// name and emails, and show exactly the one added entry or follow-up (or one
+/// fewer open follow-up for `done`). A file layout the editor misjudged is
+/// refused rather than damaged.
+pub fn apply(original: &str, edit: &Edit) -> Result<Applied, EditError> {
+    let old = parse_person(Path::new(""), original).map_err(|e| EditError::Unreadable {
+        line: e.line,
+        message: e.message,
+    })?;
+    let applied = compute(original, &old, edit)?;
+    verify(&old, &applied.text, edit).map_err(EditError::Invalid)?;
+    Ok(applied)
+}
+
+fn compute(original: &str, old: &super::Person, edit: &Edit) -> Result<Applied, EditError> {
+    match edit {
+        Edit::Note { date, text } => {
+            let text = one_line(text)?;
+            append(original, Section::Log, &format!("- {date} {text}"))
+        }
+        Edit::Ask { text, after } => {
+            let text = one_line(text)?;
+            append(
+                original,
+                Section::FollowUps,
+                &format!("- [ ] {text} 🛫 {after}"),
+            )
+        }
+        Edit::Owe { text, due } => {
+            let text = one_line(text)?;
+            let line = match due {
+                Some(d) => format!("- [ ] {text} 📅 {d}"),
+                None => format!("- [ ] {text} #owe"),
+            };
+            append(original, Section::FollowUps, &line)
+        }
+        Edit::Done { selector, today } => tick(original, old, selector, *today),
+    }
+}
+
+/// Text for one list item: no line breaks or other control characters.
+fn one_line(text: &str) -> Result<&str, EditError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(EditError::Invalid("the text is empty".into()));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(EditError::Invalid(
+            "the text must be one line (no line breaks, tabs or control characters)".into(),
+        ));
+    }
+    Ok(t)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Section {
+    Log,
+    FollowUps,
+}
+
+impl Section {
+    fn is(self, heading: &str) -> bool {
+        match self {
+            Section::Log => is_log_heading(heading),
+            Section::FollowUps => is_follow_up_heading(heading),
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Section::Log => "Log",
+            Section::FollowUps => "Follow-ups",
+        }
+    }
+}
+
+fn find_section(s: &Scanned<'_>, section: Section) -> Option<usize> {
+    s.lines
+        .iter()
+        .position(|l| matches!(l.kind, LineKind::Heading { level: 2, text } if section.is(text)))
+}
+
+/// Inserts `item` as the last entry of `section`, creating the section if
+/// it is missing (Follow-ups goes before `## Log`, Log at the end).
+fn append(original: &str, section: Section, item: &str) -> Result<Applied, EditError> {
+    let s = scan(original);
+    let nl = s.newline;
+    let (at, insert, line) = if let Some(h) = find_section(&s, section) {
+        let end = s.lines[h + 1..]
+            .iter()
+            .position(|l| matches!(l.kind, LineKind::Heading { level, .. } if level <= 2))
+            .map_or(s.lines.len(), |i| h + 1 + i);
+        let last = (h + 1..end)
+            .rev()
+            .find(|&i| s.lines[i].kind != LineKind::Blank)
+            .unwrap_or(h);
+        let after = &s.lines[last];
+        // A list continues directly; after a paragraph, table or callout a
+        // blank line keeps the new item from being read as part of it.
+        let separate =
+            last != h && !matches!(after.kind, LineKind::Bullet { .. } | LineKind::Task { .. });
+        let mut insert = String::new();
+        let has_newline = original[..after.end].ends_with('\n');
+        if !has_newline {
+            insert.push_str(nl);
+        }
+        if separate {
+            insert.push_str(nl);
+        }
+        insert.push_str(item);
+        if has_newline {
+            insert.push_str(nl);
+        }
+        (after.end, insert, after.number + 1 + separate as usize)
+    } else if let (Section::FollowUps, Some(log)) = (section, find_section(&s, Section::Log)) {
+        let before = log.checked_sub(1).map(|i| &s.lines[i]);
+        let mut insert = String::new();
+        let mut line = s.lines[log].number;
+        if before.is_some_and(|l| l.kind != LineKind::Blank) {
+            insert.push_str(nl);
+            line += 1;
+        }
+        insert.push_str(&format!("## {}{nl}{item}{nl}{nl}", section.title()));
+        // content_start: after a BOM, which must stay the file's first bytes.
+        (s.lines[log].content_start, insert, line + 1)
+    } else {
+        let mut insert = String::new();
+        let mut line = s.lines.len() + 1;
+        if !s.ends_with_newline {
+            insert.push_str(nl);
+        }
+        if s.lines.last().is_some_and(|l| l.kind != LineKind::Blank) {
+            insert.push_str(nl);
+            line += 1;
+        }
+        insert.push_str(&format!("## {}{nl}{item}", section.title()));
+        // Respect a missing final newline; an empty file gets a normal one.
+        if s.ends_with_newline {
+            insert.push_str(nl);
+        }
+        (original.len(), insert, line + 1)
+    };
+    let mut text = String::with_capacity(original.len() + insert.len());
+    text.push_str(&original[..at]);
+    text.push_str(&insert);
+    text.push_str(&original[at..]);
+    Ok(Applied {
+        text,
+        line,
+        line_text: item.to_string(),
+    })
+}
+
+/// Ticks one open task chosen by number or text.
+fn tick(
+    original: &str,
+    person: &super::Person,
+    selector: &str,
+    today: NaiveDate,
+) -> Result<Applied, EditError> {
+    let open = &person.follow_ups;
+    let describe = |i: usize| format!("{}. {}", i + 1, open[i].text);
+    let sel = selector.trim();
+    let chosen = if let Ok(n) = sel.parse::<usize>() {
+        if n == 0 || n > open.len() {
+            return Err(EditError::NoTask {
+                selector: sel.to_string(),
+                open: (0..open.len()).map(describe).collect(),
+            });
+        }
+        n - 1
+    } else {
+        let q = fold_text(sel);
+        let exact: Vec<usize> = (0..open.len())
+            .filter(|&i| fold_text(&open[i].text) == q)
+            .collect();
+        let partial: Vec<usize> = (0..open.len())
+            .filter(|&i| !q.is_empty() && fold_text(&open[i].text).contains(&q))
+            .collect();
+        let hits = if exact.len() == 1 { exact } else { partial };
+        match hits.len() {
+            1 => hits[0],
+            0 => {
+                return Err(EditError::NoTask {
+                    selector: sel.to_string(),
+                    open: (0..open.len()).map(describe).collect(),
+                })
+            }
+            _ => {
+                return Err(EditError::AmbiguousTask {
+                    selector: sel.to_string(),
+                    candidates: hits.into_iter().map(describe).collect(),
+                })
+            }
+        }
+    };
+    let s = scan(original);
+    let line = &s.lines[open[chosen].line - 1];
+    let LineKind::Task {
+        status, status_at, ..
+    } = line.kind
+    else {
+        return Err(EditError::Invalid(format!(
+            "line {} is no longer a task",
+            line.number
+        )));
+    };
+    debug_assert!(is_open(status));
+    let content_at = line.content_start;
+    // Where the done date goes: after the last word, but before an Obsidian
+    // block id (`^abc123`) which must stay last, and before trailing spaces.
+    let content = line.content;
+    let trimmed = content.trim_end();
+    let mut insert_rel = trimmed.len();
+    if let Some(space) = trimmed.rfind(' ') {
+        let last_word = &trimmed[space + 1..];
+        if last_word.len() > 1
+            && last_word.starts_with('^')
+            && last_word[1..]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            insert_rel = trimmed[..space].trim_end().len();
+        }
+    }
+    let insert_at = content_at + insert_rel;
+    let done = format!(" ✅ {today}");
+    let status_len = status.len_utf8();
+    debug_assert_eq!(status_len, 1);
+    let mut text = String::with_capacity(original.len() + done.len());
+    text.push_str(&original[..status_at]);
+    text.push('x');
+    text.push_str(&original[status_at + status_len..insert_at]);
+    text.push_str(&done);
+    text.push_str(&original[insert_at..]);
+    // Both open statuses (' ', '/') are one byte, like the 'x' replacing them.
+    let line_text = text[content_at..content_at + line.content.len() + done.len()].to_string();
+    Ok(Applied {
+        text,
+        line: line.number,
+        line_text,
+    })
+}
+
+/// Applies `edit` to the file at `path`: read, edit, verify the result reads
+/// back with the change, and write atomically unless the file changed on
+/// disk since it was read.
+pub fn edit_file(path: &Path, edit: &Edit) -> Result<Applied, EditError> {
+    edit_file_with_hook(path, edit, &mut || {})
+}
+
+/// [`edit_file`] with `before_write` called after the file was read and the
+/// edit computed, before anything is written: tests use it to change the file
+/// "concurrently" at the worst moment.
+#[doc(hidden)]
+pub fn edit_file_with_hook(
+    path: &Path,
+    edit: &Edit,
+    before_write: &mut dyn FnMut(),
+) -> Result<Applied, EditError> {
+    let file_err = |message: String| EditError::File {
+        path: path.to_path_buf(),
+        message,
+    };
+    let before = std::fs::read(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
+    // A rename would replace a read-only file without complaint; the user
+    // made it read-only for a reason.
+    if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(file_err(
+            "the file is read-only; make it writable (chmod u+w) to edit it with rapport".into(),
+        ));
+    }
+    let text = std::str::from_utf8(&before)
+        .map_err(|_| file_err("not UTF-8 text; rapport only edits UTF-8 files".into()))?;
+    let applied = apply(text, edit).map_err(|e| match e {
+        EditError::Unreadable { .. } | EditError::Invalid(_) => file_err(e.to_string()),
+        other => other,
+    })?;
+    before_write();
+    let mut changed = false;
+    let result = crate::fsutil::atomic_write_checked(path, applied.text.as_bytes(), &mut || {
+        match std::fs::read(path) {
+            Ok(now) if now == before => Ok(()),
+            _ => {
+                changed = true;
+                Err(std::io::Error::other("changed on disk"))
+            }
+        }
+    });
+    match result {
+        Ok(()) => Ok(applied),
+        Err(_) if changed => Err(EditError::Changed(path.to_path_buf())),
+        Err(e) => Err(file_err(format!("cannot write: {e}"))),
+    }
+}
+
+/// Reads the edited text back: the edit must show up as exactly one more log
+/// entry or follow-up (or one fewer open follow-up for `done`). This guards
+/// the user's file against a structure the editor misjudged.
+fn verify(old: &super::Person, new_text: &str, edit: &Edit) -> Result<(), String> {
+    let new = parse_person(Path::new(""), new_text).map_err(|e| {
+        format!(
+            "the edit would break the file ({}); nothing written",
+            e.message
+        )
+    })?;
+    let ok = match edit {
+        Edit::Note { date, .. } => {
+            new.log.len() == old.log.len() + 1 && new.log.iter().any(|e| e.date == *date)
+        }
+        Edit::Ask { .. } | Edit::Owe { .. } => new.follow_ups.len() == old.follow_ups.len() + 1,
+        Edit::Done { .. } => new.follow_ups.len() + 1 == old.follow_ups.len(),
+    } && new.name == old.name
+        && new.emails == old.emails;
+    if ok {
+        Ok(())
+    } else {
+        Err("the edit would not read back as intended; nothing written (please report this file's layout)".into())
+    }
+}

@@ -1,0 +1,524 @@
+//! Reading one person file: YAML front matter (via yaml-rust2) and the
+//! Markdown body (via the line scanner). Pure: text in, [`Person`] out.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use yaml_rust2::{Yaml, YamlLoader};
+
+use super::markdown::{is_follow_up_heading, is_log_heading, scan, LineKind};
+use super::{FollowUp, FollowUpKind, Item, LogEntry, Person, Topic};
+
+/// Why a file could not be read as a person (1-based line in the file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+/// Parses a person file. `rel_path` is stored in the result and supplies
+/// the name when neither front matter nor a `# ` heading does.
+pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
+    let scanned = scan(text);
+    if let Some(line) = scanned.unclosed_front_matter {
+        return Err(ParseError {
+            line: Some(line),
+            message: "front matter starts with `---` but has no closing `---` line".into(),
+        });
+    }
+    let mut person = Person {
+        path: rel_path.to_path_buf(),
+        name: String::new(),
+        emails: Vec::new(),
+        aliases: Vec::new(),
+        org: None,
+        role: None,
+        prefers: None,
+        pitch: false,
+        summary: None,
+        topics: Vec::new(),
+        follow_ups: Vec::new(),
+        log: Vec::new(),
+    };
+    if let Some(range) = scanned.front_matter.clone() {
+        let first_line = scanned.lines[range.start].number;
+        let yaml: String = scanned.lines[range.clone()]
+            .iter()
+            .map(|l| format!("{}\n", l.content))
+            .collect();
+        let lines: Vec<&str> = scanned.lines[range].iter().map(|l| l.content).collect();
+        read_front_matter(&mut person, &yaml, &lines, first_line)?;
+    }
+
+    let mut h1: Option<String> = None;
+    let mut section: Option<&str> = None; // the current `## ` heading
+    let mut summary: Vec<&str> = Vec::new();
+    for line in &scanned.lines {
+        match &line.kind {
+            LineKind::Heading { level: 1, text } if h1.is_none() && section.is_none() => {
+                h1 = Some(text.to_string());
+            }
+            LineKind::Heading { level: 2, text } => section = Some(text),
+            LineKind::Task {
+                status, text: t, ..
+            // An empty `- [ ]` is a template placeholder, not a follow-up.
+            } if is_open(*status) && !t.is_empty() => {
+                person.follow_ups.push(follow_up(t, line.number));
+            }
+            LineKind::Bullet { indent, text: t } => match section {
+                None => summary.push(line.content.trim()),
+                Some(s) if is_log_heading(s) => {
+                    if let Some(entry) = log_entry(t, line.number) {
+                        person.log.push(entry);
+                    }
+                }
+                // Plain bullets under Follow-ups are details of tasks.
+                Some(s) if is_follow_up_heading(s) => {}
+                Some(s) => {
+                    if !t.is_empty() {
+                        push_item(&mut person.topics, s, t, *indent, line.number);
+                    }
+                }
+            },
+            LineKind::Other if section.is_none() => {
+                if let Some(text) = summary_text(line.content) {
+                    summary.push(text);
+                }
+            }
+            _ => {}
+        }
+    }
+    let summary = summary.join(" ");
+    person.summary = (!summary.trim().is_empty()).then(|| summary.trim().to_string());
+    if person.name.is_empty() {
+        person.name = h1.unwrap_or_else(|| {
+            rel_path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        });
+    }
+    Ok(person)
+}
+
+/// The prose of a summary line: blockquote markers removed; callout headers
+/// (`> [!info] Title`), embeds (`![[photo.png]]`), table rows and Obsidian
+/// comments (`%% ... %%`) are not prose and are skipped.
+fn summary_text(content: &str) -> Option<&str> {
+    let mut t = content.trim();
+    while let Some(rest) = t.strip_prefix('>') {
+        t = rest.trim_start();
+    }
+    let skip = t.is_empty()
+        || t.starts_with("[!")
+        || (t.starts_with("![") && (t.ends_with("]]") || t.ends_with(')')))
+        || t.starts_with('|')
+        || t.starts_with("%%");
+    (!skip).then_some(t)
+}
+
+/// `[ ]` is open, and so is `[/]` (Obsidian Tasks' "in progress"); `[x]`,
+/// `[-]` and every other status character are closed.
+pub(crate) fn is_open(status: char) -> bool {
+    status == ' ' || status == '/'
+}
+
+fn read_front_matter(
+    person: &mut Person,
+    yaml: &str,
+    lines: &[&str],
+    first_line: usize,
+) -> Result<(), ParseError> {
+    let docs = YamlLoader::load_from_str(yaml).map_err(|e| ParseError {
+        // An error found at the end of the YAML points at its last line,
+        // not at the closing `---`.
+        line: Some(
+            first_line
+                + e.marker()
+                    .line()
+                    .saturating_sub(1)
+                    .min(lines.len().saturating_sub(1)),
+        ),
+        message: format!("front matter is not valid YAML: {}", e.info()),
+    })?;
+    let hash = match docs.into_iter().next() {
+        None | Some(Yaml::Null) => return Ok(()),
+        Some(Yaml::Hash(h)) => h,
+        Some(_) => {
+            return Err(ParseError {
+                line: Some(first_line),
+                message: "front matter must be `key: value` properties".into(),
+            })
+        }
+    };
+    // yaml-rust2 keeps no positions in its values: find the key's line by text.
+    let key_line = |key: &str| {
+        lines
+            .iter()
+            .position(|l| {
+                l.strip_prefix(key)
+                    .is_some_and(|r| r.trim_start().starts_with(':'))
+            })
+            .map(|i| first_line + i)
+            .or(Some(first_line))
+    };
+    let wrong = |key: &str, want: &str| ParseError {
+        line: key_line(key),
+        message: format!("front matter key `{key}` should be {want}"),
+    };
+    for (k, v) in hash.iter() {
+        let Some(key) = k.as_str() else { continue };
+        match key {
+            "name" => {
+                person.name = scalar(v)
+                    .ok_or_else(|| wrong("name", "text"))?
+                    .trim()
+                    .to_string()
+            }
+            "email" | "emails" => {
+                for e in list(v).ok_or_else(|| wrong(key, "an address or a list of them"))? {
+                    let e = crate::matching::normalize_email(&e);
+                    if !e.is_empty() && !person.emails.contains(&e) {
+                        person.emails.push(e);
+                    }
+                }
+            }
+            "aliases" | "alias" => {
+                for a in list(v).ok_or_else(|| wrong(key, "a name or a list of names"))? {
+                    if !a.trim().is_empty() {
+                        person.aliases.push(a.trim().to_string());
+                    }
+                }
+            }
+            "org" => person.org = optional(v).ok_or_else(|| wrong("org", "text"))?,
+            "role" => person.role = optional(v).ok_or_else(|| wrong("role", "text"))?,
+            "prefers" => person.prefers = optional(v).ok_or_else(|| wrong("prefers", "text"))?,
+            "pitch" => {
+                person.pitch = match v {
+                    Yaml::Boolean(b) => *b,
+                    Yaml::Null => false,
+                    Yaml::String(s)
+                        if matches!(s.to_lowercase().as_str(), "yes" | "true" | "on") =>
+                    {
+                        true
+                    }
+                    Yaml::String(s)
+                        if matches!(s.to_lowercase().as_str(), "no" | "false" | "off") =>
+                    {
+                        false
+                    }
+                    _ => return Err(wrong("pitch", "true or false")),
+                }
+            }
+            // Everything else (tags, created, cssclasses, ...) belongs to the
+            // user or to Obsidian; the file is never rewritten, so it stays.
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn scalar(v: &Yaml) -> Option<String> {
+    match v {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn optional(v: &Yaml) -> Option<Option<String>> {
+    match v {
+        Yaml::Null => Some(None),
+        _ => scalar(v).map(|s| {
+            let s = s.trim().to_string();
+            (!s.is_empty()).then_some(s)
+        }),
+    }
+}
+
+fn list(v: &Yaml) -> Option<Vec<String>> {
+    match v {
+        Yaml::Null => Some(Vec::new()),
+        Yaml::Array(items) => items.iter().map(scalar).collect(),
+        _ => scalar(v).map(|s| vec![s]),
+    }
+}
+
+fn push_item(topics: &mut Vec<Topic>, heading: &str, text: &str, indent: usize, line: usize) {
+    let (text, private) = take_tag(text, "#private");
+    let item = Item {
+        text: strip_block_id(&text).to_string(),
+        private,
+        nested: indent > 0,
+        line,
+    };
+    match topics.iter_mut().find(|t| t.heading == heading) {
+        Some(t) => t.items.push(item),
+        None => topics.push(Topic {
+            heading: heading.to_string(),
+            items: vec![item],
+        }),
+    }
+}
+
+/// Removes a `#tag` (whole tag only, so `#privateer` stays) and reports whether it was there.
+fn take_tag(text: &str, tag: &str) -> (String, bool) {
+    let mut found = false;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(tag) {
+        let after = &rest[i + tag.len()..];
+        let boundary_before = i == 0 || rest[..i].ends_with(char::is_whitespace);
+        let boundary_after = after
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '/')));
+        if boundary_before && boundary_after {
+            found = true;
+            out.push_str(&rest[..i]);
+        } else {
+            out.push_str(&rest[..i + tag.len()]);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    (collapse_spaces(&out), found)
+}
+
+/// Drops an Obsidian block id (`text ^abc-123`) from the end: it is an
+/// anchor for links, not something to read.
+fn strip_block_id(s: &str) -> &str {
+    match s.rsplit_once(' ') {
+        Some((before, id))
+            if id.len() > 1
+                && id.starts_with('^')
+                && id[1..]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+        {
+            before.trim_end()
+        }
+        _ => s,
+    }
+}
+
+fn collapse_spaces(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Obsidian Tasks signifiers: emoji followed by a date.
+const EMOJI_DATES: &[(&str, DateField)] = &[
+    ("🛫", DateField::Start),
+    ("⏳", DateField::Scheduled),
+    ("⌛", DateField::Scheduled),
+    ("📅", DateField::Due),
+    ("📆", DateField::Due),
+    ("🗓", DateField::Due),
+    ("✅", DateField::Done),
+    ("❌", DateField::Cancelled),
+    ("➕", DateField::Created),
+];
+
+/// Dataview inline fields that Obsidian Tasks reads: `[due:: 2026-12-01]`.
+const DATAVIEW_DATES: &[(&str, DateField)] = &[
+    ("start", DateField::Start),
+    ("scheduled", DateField::Scheduled),
+    ("due", DateField::Due),
+    ("completion", DateField::Done),
+    ("cancelled", DateField::Cancelled),
+    ("created", DateField::Created),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateField {
+    Start,
+    Scheduled,
+    Due,
+    Done,
+    Cancelled,
+    Created,
+}
+
+/// Parses the text of an open task into a follow-up. Kind: a 📅 due date or
+/// an `#owe` tag makes it a promise (Owe; it wins when both are present, as a
+/// deadline is the more pressing fact); else a 🛫 start date or `#ask` makes
+/// it an Ask; else Plain.
+pub(crate) fn follow_up(text: &str, line: usize) -> FollowUp {
+    let mut dates: Vec<(DateField, NaiveDate)> = Vec::new();
+    let mut rest = text.to_string();
+    for (emoji, field) in EMOJI_DATES {
+        while let Some((range, date)) = find_emoji_date(&rest, emoji) {
+            dates.push((*field, date));
+            rest.replace_range(range, " ");
+        }
+    }
+    for (key, field) in DATAVIEW_DATES {
+        while let Some((range, date)) = find_dataview_date(&rest, key) {
+            dates.push((*field, date));
+            rest.replace_range(range, " ");
+        }
+    }
+    let get = |f: DateField| dates.iter().find(|(k, _)| *k == f).map(|(_, d)| *d);
+    let (rest, owe_tag) = take_tag(&rest, "#owe");
+    let (rest, ask_tag) = take_tag(&rest, "#ask");
+    let (start, scheduled, due) = (
+        get(DateField::Start),
+        get(DateField::Scheduled),
+        get(DateField::Due),
+    );
+    let kind = if due.is_some() || owe_tag {
+        FollowUpKind::Owe
+    } else if start.is_some() || ask_tag {
+        FollowUpKind::Ask
+    } else {
+        FollowUpKind::Plain
+    };
+    FollowUp {
+        text: strip_block_id(&collapse_spaces(&rest)).to_string(),
+        kind,
+        start,
+        scheduled,
+        due,
+        line,
+    }
+}
+
+/// Finds `EMOJI [U+FE0F] spaces YYYY-MM-DD`; returns its byte range and the date.
+fn find_emoji_date(s: &str, emoji: &str) -> Option<(std::ops::Range<usize>, NaiveDate)> {
+    let mut from = 0;
+    while let Some(i) = s[from..].find(emoji).map(|i| i + from) {
+        let mut j = i + emoji.len();
+        if s[j..].starts_with('\u{fe0f}') {
+            j += '\u{fe0f}'.len_utf8();
+        }
+        let after = &s[j..];
+        let date_at = j + (after.len() - after.trim_start().len());
+        if let Some(date) = s.get(date_at..date_at + 10).and_then(iso_date) {
+            return Some((i..date_at + 10, date));
+        }
+        from = j;
+    }
+    None
+}
+
+/// Finds `[key:: YYYY-MM-DD]` or `(key:: YYYY-MM-DD)`.
+fn find_dataview_date(s: &str, key: &str) -> Option<(std::ops::Range<usize>, NaiveDate)> {
+    for (open, close) in [('[', ']'), ('(', ')')] {
+        let needle = format!("{open}{key}::");
+        let mut from = 0;
+        while let Some(i) = s[from..].find(&needle).map(|i| i + from) {
+            let value_at = i + needle.len();
+            if let Some(end) = s[value_at..].find(close).map(|e| e + value_at) {
+                if let Some(date) = iso_date(s[value_at..end].trim()) {
+                    return Some((i..end + 1, date));
+                }
+            }
+            from = value_at;
+        }
+    }
+    None
+}
+
+fn iso_date(s: &str) -> Option<NaiveDate> {
+    if s.len() != 10 || !s.is_char_boundary(10) {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// `2026-11-24 text`, also `[[2026-11-24]] text` (an Obsidian daily-note link)
+/// and `2026-11-24: text` / `2026-11-24 - text`.
+fn log_entry(text: &str, line: usize) -> Option<LogEntry> {
+    let (date_text, rest) = if let Some(r) = text.strip_prefix("[[") {
+        let end = r.find("]]")?;
+        (&r[..end], &r[end + 2..])
+    } else {
+        (text.get(..10)?, &text[10..])
+    };
+    let date = iso_date(date_text)?;
+    if !(rest.is_empty() || rest.starts_with([' ', '\t', ':'])) {
+        return None;
+    }
+    let rest = rest.trim_start_matches([' ', '\t', ':']);
+    let rest = rest
+        .strip_prefix("- ")
+        .or_else(|| rest.strip_prefix("— "))
+        .or_else(|| rest.strip_prefix("– "))
+        .unwrap_or(rest);
+    Some(LogEntry {
+        date,
+        text: rest.trim().to_string(),
+        line,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn follow_up_dates_and_kinds() {
+        let f = follow_up("Ask how the club tournament went 🛫 2026-12-06", 3);
+        assert_eq!(f.text, "Ask how the club tournament went");
+        assert_eq!(
+            (f.kind, f.start, f.line),
+            (FollowUpKind::Ask, Some(d("2026-12-06")), 3)
+        );
+        let f = follow_up("Send numbers 📅\u{fe0f} 2026-12-01 ⏳ 2026-11-30 #work", 1);
+        assert_eq!(f.text, "Send numbers #work");
+        assert_eq!(f.kind, FollowUpKind::Owe);
+        assert_eq!(
+            (f.due, f.scheduled),
+            (Some(d("2026-12-01")), Some(d("2026-11-30")))
+        );
+        let f = follow_up("Both 🛫 2026-12-06 [due:: 2026-12-09]", 1);
+        assert_eq!((f.kind, f.text.as_str()), (FollowUpKind::Owe, "Both"));
+        assert_eq!(f.start, Some(d("2026-12-06")));
+        let f = follow_up("(start:: 2026-12-06) dataview start", 1);
+        assert_eq!(
+            (f.kind, f.text.as_str()),
+            (FollowUpKind::Ask, "dataview start")
+        );
+        let f = follow_up("Lend the book #owe", 1);
+        assert_eq!(
+            (f.kind, f.text.as_str()),
+            (FollowUpKind::Owe, "Lend the book")
+        );
+        let f = follow_up("Just a thing 📅 not-a-date", 1);
+        assert_eq!(
+            (f.kind, f.text.as_str()),
+            (FollowUpKind::Plain, "Just a thing 📅 not-a-date")
+        );
+    }
+
+    #[test]
+    fn log_entries() {
+        let e = log_entry("2026-11-24 Marketing sync: tournament", 9).unwrap();
+        assert_eq!(
+            (e.date, e.text.as_str()),
+            (d("2026-11-24"), "Marketing sync: tournament")
+        );
+        let e = log_entry("[[2026-11-20]] - lunch", 1).unwrap();
+        assert_eq!((e.date, e.text.as_str()), (d("2026-11-20"), "lunch"));
+        assert!(log_entry("2026-11-240 x", 1).is_none());
+        assert!(log_entry("met last week", 1).is_none());
+        assert!(log_entry("2026-1€-01", 1).is_none());
+    }
+
+    #[test]
+    fn private_tag_is_whole_word() {
+        assert_eq!(
+            take_tag("Lost her father #private", "#private"),
+            ("Lost her father".into(), true)
+        );
+        assert_eq!(
+            take_tag("#privateer stuff", "#private"),
+            ("#privateer stuff".into(), false)
+        );
+    }
+}

@@ -1,0 +1,306 @@
+//! Creating person files: a safe file name from any name, a template, and a
+//! create-only write that can neither overwrite nor leave the folder.
+
+use std::fs::{self, DirBuilder, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+use super::{parse_person, People};
+use crate::matching::{fold_letter, normalize_email};
+
+/// What `rapport person add` knows about a new person.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NewPerson {
+    pub name: String,
+    pub emails: Vec<String>,
+    pub org: Option<String>,
+    pub role: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AddError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{} already exists; open it with `rapport edit`, or give a more specific name", .0.display())]
+    Exists(PathBuf),
+    #[error("{email} is already in {} ({name})", .path.display())]
+    DuplicateEmail {
+        email: String,
+        name: String,
+        path: PathBuf,
+    },
+    #[error("{}: {message}", .path.display())]
+    Io { path: PathBuf, message: String },
+}
+
+/// A file name stem from a name: accents removed, letters folded to ASCII
+/// where they have an obvious form (ø -> o), other letters and digits kept
+/// (a Chinese or Cyrillic name stays readable), everything else one `-`,
+/// lower-case, at most 80 bytes. Never contains `/`, `.`, NUL or a leading
+/// dot, so it cannot name a hidden file or leave the folder. `None` when
+/// nothing usable is left.
+pub fn slug(name: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut dash = false;
+    for c in name.nfkd() {
+        if is_combining_mark(c) {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            if dash && !out.is_empty() {
+                out.push('-');
+            }
+            dash = false;
+            match fold_letter(c) {
+                Some(f) => out.push_str(f),
+                None => out.extend(c.to_lowercase()),
+            }
+        } else {
+            dash = true;
+        }
+        if out.len() >= 80 {
+            break;
+        }
+    }
+    while out.len() > 80 {
+        out.pop();
+    }
+    let out = out.trim_end_matches('-').to_string();
+    (!out.is_empty()).then_some(out)
+}
+
+/// A YAML scalar: plain when that reads back as the same string, else
+/// double-quoted.
+fn yaml_scalar(s: &str) -> String {
+    let plain_ok = !s.is_empty()
+        && s == s.trim()
+        && !s.starts_with([
+            '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%',
+            '@', '`',
+        ])
+        && !s.contains(": ")
+        && !s.contains(" #")
+        && !s.ends_with(':')
+        && !matches!(
+            s.to_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~" | "y" | "n"
+        )
+        && s.parse::<f64>().is_err()
+        && !s.starts_with(|c: char| c.is_ascii_digit());
+    if plain_ok {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// The text of a new person file.
+pub fn template(new: &NewPerson) -> String {
+    let mut t = String::from("---\n");
+    t.push_str(&format!("name: {}\n", yaml_scalar(&new.name)));
+    if !new.emails.is_empty() {
+        t.push_str("emails:\n");
+        for e in &new.emails {
+            t.push_str(&format!("  - {}\n", yaml_scalar(e)));
+        }
+    }
+    if let Some(org) = &new.org {
+        t.push_str(&format!("org: {}\n", yaml_scalar(org)));
+    }
+    if let Some(role) = &new.role {
+        t.push_str(&format!("role: {}\n", yaml_scalar(role)));
+    }
+    t.push_str("---\n\n## Talk about\n\n## Follow-ups\n\n## Log\n");
+    t
+}
+
+fn clean(what: &str, s: &str) -> Result<String, AddError> {
+    let s = s.trim();
+    if s.chars().any(char::is_control) {
+        return Err(AddError::Invalid(format!(
+            "the {what} must be one line without control characters"
+        )));
+    }
+    Ok(s.to_string())
+}
+
+/// Creates the file for `new` in `people.dir` (made 0700 if missing), mode
+/// 0600, never replacing an existing file. Returns the path relative to the
+/// folder.
+pub fn add_person(people: &People, new: &NewPerson) -> Result<PathBuf, AddError> {
+    let name = clean("name", &new.name)?;
+    if name.is_empty() {
+        return Err(AddError::Invalid("the name is empty".into()));
+    }
+    let mut emails = Vec::new();
+    for e in &new.emails {
+        let e = normalize_email(&clean("email", e)?);
+        if e.is_empty() {
+            continue;
+        }
+        if !e.contains('@') || e.contains(char::is_whitespace) {
+            return Err(AddError::Invalid(format!("{e:?} is not an email address")));
+        }
+        if let Some(p) = people.people.iter().find(|p| p.emails.contains(&e)) {
+            return Err(AddError::DuplicateEmail {
+                email: e,
+                name: p.name.clone(),
+                path: p.path.clone(),
+            });
+        }
+        if !emails.contains(&e) {
+            emails.push(e);
+        }
+    }
+    let opt = |what, v: &Option<String>| -> Result<Option<String>, AddError> {
+        v.as_deref()
+            .map(|s| clean(what, s))
+            .transpose()
+            .map(|o| o.filter(|s| !s.is_empty()))
+    };
+    let new = NewPerson {
+        name: name.clone(),
+        emails,
+        org: opt("org", &new.org)?,
+        role: opt("role", &new.role)?,
+    };
+    let stem = slug(&name).ok_or_else(|| {
+        AddError::Invalid(format!(
+            "cannot make a file name from {name:?}; use letters or digits"
+        ))
+    })?;
+    let rel = PathBuf::from(format!("{stem}.md"));
+    let text = template(&new);
+    // The template must read back as what was asked for.
+    let check = parse_person(&rel, &text).map_err(|e| {
+        AddError::Invalid(format!("internal: template does not parse: {}", e.message))
+    })?;
+    if check.name != new.name || check.emails != new.emails {
+        return Err(AddError::Invalid(format!(
+            "internal: template for {name:?} does not read back"
+        )));
+    }
+    let dir = &people.dir;
+    DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(|e| AddError::Io {
+            path: dir.clone(),
+            message: format!("cannot create the people folder: {e}"),
+        })?;
+    create_new(&dir.join(&rel), text.as_bytes())?;
+    Ok(rel)
+}
+
+/// Writes a new file without ever replacing one: the contents go to a
+/// temporary file first (fsynced), which is then hard-linked to the final
+/// name; `link` fails if the name exists, so a concurrent create cannot be
+/// overwritten and a crash never leaves half a note. Filesystems without
+/// hard links fall back to `O_CREAT|O_EXCL`.
+fn create_new(path: &Path, contents: &[u8]) -> Result<(), AddError> {
+    let io = |e: std::io::Error| AddError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    if fs::symlink_metadata(path).is_ok() {
+        return Err(AddError::Exists(path.to_path_buf()));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let write = |p: &Path| -> std::io::Result<()> {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(p)?;
+        f.write_all(contents)?;
+        f.sync_all()
+    };
+    // A name no other writer uses: pid, a per-process counter, and retries.
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let mut attempt = 0;
+    let tmp = loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let candidate = dir.join(format!(".rapport-new-{}-{n}.tmp", std::process::id()));
+        match write(&candidate) {
+            Ok(()) => break candidate,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1
+            }
+            Err(e) => {
+                // A failed write leaves a partial file of ours; an existing
+                // one belongs to someone else.
+                if e.kind() != std::io::ErrorKind::AlreadyExists {
+                    let _ = fs::remove_file(&candidate);
+                }
+                return Err(io(e));
+            }
+        }
+    };
+    let linked = fs::hard_link(&tmp, path);
+    let _ = fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(AddError::Exists(path.to_path_buf()))
+        }
+        Err(_) => write(path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                AddError::Exists(path.to_path_buf())
+            } else {
+                io(e)
+            }
+        })?,
+    }
+    if let Ok(d) = fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_safe() {
+        assert_eq!(slug("Yvonne Bakker").as_deref(), Some("yvonne-bakker"));
+        assert_eq!(
+            slug("René Ø'Brien-Smith").as_deref(),
+            Some("rene-o-brien-smith")
+        );
+        assert_eq!(slug("../../etc/passwd").as_deref(), Some("etc-passwd"));
+        assert_eq!(slug(".hidden").as_deref(), Some("hidden"));
+        assert_eq!(slug("a\0b/c").as_deref(), Some("a-b-c"));
+        assert_eq!(slug("李小龙").as_deref(), Some("李小龙"));
+        assert_eq!(slug("..."), None);
+        assert_eq!(slug(""), None);
+        assert!(slug(&"x".repeat(500)).unwrap().len() <= 80);
+        assert!(slug(&"é".repeat(500)).unwrap().len() <= 80);
+    }
+
+    #[test]
+    fn yaml_scalars_read_back() {
+        for s in [
+            "Yvonne Bakker",
+            "Acme, Marketing",
+            "yes",
+            "- dash",
+            "a: b",
+            "say \"hi\" \\ there",
+            "#tag",
+            "2026",
+            "@handle",
+            "O'Brien",
+        ] {
+            let text = format!("k: {}\n", yaml_scalar(s));
+            let docs = yaml_rust2::YamlLoader::load_from_str(&text).unwrap();
+            assert_eq!(docs[0]["k"].as_str(), Some(s), "{text}");
+        }
+    }
+}

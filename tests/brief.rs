@@ -1,0 +1,213 @@
+//! `rapport brief`: the full brief of the next meeting from a real config, a
+//! local .ics and a people folder, all in a temporary folder.
+
+use std::path::Path;
+
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use serde_json::Value;
+
+use crate::common::rapport;
+
+fn ics_time(t: DateTime<Utc>) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// A calendar relative to now: a solo focus block in 1 h (skipped by "next"),
+/// the marketing sync in 2 h, a budget review tomorrow, a cancelled meeting
+/// in 30 min.
+fn calendar(now: DateTime<Utc>) -> String {
+    let base = now.duration_trunc(Duration::minutes(1)).unwrap();
+    let event = |uid: &str, summary: &str, start: DateTime<Utc>, extra: &str| {
+        format!(
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:{summary}\r\n\
+             DTSTART:{}\r\nDTEND:{}\r\n{extra}END:VEVENT\r\n",
+            ics_time(start),
+            ics_time(start + Duration::minutes(30))
+        )
+    };
+    let me = "ATTENDEE;CN=Frank Visser;PARTSTAT=ACCEPTED:mailto:frank@acme.example\r\n";
+    let mut ics = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rapport tests//EN\r\n");
+    ics += &event(
+        "cancelled@test",
+        "Cancelled sync",
+        base + Duration::minutes(30),
+        &format!("STATUS:CANCELLED\r\n{me}ATTENDEE;CN=Tom de Vries:mailto:tom@acme.example\r\n"),
+    );
+    ics += &event("focus@test", "Focus time", base + Duration::hours(1), me);
+    ics += &event(
+        "sync@test",
+        "Marketing sync",
+        base + Duration::hours(2),
+        &format!(
+            "LOCATION:Room 4.2\r\nORGANIZER;CN=\"Bakker, Yvonne\":mailto:YVONNE.BAKKER@acme.example\r\n\
+             {me}ATTENDEE;CN=\"Bakker, Yvonne\":mailto:yvonne.bakker@acme.example\r\n\
+             ATTENDEE;CN=Alex Smith:mailto:alex@partner.example\r\n\
+             ATTENDEE;CUTYPE=ROOM;CN=Room 4.2:mailto:room42@acme.example\r\n"
+        ),
+    );
+    ics += &event(
+        "budget@test",
+        "Budget review",
+        base + Duration::days(1),
+        &format!("{me}ATTENDEE;CN=Tom de Vries:mailto:tom@acme.example\r\n"),
+    );
+    ics += "END:VCALENDAR\r\n";
+    ics
+}
+
+const YVONNE: &str = "---
+name: Yvonne Bakker
+emails: [yvonne.bakker@acme.example]
+org: Acme, Marketing
+role: Head of Marketing
+prefers: phone
+---
+Plays competitive tennis.
+
+## Interests
+- Tennis, club LTC Amstelpark
+- Lost her father in 2025 #private
+
+## Follow-ups
+- [ ] Send her the response numbers of the October mailing 📅 2020-01-06
+- [ ] Ask about the spring campaign 🛫 2099-01-01
+
+## Log
+- 2020-01-02 Kick-off: wants better segmentation.
+";
+
+const TOM: &str = "---
+name: Tom de Vries
+emails: [tom@acme.example]
+---
+## Family
+- Took his kids to Artis
+";
+
+/// A config with me, the calendar and the people folder under `root`.
+fn setup(root: &Path) {
+    let now = Utc::now();
+    std::fs::write(root.join("work.ics"), calendar(now)).unwrap();
+    let people = root.join("people");
+    std::fs::create_dir_all(&people).unwrap();
+    std::fs::write(people.join("yvonne-bakker.md"), YVONNE).unwrap();
+    std::fs::write(people.join("tom-de-vries.md"), TOM).unwrap();
+    std::fs::create_dir_all(root.join("config")).unwrap();
+    std::fs::write(
+        root.join("config/config.toml"),
+        format!(
+            "[me]\nname = \"Frank Visser\"\nemails = [\"frank@acme.example\"]\n\
+             pitch = \"I keep the mailing platform running.\"\n\n\
+             [[calendar]]\nname = \"Work\"\npath = \"{}\"\n\n\
+             [people]\ndir = \"{}\"\n",
+            root.join("work.ics").display(),
+            people.display()
+        ),
+    )
+    .unwrap();
+}
+
+#[test]
+fn brief_of_the_next_meeting_with_people() {
+    let root = tempfile::tempdir().unwrap();
+    setup(root.path());
+    let run = rapport(root.path(), &["brief"]);
+    assert!(run.success(), "{:?}\n{}", run.error, run.stdout);
+    let md = &run.stdout;
+    // Not the cancelled meeting, not the solo focus block.
+    assert!(md.starts_with("# Marketing sync\n"), "{md}");
+    assert!(
+        md.contains("(in 2 h)") || md.contains("(in 1 h 59 min)"),
+        "{md}"
+    );
+    assert!(md.contains("· Room 4.2"));
+    // Organizer and attendee with different case are one person, in
+    // "Last, First" form; me and the room are left out.
+    assert_eq!(md.matches("## Yvonne Bakker").count(), 1, "{md}");
+    assert!(!md.contains("Frank Visser <"));
+    assert!(!md.contains("room42"));
+    assert!(md.contains("Head of Marketing · Acme, Marketing · prefers phone"));
+    assert!(md.contains("- You owe: Send her the response numbers of the October mailing (**"));
+    assert!(md.contains("days overdue**)"));
+    // The question for 2099 is not due yet.
+    assert!(!md.contains("spring campaign"));
+    assert!(md.contains("- Tennis, club LTC Amstelpark (Interests)"));
+    assert!(md.contains("**Only if they raise it**\n\n- Lost her father in 2025 (Interests)"));
+    assert!(md.contains("**Last time** (Thu 2 Jan 2020): Kick-off: wants better segmentation."));
+    assert!(md.contains("## New to you"));
+    assert!(md.contains("`rapport person add \"Alex Smith\" --email alex@partner.example`"));
+    assert!(md.contains("## Your pitch\n\n> I keep the mailing platform running."));
+    // Looking never changes the daemon's state.
+    assert!(!root.path().join("state").exists());
+
+    // "next" is the default spelled out.
+    let next = rapport(root.path(), &["brief", "next"]);
+    assert_eq!(next.stdout, run.stdout);
+}
+
+#[test]
+fn brief_of_a_meeting_found_by_title_or_attendee() {
+    let root = tempfile::tempdir().unwrap();
+    setup(root.path());
+    let by_title = rapport(root.path(), &["brief", "budget", "REVIEW"]);
+    assert!(by_title.success(), "{:?}", by_title.error);
+    assert!(by_title.stdout.starts_with("# Budget review\n"));
+    assert!(by_title.stdout.contains("## Tom de Vries"));
+    assert!(by_title
+        .stdout
+        .contains("- Took his kids to Artis (Family)"));
+    // No one new and no pitch: no such sections.
+    assert!(!by_title.stdout.contains("## Your pitch"));
+
+    // By an attendee's address: the first meeting that has them.
+    let by_email = rapport(root.path(), &["brief", "alex@partner"]);
+    assert!(by_email.stdout.starts_with("# Marketing sync\n"));
+
+    let none = rapport(root.path(), &["brief", "no such meeting"]);
+    assert_eq!(none.code, std::process::ExitCode::from(1));
+    assert!(none.stdout.contains("mentions \"no such meeting\""));
+}
+
+#[test]
+fn brief_json() {
+    let root = tempfile::tempdir().unwrap();
+    setup(root.path());
+    let run = rapport(root.path(), &["brief", "--json"]);
+    assert!(run.success(), "{:?}", run.error);
+    let v: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["meeting"]["title"], "Marketing sync");
+    assert_eq!(v["meeting"]["uid"], "sync@test");
+    assert_eq!(v["meeting"]["location"], "Room 4.2");
+    let people = v["people"].as_array().unwrap();
+    assert_eq!(people.len(), 1);
+    assert_eq!(people[0]["path"], "yvonne-bakker.md");
+    assert_eq!(people[0]["follow_ups"][0]["kind"], "owe");
+    assert_eq!(people[0]["follow_ups"][0]["overdue"], true);
+    assert_eq!(
+        people[0]["private_points"][0]["text"],
+        "Lost her father in 2025"
+    );
+    assert_eq!(v["unknown"][0]["email"], "alex@partner.example");
+    assert_eq!(v["pitch"], "I keep the mailing platform running.");
+}
+
+#[test]
+fn brief_with_ics_and_no_config() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("cal.ics"), calendar(Utc::now())).unwrap();
+    let ics = root.path().join("cal.ics");
+    let run = rapport(root.path(), &["brief", "--ics", ics.to_str().unwrap()]);
+    assert!(run.success(), "{:?}", run.error);
+    // Without [me], Frank is just another attendee, so the focus block is
+    // a meeting with someone in it.
+    assert!(run.stdout.starts_with("# Focus time\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("rapport person add \"Frank Visser\""));
+}
+
+#[test]
+fn brief_without_a_config_says_what_to_do() {
+    let root = tempfile::tempdir().unwrap();
+    let run = rapport(root.path(), &["brief"]);
+    let error = run.error.expect("fails");
+    assert!(error.contains("rapport init"), "{error}");
+}

@@ -1,0 +1,670 @@
+//! End-to-end tests of `rapport run`: the real daemon (in-process) reads a
+//! feed from an HTTP server on 127.0.0.1, with a temporary config and people
+//! folder, and notifies a real dunst on a private session bus; what arrived is
+//! read back with `dunstctl history`. Meetings are generated relative to now,
+//! so each test waits for real deadlines of a few seconds.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Duration as ChronoDuration, Local, Utc};
+use rapport::config::Paths;
+use rapport::daemon::{Opener, Options};
+use rapport::notify::DbusNotifier;
+
+use crate::common::{notify_stack, unique, EmptyBus, HistoryEntry, PrivateDunst};
+
+/// Serves whatever `body` holds at any path, one connection at a time.
+struct Http {
+    body: Arc<Mutex<String>>,
+    port: u16,
+}
+
+impl Http {
+    fn start(initial: String) -> Http {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let body = Arc::new(Mutex::new(initial));
+        let served = body.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let body = served.lock().unwrap().clone();
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/calendar; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+                    body.len(),
+                    body
+                );
+            }
+        });
+        Http { body, port }
+    }
+
+    fn set(&self, body: String) {
+        *self.body.lock().unwrap() = body;
+    }
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// One VEVENT. `people`: (name, email) of other attendees; I am always invited.
+struct Ev<'a> {
+    uid: &'a str,
+    summary: &'a str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    people: &'a [(&'a str, &'a str)],
+    my_partstat: &'a str,
+    status: &'a str,
+    all_day: bool,
+    sequence: u32,
+}
+
+impl<'a> Ev<'a> {
+    fn new(uid: &'a str, summary: &'a str, start: DateTime<Utc>) -> Ev<'a> {
+        Ev {
+            uid,
+            summary,
+            start,
+            end: start + ChronoDuration::minutes(30),
+            people: &[("Tom de Vries", "tom@example.org")],
+            my_partstat: "ACCEPTED",
+            status: "CONFIRMED",
+            all_day: false,
+            sequence: 0,
+        }
+    }
+}
+
+fn ics(events: &[Ev<'_>]) -> String {
+    let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rapport tests//EN\r\n");
+    for e in events {
+        s.push_str("BEGIN:VEVENT\r\n");
+        s.push_str(&format!("UID:{}\r\nDTSTAMP:20260101T000000Z\r\n", e.uid));
+        if e.all_day {
+            let day = e.start.with_timezone(&Local).date_naive();
+            s.push_str(&format!(
+                "DTSTART;VALUE=DATE:{}\r\nDTEND;VALUE=DATE:{}\r\n",
+                day.format("%Y%m%d"),
+                day.succ_opt().unwrap().format("%Y%m%d")
+            ));
+        } else {
+            s.push_str(&format!(
+                "DTSTART:{}\r\nDTEND:{}\r\n",
+                stamp(e.start),
+                stamp(e.end)
+            ));
+        }
+        s.push_str(&format!(
+            "SUMMARY:{}\r\nSTATUS:{}\r\nSEQUENCE:{}\r\n",
+            e.summary, e.status, e.sequence
+        ));
+        s.push_str("ORGANIZER;CN=Me Myself:mailto:me@example.org\r\n");
+        s.push_str(&format!(
+            "ATTENDEE;CN=Me Myself;PARTSTAT={}:mailto:me@example.org\r\n",
+            e.my_partstat
+        ));
+        for (name, email) in e.people {
+            s.push_str(&format!(
+                "ATTENDEE;CN={name};PARTSTAT=ACCEPTED:mailto:{email}\r\n"
+            ));
+        }
+        s.push_str("END:VEVENT\r\n");
+    }
+    s.push_str("END:VCALENDAR\r\n");
+    s
+}
+
+fn tom_note(extra_follow_up: &str) -> String {
+    let today = Local::now().date_naive();
+    let yesterday = today.pred_opt().unwrap();
+    format!(
+        "---\nname: Tom de Vries\nemail: tom@example.org\norg: Acme\nrole: Data lead\n---\n\
+         # Tom de Vries\n\n## Talk about\n- Cycling: rode the Amstel Gold Race\n\n\
+         ## Follow-ups\n- [ ] Ask about the platform migration 🛫 {yesterday}\n{extra_follow_up}\n\
+         ## Log\n- 2026-11-02 Coffee at the meetup\n"
+    )
+}
+
+/// A temporary home: config, people folder, state, and the feed server.
+struct Home {
+    dir: tempfile::TempDir,
+    paths: Paths,
+    http: Http,
+}
+
+impl Home {
+    fn new(feed: String, notify: &str) -> Home {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let http = Http::start(feed);
+        let home = Home { dir, paths, http };
+        std::fs::create_dir_all(home.people_dir()).unwrap();
+        std::fs::write(home.people_dir().join("tom-de-vries.md"), tom_note("")).unwrap();
+        home.write_config(notify);
+        home
+    }
+
+    fn people_dir(&self) -> PathBuf {
+        self.dir.path().join("people")
+    }
+
+    fn config_text(&self, notify: &str) -> String {
+        format!(
+            "[me]\nname = \"Me Myself\"\nemails = [\"me@example.org\"]\n\n\
+             [[calendar]]\nname = \"work\"\nurl = \"http://127.0.0.1:{}/work.ics\"\nrefresh = \"1s\"\n\n\
+             [people]\ndir = \"{}\"\n\n[notify]\n{notify}\n",
+            self.http.port,
+            self.people_dir().display()
+        )
+    }
+
+    fn write_config(&self, notify: &str) {
+        let path = &self.paths.config_file;
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        replace_file(path, &self.config_text(notify));
+    }
+}
+
+/// Writes like an editor does: a new file renamed over the old one.
+fn replace_file(path: &Path, text: &str) {
+    let tmp = path.with_extension("tmp-edit");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+#[derive(Default, Clone)]
+struct RecordingOpener(Arc<Mutex<Vec<String>>>);
+
+impl Opener for RecordingOpener {
+    fn open(&self, target: &str) -> std::io::Result<()> {
+        self.0.lock().unwrap().push(target.to_string());
+        Ok(())
+    }
+}
+
+/// A daemon running in this process until stopped.
+struct Running {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    opened: RecordingOpener,
+}
+
+impl Running {
+    fn start(home: &Home, dunst: &PrivateDunst) -> Running {
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        let opened = RecordingOpener::default();
+        let options = Options {
+            notifier: DbusNotifier::at_address(&dunst.bus.address),
+            opener: Box::new(opened.clone()),
+            stop: Some(rx),
+        };
+        let task = tokio::spawn(rapport::daemon::run(home.paths.clone(), options));
+        Running { stop, task, opened }
+    }
+
+    async fn stop(self) {
+        self.stop.send(true).unwrap();
+        self.task.await.unwrap().unwrap();
+    }
+}
+
+/// Polls (closing all notifications into the history) until `found` accepts
+/// the history; bounded so that a broken daemon fails instead of hanging.
+async fn wait_history(
+    dunst: &PrivateDunst,
+    found: impl Fn(&[HistoryEntry]) -> bool,
+) -> Vec<HistoryEntry> {
+    let start = Instant::now();
+    loop {
+        let history = dunst.close_all_and_history();
+        if found(&history) {
+            return history;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(40),
+            "not in dunst's history: {history:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn with_title<'h>(history: &'h [HistoryEntry], title: &str) -> Vec<&'h HistoryEntry> {
+    history
+        .iter()
+        .filter(|e| e.summary.contains(title))
+        .collect()
+}
+
+/// The start of a meeting whose 10-minute notification is due in `secs`.
+fn due_in(secs: i64) -> DateTime<Utc> {
+    let now = Utc::now();
+    now - ChronoDuration::nanoseconds(now.timestamp_subsec_nanos().into())
+        + ChronoDuration::minutes(10)
+        + ChronoDuration::seconds(secs)
+}
+
+async fn sleep_until(t: DateTime<Utc>) {
+    if let Ok(d) = (t - Utc::now()).to_std() {
+        tokio::time::sleep(d).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prep_at_lead_time_with_people_and_follow_ups_and_none_for_the_rest() {
+    let Some(_) =
+        notify_stack("prep_at_lead_time_with_people_and_follow_ups_and_none_for_the_rest")
+    else {
+        return;
+    };
+    let dunst = PrivateDunst::start();
+    let tag = unique("Marketing sync");
+    let (a, cancelled, declined, all_day, solo) = (
+        format!("{tag} A"),
+        format!("{tag} cancelled"),
+        format!("{tag} declined"),
+        format!("{tag} all-day"),
+        format!("{tag} solo"),
+    );
+    let start = due_in(4);
+    let feed = ics(&[
+        Ev::new("a", &a, start),
+        Ev {
+            status: "CANCELLED",
+            ..Ev::new("b", &cancelled, start)
+        },
+        Ev {
+            my_partstat: "DECLINED",
+            ..Ev::new("c", &declined, start)
+        },
+        Ev {
+            all_day: true,
+            ..Ev::new("d", &all_day, start)
+        },
+        Ev {
+            people: &[],
+            ..Ev::new("e", &solo, start)
+        },
+    ]);
+    let home = Home::new(feed, "lead = [\"10m\"]\ndebrief = \"off\"");
+    let daemon = Running::start(&home, &dunst);
+    let history = wait_history(&dunst, |h| !with_title(h, &a).is_empty()).await;
+    let prep = with_title(&history, &a)[0].clone();
+    assert!(prep.summary.contains("in 10 min"), "{prep:?}");
+    assert!(prep.body.contains("Tom de Vries"), "{prep:?}");
+    assert!(prep.body.contains("platform migration"), "{prep:?}");
+    assert_eq!(prep.appname, "rapport");
+    // the others were due at the same moment: give them time, then check
+    sleep_until(start - ChronoDuration::minutes(10) + ChronoDuration::seconds(3)).await;
+    let history = dunst.close_all_and_history();
+    let ours: Vec<&HistoryEntry> = with_title(&history, &tag);
+    assert_eq!(ours.len(), 1, "{ours:#?}");
+
+    // `rapport status` shows the feed from the state
+    let status = crate::common::rapport(home.dir.path(), &["status"]);
+    assert!(
+        status.stdout.contains("work: refreshed"),
+        "{}",
+        status.stdout
+    );
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_sends_nothing_twice() {
+    let Some(_) = notify_stack("a_restart_sends_nothing_twice") else {
+        return;
+    };
+    let dunst = PrivateDunst::start();
+    let tag = unique("Standup");
+    let (first, second) = (format!("{tag} first"), format!("{tag} second"));
+    let feed = ics(&[
+        Ev::new("first", &first, due_in(3)),
+        Ev::new("second", &second, due_in(9)),
+    ]);
+    let home = Home::new(feed, "lead = [\"10m\"]\ndebrief = \"off\"");
+    let daemon = Running::start(&home, &dunst);
+    wait_history(&dunst, |h| !with_title(h, &first).is_empty()).await;
+    daemon.stop().await;
+    // started again: the first is not sent again, the second still comes
+    let daemon = Running::start(&home, &dunst);
+    let history = wait_history(&dunst, |h| !with_title(h, &second).is_empty()).await;
+    assert_eq!(with_title(&history, &first).len(), 1, "{history:#?}");
+    assert_eq!(with_title(&history, &second).len(), 1, "{history:#?}");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_moved_meeting_is_notified_at_its_new_time_only() {
+    let Some(_) = notify_stack("a_moved_meeting_is_notified_at_its_new_time_only") else {
+        return;
+    };
+    let dunst = PrivateDunst::start();
+    let title = unique("Design review");
+    let old_start = due_in(10);
+    let home = Home::new(
+        ics(&[Ev::new("moved", &title, old_start)]),
+        "lead = [\"10m\"]\ndebrief = \"off\"",
+    );
+    let daemon = Running::start(&home, &dunst);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let new_start = due_in(3);
+    home.http.set(ics(&[Ev {
+        sequence: 1,
+        ..Ev::new("moved", &title, new_start)
+    }]));
+    let history = wait_history(&dunst, |h| !with_title(h, &title).is_empty()).await;
+    let sent_at = Utc::now();
+    assert!(
+        sent_at < old_start - ChronoDuration::minutes(10),
+        "sent at the new time"
+    );
+    assert_eq!(with_title(&history, &title).len(), 1);
+    // and nothing at the old time
+    sleep_until(old_start - ChronoDuration::minutes(10) + ChronoDuration::seconds(3)).await;
+    let history = dunst.close_all_and_history();
+    assert_eq!(with_title(&history, &title).len(), 1, "{history:#?}");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_note_edited_while_running_shows_in_the_next_notification() {
+    let Some(_) = notify_stack("a_note_edited_while_running_shows_in_the_next_notification") else {
+        return;
+    };
+    let dunst = PrivateDunst::start();
+    let title = unique("1:1 Tom");
+    let home = Home::new(
+        ics(&[Ev::new("one-on-one", &title, due_in(5))]),
+        "lead = [\"10m\"]\ndebrief = \"off\"",
+    );
+    let daemon = Running::start(&home, &dunst);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let today = Local::now().date_naive();
+    replace_file(
+        &home.people_dir().join("tom-de-vries.md"),
+        &tom_note(&format!("- [ ] Ask how the marathon went 🛫 {today}\n")),
+    );
+    let history = wait_history(&dunst, |h| !with_title(h, &title).is_empty()).await;
+    let prep = with_title(&history, &title)[0];
+    assert!(prep.body.contains("marathon"), "{prep:?}");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_debrief_and_nothing_new_write_the_log_line() {
+    let Some(_) = notify_stack("the_debrief_and_nothing_new_write_the_log_line") else {
+        return;
+    };
+    let dunst = PrivateDunst::start();
+    let title = unique("Quarterly planning");
+    let now = Utc::now();
+    let meeting = Ev {
+        end: now + ChronoDuration::seconds(2),
+        ..Ev::new("planning", &title, now - ChronoDuration::minutes(20))
+    };
+    let home = Home::new(ics(&[meeting]), "lead = [\"10m\"]\ndebrief = \"2s\"");
+    let daemon = Running::start(&home, &dunst);
+    // the debrief stays on screen until acted on
+    let start = Instant::now();
+    while dunst.displayed() == 0 {
+        assert!(
+            start.elapsed() < Duration::from_secs(40),
+            "no debrief shown"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    dunst.invoke("nothing-new");
+    let note = home.people_dir().join("tom-de-vries.md");
+    let today = Local::now().date_naive();
+    let expected = format!("- {today} Met at {title}");
+    let start = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&note).unwrap();
+        if text.contains(&expected) {
+            // the rest of the note is untouched
+            assert!(text.contains("- 2026-11-02 Coffee at the meetup"), "{text}");
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no log line: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let history = dunst.close_all_and_history();
+    let debrief = history
+        .iter()
+        .find(|e| e.summary.contains(&title) || e.body.contains(&title))
+        .unwrap_or_else(|| panic!("{history:#?}"));
+    assert!(
+        debrief.summary.contains("How did") || debrief.body.contains("Tom"),
+        "{debrief:?}"
+    );
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_config_keeps_the_old_one_and_says_so_once() {
+    let Some(_) = notify_stack("an_invalid_config_keeps_the_old_one_and_says_so_once") else {
+        return;
+    };
+    let dunst = PrivateDunst::start();
+    let title = unique("Retro");
+    let home = Home::new(
+        ics(&[Ev::new("retro", &title, due_in(6))]),
+        "lead = [\"10m\"]\ndebrief = \"off\"",
+    );
+    let daemon = Running::start(&home, &dunst);
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    home.write_config("lead = [10]\ndebrief = \"off\"");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    // a second save of the same broken file does not notify again
+    home.write_config("lead = [10]\ndebrief = \"off\"");
+    let history = wait_history(&dunst, |h| !with_title(h, &title).is_empty()).await;
+    let errors: Vec<&HistoryEntry> = history
+        .iter()
+        .filter(|e| e.summary.contains("config file has an error"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{history:#?}");
+    let config = home.paths.config_file.display().to_string();
+    assert!(
+        errors[0].body.contains(&format!("{config}:")),
+        "{:?}",
+        errors[0]
+    );
+    assert!(errors[0].body.contains("notify.lead"), "{:?}", errors[0]);
+    // the meeting was still notified with the previous settings
+    assert!(with_title(&history, &title)[0]
+        .summary
+        .contains("in 10 min"));
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_brief_writes_the_markdown_and_opens_it() {
+    let Some(_) = notify_stack("open_brief_writes_the_markdown_and_opens_it") else {
+        return;
+    };
+    let dunst = PrivateDunst::start();
+    let title = unique("Kickoff");
+    let home = Home::new(
+        ics(&[Ev::new("kickoff", &title, due_in(2))]),
+        "lead = [\"10m\"]\ndebrief = \"off\"",
+    );
+    let daemon = Running::start(&home, &dunst);
+    let start = Instant::now();
+    while dunst.displayed() == 0 {
+        assert!(start.elapsed() < Duration::from_secs(40), "no prep shown");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    dunst.invoke("default");
+    let start = Instant::now();
+    let opened = loop {
+        if let Some(p) = daemon.opened.0.lock().unwrap().first().cloned() {
+            break p;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "nothing opened");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(opened.starts_with(&home.paths.runtime_dir.display().to_string()));
+    let markdown = std::fs::read_to_string(&opened).unwrap();
+    assert!(markdown.contains("Tom de Vries"), "{markdown}");
+    assert!(markdown.contains("platform migration"), "{markdown}");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snooze_is_remembered_until_before_the_start() {
+    let Some(_) = notify_stack("snooze_is_remembered_until_before_the_start") else {
+        return;
+    };
+    let dunst = PrivateDunst::start();
+    let title = unique("Vendor call");
+    let start = due_in(2);
+    let home = Home::new(
+        ics(&[Ev::new("vendor", &title, start)]),
+        "lead = [\"10m\"]\ndebrief = \"off\"",
+    );
+    let daemon = Running::start(&home, &dunst);
+    let waited = Instant::now();
+    while dunst.displayed() == 0 {
+        assert!(waited.elapsed() < Duration::from_secs(40), "no prep shown");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let pressed = Utc::now();
+    dunst.invoke("snooze");
+    let state_file = home.paths.state_dir.join("state.json");
+    let waited = Instant::now();
+    let snooze = loop {
+        let state: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap_or_default())
+                .unwrap_or_default();
+        if let Some(s) = state["snoozes"].as_array().and_then(|a| a.first()) {
+            break s.clone();
+        }
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "no snooze: {state}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let until: DateTime<Utc> = snooze["until"].as_str().unwrap().parse().unwrap();
+    assert!(until >= pressed + ChronoDuration::minutes(5) - ChronoDuration::seconds(1));
+    assert!(until <= start, "never after the start: {snooze}");
+    daemon.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_server_that_starts_late_still_gets_the_prep() {
+    let Some(_) = notify_stack("a_notification_server_that_starts_late_still_gets_the_prep") else {
+        return;
+    };
+    let bus = EmptyBus::start();
+    let title = unique("Budget review");
+    let start = due_in(1);
+    let home = Home::new(
+        ics(&[Ev::new("budget", &title, start)]),
+        "lead = [\"10m\"]\ndebrief = \"off\"",
+    );
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(rapport::daemon::run(
+        home.paths.clone(),
+        Options {
+            notifier: DbusNotifier::at_address(&bus.address),
+            opener: Box::new(RecordingOpener::default()),
+            stop: Some(rx),
+        },
+    ));
+    // due while there is no server: the daemon logs, keeps running, and
+    // sends as soon as one appears (well before its once-a-minute retry)
+    sleep_until(start - ChronoDuration::minutes(10) + ChronoDuration::seconds(3)).await;
+    assert!(!task.is_finished());
+    let dunst = PrivateDunst::start_on(bus);
+    let history = wait_history(&dunst, |h| !with_title(h, &title).is_empty()).await;
+    let prep = with_title(&history, &title)[0];
+    assert!(prep.body.contains("Tom de Vries"), "{prep:?}");
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+/// With a server that has no buttons, each notification says which command
+/// does what the buttons would. (Runs without the notification stack: the
+/// recording notifier stands in for the server.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_actions_the_body_names_the_commands() {
+    use rapport::notify::{Capabilities, RecordingNotifier};
+    let title = unique("Sales sync");
+    let now = Utc::now();
+    let feed = ics(&[
+        Ev::new("prep", &title, due_in(1)),
+        Ev {
+            end: now + ChronoDuration::seconds(1),
+            ..Ev::new(
+                "debrief",
+                &format!("{title} earlier"),
+                now - ChronoDuration::minutes(30),
+            )
+        },
+    ]);
+    let home = Home::new(feed, "lead = [\"10m\"]\ndebrief = \"1s\"");
+    let fake = Arc::new(RecordingNotifier::new(Capabilities::from_list(vec![
+        "body".to_string(),
+    ])));
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(rapport::daemon::run(
+        home.paths.clone(),
+        Options {
+            notifier: fake.clone(),
+            opener: Box::new(RecordingOpener::default()),
+            stop: Some(rx),
+        },
+    ));
+    let waited = Instant::now();
+    while fake.shown().len() < 2 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(40),
+            "{:#?}",
+            fake.shown()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
+    let shown = fake.shown();
+    let prep = shown
+        .iter()
+        .find(|s| s.notification.summary.contains("in 10 min"))
+        .unwrap_or_else(|| panic!("{shown:#?}"));
+    assert!(
+        prep.rendered
+            .body
+            .ends_with(&format!("rapport brief '{title}'")),
+        "{prep:#?}"
+    );
+    assert!(prep.rendered.actions.is_empty());
+    let debrief = shown
+        .iter()
+        .find(|s| s.notification.body.contains("Nothing new"))
+        .unwrap_or_else(|| panic!("{shown:#?}"));
+    assert!(
+        debrief.rendered.body.contains(&format!(
+            "rapport note 'Tom de Vries' 'Met at {title} earlier'"
+        )),
+        "{debrief:#?}"
+    );
+}
