@@ -180,12 +180,19 @@ pub fn main() -> ExitCode {
     // `run` and `demo` set up their own logging; `check` reports config and
     // feed warnings in its own output. Every other command shows warnings
     // (a config others can read, a broken note, feed problems) on stderr.
-    if !matches!(cli.command, Command::Run | Command::Demo | Command::Check) {
+    let streams = matches!(cli.command, Command::Run | Command::Demo | Command::Check);
+    if !streams {
         init_cli_logging(cli.verbose);
     }
+    // Buffered for the one-shot commands: stdout is line-buffered, and `agenda --json` prints a
+    // line per key (a 10k-event feed's agenda made 270k write calls, a third of its run time; see
+    // BENCHMARKS.md). `run`, `demo` and `check` report progress as it happens.
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match run(cli, &paths, &mut out) {
+    let capacity = if streams { 0 } else { 1 << 16 };
+    let mut out = std::io::BufWriter::with_capacity(capacity, stdout.lock());
+    let result = run(cli, &paths, &mut out);
+    let flushed = std::io::Write::flush(&mut out);
+    match result.and_then(|code| flushed.map(|()| code).map_err(Into::into)) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("rapport: {err:#}");
