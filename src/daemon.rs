@@ -24,6 +24,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Local, Utc};
 use tokio::sync::mpsc;
 
+use crate::actions::{attendees_of, is_http_url};
 use crate::brief::{self, Attendance, BriefSettings, Now};
 use crate::config::{self, CalendarSource, Config, Paths};
 use crate::engine::{self, ExpandOptions, ParsedCalendar};
@@ -219,6 +220,7 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
         let now = Utc::now();
         daemon.start_due_fetches(now);
         daemon.reexpand_if_old(now);
+        daemon.take_requests(now);
         let mut wake = daemon.tick(now).await;
         if let Some(refresh) = daemon.next_refresh() {
             wake = wake.min(refresh);
@@ -681,10 +683,11 @@ impl<N: Notifier> Daemon<N> {
                 }
                 let mut body = text.body;
                 if !caps.actions {
-                    body.push_str(&format!(
-                        "\nBrief: rapport brief {}",
-                        shell_quote(&occ.summary)
-                    ));
+                    let title = shell_quote(&occ.summary);
+                    body.push_str(&format!("\nBrief: rapport brief {title}"));
+                    if occ.conference_url.as_deref().is_some_and(is_http_url) {
+                        body.push_str(&format!(" · Join: rapport join {title}"));
+                    }
                 }
                 Some(Notification {
                     summary: text.summary,
@@ -702,10 +705,10 @@ impl<N: Notifier> Daemon<N> {
                     // The commands behind "Add note" and "Nothing new".
                     match composed.people.first() {
                         Some(p) => body.push_str(&format!(
-                            "\nAdd a note: rapport note {} '…' · Nothing new: rapport note {} {}",
+                            "\nAdd a note: rapport note {} '…' (or rapport edit {}) · Nothing new: rapport met {}",
                             shell_quote(&p.name),
                             shell_quote(&p.name),
-                            shell_quote(&format!("Met at {}", occ.summary))
+                            shell_quote(&occ.summary)
                         )),
                         None => body.push_str("\nAdd them: rapport person add 'Full Name'"),
                     }
@@ -781,22 +784,7 @@ impl<N: Notifier> Daemon<N> {
                 let path = self.write_brief(occ, now)?;
                 self.opener.open(&path.to_string_lossy())?;
             }
-            ("snooze", _) => match Snooze::new(occ, now, SNOOZE_FOR) {
-                Some(s) => {
-                    tracing::info!(
-                        "snoozed {} until {}",
-                        occ.summary,
-                        s.until.with_timezone(&Local).format("%H:%M")
-                    );
-                    self.state.snoozes.retain(|x| {
-                        !(x.calendar == s.calendar && x.uid == s.uid && x.start == s.start)
-                    });
-                    self.state.snoozes.push(s);
-                    self.state_dirty = true;
-                    self.save(now, true);
-                }
-                None => tracing::info!("{} has started: not snoozed", occ.summary),
-            },
+            ("snooze", _) => self.snooze(occ, now, now + SNOOZE_FOR),
             ("join", _) => match occ.conference_url.as_deref().filter(|u| is_http_url(u)) {
                 Some(url) => self.opener.open(url)?,
                 None => anyhow::bail!("the meeting has no http(s) conference link"),
@@ -807,26 +795,58 @@ impl<N: Notifier> Daemon<N> {
             }
             ("nothing-new", _) => {
                 let today = now.with_timezone(&Local).date_naive();
-                let text = format!("Met at {}", one_line(&occ.summary));
-                for m in self.matcher.match_attendees(&attendees_of(occ)) {
-                    if let Match::Person(i) = m.matched {
-                        let person = &self.people.people[i];
-                        let path = self.people.file_of(person);
-                        people::edit::edit_file(
-                            &path,
-                            &people::edit::Edit::Note {
-                                date: today,
-                                text: text.clone(),
-                            },
-                        )
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                        tracing::info!("{}: logged \"{text}\"", path.display());
-                    }
+                for path in crate::actions::log_met(&self.people, &self.matcher, occ, today)? {
+                    tracing::info!(
+                        "{}: logged \"Met at {}\"",
+                        path.display(),
+                        one_line(&occ.summary)
+                    );
                 }
             }
             (other, _) => tracing::debug!("unknown action {other}"),
         }
         Ok(())
+    }
+
+    /// Shows the prep of `occ` again at `until` (capped at its start): the
+    /// Snooze button and `rapport snooze` requests.
+    fn snooze(&mut self, occ: &Occurrence, now: DateTime<Utc>, until: DateTime<Utc>) {
+        match Snooze::new(occ, now, (until - now).max(Duration::zero())) {
+            Some(s) => {
+                tracing::info!(
+                    "snoozed {} until {}",
+                    occ.summary,
+                    s.until.with_timezone(&Local).format("%H:%M")
+                );
+                self.state.snoozes.retain(|x| {
+                    !(x.calendar == s.calendar && x.uid == s.uid && x.start == s.start)
+                });
+                self.state.snoozes.push(s);
+                self.state_dirty = true;
+                self.save(now, true);
+            }
+            None => tracing::info!("{} has started: not snoozed", occ.summary),
+        }
+    }
+
+    /// Applies the requests `rapport snooze` queued (see [`crate::actions`]).
+    fn take_requests(&mut self, now: DateTime<Utc>) {
+        for request in crate::actions::take_requests(&self.paths.state_dir) {
+            match request {
+                Ok(r) => {
+                    let slot = (r.calendar.clone(), r.uid.clone(), r.start);
+                    match self.occurrence(&slot).cloned() {
+                        Some(occ) => self.snooze(&occ, now, r.until()),
+                        None => tracing::info!(
+                            "snooze request for {} ({}): the meeting is no longer in the calendar",
+                            r.uid,
+                            r.calendar
+                        ),
+                    }
+                }
+                Err(e) => tracing::warn!("{e}"),
+            }
+        }
     }
 
     /// Writes the full brief as Markdown under the runtime dir (private).
@@ -1027,21 +1047,6 @@ impl Watcher {
     }
 }
 
-/// Attendees and the organizer (when not already an attendee).
-fn attendees_of(occ: &Occurrence) -> Vec<crate::model::Attendee> {
-    let mut all = occ.attendees.clone();
-    if let Some(org) = &occ.organizer {
-        let dup = all.iter().any(|a| {
-            a.email.is_some() && a.email == org.email
-                || a.email.is_none() && a.name.is_some() && a.name == org.name
-        });
-        if !dup {
-            all.push(org.clone());
-        }
-    }
-    all
-}
-
 /// The people in a meeting as the brief sees them (me and rooms left out).
 fn attendance(occ: &Occurrence, people: &People, matcher: &Matcher) -> Vec<Attendance> {
     let mut out = brief::attendance(&matcher.match_attendees(&attendees_of(occ)), people);
@@ -1066,11 +1071,6 @@ fn describe(occ: &Occurrence, kind: Kind) -> String {
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn is_http_url(url: &str) -> bool {
-    let lower = url.trim().to_ascii_lowercase();
-    lower.starts_with("https://") || lower.starts_with("http://")
 }
 
 /// Quotes for a POSIX shell, for the "run this command" hints.
