@@ -200,7 +200,7 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
     }
 
     let (fs_tx, mut fs_rx) = mpsc::unbounded_channel();
-    let mut watcher = Watcher::new(fs_tx);
+    let mut watcher = Watcher::new(fs_tx, crate::actions::requests_dir(&daemon.paths.state_dir));
     watcher.watch(&daemon.paths.config_file, &daemon.config.people.dir);
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -258,6 +258,9 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
             }
             if what.people || what.config {
                 daemon.reload_people(now);
+            }
+            if what.requests {
+                daemon.take_requests(now);
             }
         }
     }
@@ -955,12 +958,15 @@ impl<N: Notifier> Daemon<N> {
 struct Changed {
     config: bool,
     people: bool,
+    /// A `rapport snooze` request arrived.
+    requests: bool,
 }
 
 impl Changed {
     fn merge(&mut self, other: Changed) {
         self.config |= other.config;
         self.people |= other.people;
+        self.requests |= other.requests;
     }
 }
 
@@ -969,14 +975,18 @@ struct Watcher {
     tx: mpsc::UnboundedSender<Changed>,
     inner: Option<notify::RecommendedWatcher>,
     watching: Option<(PathBuf, PathBuf)>,
+    /// Request files from `rapport snooze`; watched so they apply at once
+    /// (the once-a-minute wake takes them otherwise).
+    requests_dir: PathBuf,
 }
 
 impl Watcher {
-    fn new(tx: mpsc::UnboundedSender<Changed>) -> Watcher {
+    fn new(tx: mpsc::UnboundedSender<Changed>, requests_dir: PathBuf) -> Watcher {
         Watcher {
             tx,
             inner: None,
             watching: None,
+            requests_dir,
         }
     }
 
@@ -1000,6 +1010,7 @@ impl Watcher {
             }
         }
         let people_path = people_dir.to_path_buf();
+        let requests_path = self.requests_dir.clone();
         let matched_config = config_paths.clone();
         let handler = move |res: notify::Result<notify::Event>| {
             let Ok(event) = res else { return };
@@ -1012,9 +1023,11 @@ impl Watcher {
                     changed.config = true;
                 } else if p.starts_with(&people_path) {
                     changed.people = true;
+                } else if p.starts_with(&requests_path) {
+                    changed.requests = true;
                 }
             }
-            if changed.config || changed.people {
+            if changed.config || changed.people || changed.requests {
                 let _ = tx.send(changed);
             }
         };
@@ -1041,6 +1054,11 @@ impl Watcher {
                 "{} does not exist; create it and restart to have notes picked up live",
                 people_dir.display()
             );
+        }
+        if std::fs::create_dir_all(&self.requests_dir).is_ok() {
+            if let Err(e) = watcher.watch(&self.requests_dir, notify::RecursiveMode::NonRecursive) {
+                tracing::warn!("cannot watch {}: {e}", self.requests_dir.display());
+            }
         }
         self.inner = Some(watcher);
         self.watching = Some(wanted);

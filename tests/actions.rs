@@ -195,8 +195,10 @@ fn snooze_queues_a_request_for_the_daemon() {
     assert!(rapport::actions::take_requests(&state_dir).is_empty());
 
     // With a daemon that wrote its state a moment ago: no warning.
-    let mut state = rapport::state::State::default();
-    state.last_run = Some(Utc::now());
+    let state = rapport::state::State {
+        last_run: Some(Utc::now()),
+        ..Default::default()
+    };
     state.save(&state_dir).unwrap();
     let run = rapport(root.path(), &["snooze"]);
     assert!(run.success(), "{:?}", run.error);
