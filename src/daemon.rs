@@ -834,6 +834,16 @@ impl<N: Notifier> Daemon<N> {
 
     /// Applies the requests `rapport snooze` queued (see [`crate::actions`]).
     fn take_requests(&mut self, now: DateTime<Utc>) {
+        // Right after a start the calendars are still being read: a request
+        // queued while the daemon was down waits for them (the finished
+        // fetch wakes the loop, which comes back here).
+        if self
+            .feeds
+            .values()
+            .any(|f| f.in_flight && f.parsed.is_none())
+        {
+            return;
+        }
         for request in crate::actions::take_requests(&self.paths.state_dir) {
             match request {
                 Ok(r) => {

@@ -736,3 +736,51 @@ async fn cli_snooze_request_is_applied_by_the_daemon() {
     stop.send(true).unwrap();
     task.await.unwrap().unwrap();
 }
+
+/// A snooze queued while the daemon is down applies when it starts, once the
+/// calendar is read (not dropped as "no longer in the calendar").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snooze_queued_before_the_daemon_starts_is_applied() {
+    use rapport::notify::{Capabilities, RecordingNotifier};
+    let title = unique("Retro");
+    let start = due_in(20 * 60);
+    let home = Home::new(
+        ics(&[Ev::new("retro", &title, start)]),
+        "lead = [\"10m\"]\ndebrief = \"off\"",
+    );
+    rapport::actions::queue_snooze(
+        &home.paths.state_dir,
+        &rapport::actions::SnoozeRequest {
+            calendar: "work".into(),
+            uid: "retro".into(),
+            start,
+            requested_at: Utc::now(),
+            snooze_for_s: 1,
+        },
+    )
+    .unwrap();
+    let fake = Arc::new(RecordingNotifier::new(Capabilities::from_list(vec![
+        "body".to_string(),
+        "actions".to_string(),
+    ])));
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(rapport::daemon::run(
+        home.paths.clone(),
+        Options {
+            notifier: fake.clone(),
+            opener: Box::new(RecordingOpener::default()),
+            stop: Some(rx),
+        },
+    ));
+    let waited = Instant::now();
+    while fake.shown().is_empty() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(90),
+            "snooze not applied"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(fake.shown()[0].notification.summary.contains(&title));
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
+}
