@@ -275,10 +275,11 @@ impl Meetings {
     }
 }
 
-/// `next` or empty means no query.
-fn query_of(words: &[String]) -> Option<String> {
+/// Empty or the command's keyword (`next`, `last`) means no query.
+fn query_of(words: &[String], keyword: &str) -> Option<String> {
     match words.join(" ").trim() {
-        "" | "next" | "last" => None,
+        "" => None,
+        q if q == keyword => None,
         q => Some(q.to_owned()),
     }
 }
@@ -308,7 +309,7 @@ pub fn join(
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<ExitCode> {
     let now = Utc::now();
-    let query = query_of(words);
+    let query = query_of(words, "next");
     let days = if query.is_some() {
         SEARCH_DAYS
     } else {
@@ -368,7 +369,7 @@ pub fn snooze(
     if delay <= Duration::zero() {
         anyhow::bail!("--for must be longer than zero, e.g. --for 5m");
     }
-    let query = query_of(words);
+    let query = query_of(words, "next");
     let days = if query.is_some() {
         SEARCH_DAYS
     } else {
@@ -431,7 +432,7 @@ pub fn met(
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<ExitCode> {
     let now = Utc::now();
-    let query = query_of(words);
+    let query = query_of(words, "last");
     let days = if query.is_some() {
         MET_SEARCH_DAYS
     } else {

@@ -112,7 +112,7 @@ fn met_logs_the_last_meeting_for_everyone_matched_once() {
     let root = tempfile::tempdir().unwrap();
     setup(root.path());
     let people = root.path().join("people");
-    let run = rapport(root.path(), &["met"]);
+    let run = rapport(root.path(), &["met", "last"]);
     assert!(run.success(), "{:?}\n{}", run.error, run.stdout);
     // The meeting's day (local), as the default date.
     let day = (Utc::now().duration_trunc(Duration::minutes(1)).unwrap() - Duration::hours(1))
@@ -156,6 +156,8 @@ fn join_print_prints_only_http_links() {
     let run = rapport(root.path(), &["join", "--print"]);
     assert!(run.success(), "{:?}", run.error);
     assert_eq!(run.stdout, "https://meet.google.com/abc-defg-hij\n");
+    let by_title = rapport(root.path(), &["join", "next", "--print"]);
+    assert_eq!(by_title.stdout, run.stdout);
     let by_title = rapport(root.path(), &["join", "planning", "--print"]);
     assert_eq!(by_title.stdout, run.stdout);
 
