@@ -18,6 +18,7 @@ use crate::config::{self, Config, ConfigError, Paths};
 use crate::engine::{parse_calendar_shared, ExpandOptions, ParsedCalendar};
 use crate::feed::{FeedFetcher, FetchLimits};
 use crate::model::{Attendee, Occurrence, PartStat, RecurrenceId, Status};
+use crate::text;
 use crate::tz::Zone;
 
 /// Parses `--from`/`--to`: an RFC 3339 instant, or a date meaning local
@@ -200,7 +201,9 @@ fn who(o: &Occurrence, label_of: AttendeeLabel<'_>) -> Option<String> {
         .iter()
         .filter(|a| !a.is_room_or_resource())
         .map(|a| {
-            let label = label_of(a).unwrap_or_else(|| "?".into());
+            let label = label_of(a)
+                .map(|l| text::line(&l, text::NAME_CHARS))
+                .unwrap_or_else(|| "?".into());
             match a.partstat.as_deref() {
                 Some("declined") => format!("{label} (declined)"),
                 Some("tentative") => format!("{label} (maybe)"),
@@ -278,27 +281,53 @@ pub fn render_text(
         } else if o.my_status == Some(PartStat::Tentative) {
             marks.push_str(" [tentative]");
         }
-        let title = if o.summary.is_empty() {
-            "(no title)"
+        // Event text comes from strangers: shown plain and shortened.
+        let title = text::line(&o.summary, text::TITLE_CHARS);
+        let title = if title.is_empty() {
+            "(no title)".to_string()
         } else {
-            o.summary.as_str()
+            title
         };
         let _ = writeln!(out, "  {when:<16} {title}{marks}");
         let indent = " ".repeat(19);
         if let Some(l) = &o.location {
-            let _ = writeln!(out, "{indent}at {}", l.replace('\n', ", "));
+            let l = text::line(
+                &l.replace("\r\n", "\n").replace('\n', ", "),
+                text::TITLE_CHARS,
+            );
+            let _ = writeln!(out, "{indent}at {l}");
         }
         if let Some(u) = &o.conference_url {
-            let _ = writeln!(out, "{indent}join {u}");
+            let _ = writeln!(out, "{indent}join {}", text::line(u, text::TITLE_CHARS));
         }
         if let Some(w) = who(o, label_of) {
             let _ = writeln!(out, "{indent}with {w}");
         }
         if several_calendars {
-            let _ = writeln!(out, "{indent}({})", o.calendar);
+            let _ = writeln!(
+                out,
+                "{indent}({})",
+                text::line(&o.calendar, text::NAME_CHARS)
+            );
         }
     }
     out
+}
+
+/// A calendar's warnings for a one-shot command: one summary line (WARN,
+/// shown on stderr), each warning at DEBUG (`-vv`); `rapport check` lists them.
+pub fn report_feed_warnings(calendar: &str, warnings: &[crate::model::Warning]) {
+    for w in warnings {
+        tracing::debug!("{w}");
+    }
+    match warnings.len() {
+        0 => {}
+        n => tracing::warn!(
+            "{n} warning{} in {} (run `rapport check` for details)",
+            if n == 1 { "" } else { "s" },
+            text::line(calendar, text::NAME_CHARS)
+        ),
+    }
 }
 
 /// The configuration for this run: `--ics` replaces the configured calendars
@@ -351,9 +380,7 @@ pub fn run(
                     );
                 }
                 let cal = parse_calendar_shared(&source.name, f.body);
-                for w in &cal.warnings {
-                    tracing::warn!("{w}");
-                }
+                report_feed_warnings(&source.name, &cal.warnings);
                 calendars.push(cal);
             }
             Err(e) => failures.push(e.to_string()),

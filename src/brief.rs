@@ -19,6 +19,7 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Occurrence;
+use crate::text;
 use crate::tz::Zone;
 
 /// The moment a brief is made and the user's zone, in which "today", the
@@ -649,7 +650,7 @@ fn display_name(name: Option<&str>, email: Option<&str>) -> String {
 fn add_command(name: Option<&str>, email: Option<&str>) -> String {
     let mut cmd = format!(
         "rapport person add {}",
-        shell_quote(&display_name(name, email))
+        shell_quote(&text::line(&display_name(name, email), text::TITLE_CHARS))
     );
     if let Some(e) = email.map(str::trim).filter(|e| !e.is_empty()) {
         let _ = write!(cmd, " --email {}", shell_quote(e));
@@ -672,14 +673,13 @@ fn shell_quote(s: &str) -> String {
     }
 }
 
-/// Calendar and note text on one line: control characters and line breaks
-/// become spaces, runs of spaces collapse.
+/// Calendar and note text on one line: control characters and bidi
+/// controls go ([`text::clean`]), line breaks become spaces, runs of spaces
+/// collapse.
 fn one_line(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for word in s
-        .split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-    {
+    let cleaned = text::clean(s, false);
+    let mut out = String::with_capacity(cleaned.len());
+    for word in cleaned.split(char::is_whitespace).filter(|w| !w.is_empty()) {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -1060,18 +1060,20 @@ pub fn markdown(brief: &Brief, now: &Now) -> String {
     let today = now.today();
     let m = &brief.meeting;
     let mut s = String::new();
-    let _ = writeln!(s, "# {}\n", m.title);
+    // Calendar text is already one clean line; a stranger's 10,000-character
+    // title is shortened here, not in the data (`--json` stays exact).
+    let _ = writeln!(s, "# {}\n", text::line(&m.title, text::TITLE_CHARS));
     let mut when = time_range(brief, now);
     if !m.all_day && m.start.date_naive() == today {
         when = format!("Today {when}");
     }
     let _ = write!(s, "{when} ({})", relative_when(&brief.meeting, now));
     if let Some(loc) = &m.location {
-        let _ = write!(s, " · {loc}");
+        let _ = write!(s, " · {}", text::line(loc, text::TITLE_CHARS));
     }
     s.push('\n');
     if let Some(url) = &m.conference_url {
-        let _ = writeln!(s, "Join: <{url}>");
+        let _ = writeln!(s, "Join: <{}>", text::line(url, text::TITLE_CHARS));
     }
 
     if brief.people.is_empty() && brief.unknown.is_empty() && brief.ambiguous.is_empty() {
@@ -1138,6 +1140,7 @@ pub fn markdown(brief: &Brief, now: &Now) -> String {
                 (None, Some(e)) => e.clone(),
                 (None, None) => "Unknown attendee".into(),
             };
+            let who = text::line(&who, text::TITLE_CHARS);
             let _ = writeln!(s, "- {who}: `{}`", u.add_command);
         }
     }
@@ -1146,7 +1149,10 @@ pub fn markdown(brief: &Brief, now: &Now) -> String {
         s.push_str("\n## Fits several notes\n\n");
         s.push_str("Add their email to the right note so rapport can tell them apart.\n\n");
         for a in &brief.ambiguous {
-            let who = display_name(a.name.as_deref(), a.email.as_deref());
+            let who = text::line(
+                &display_name(a.name.as_deref(), a.email.as_deref()),
+                text::TITLE_CHARS,
+            );
             let _ = writeln!(s, "- {who}: {}", a.candidates.join(", "));
         }
     }

@@ -21,9 +21,17 @@ use crate::feed::{FeedError, FeedFetcher, FetchLimits, FetchStatus, Fetched};
 use crate::matching::normalize_email;
 use crate::notify::{Capabilities, DbusNotifier, Notifier, NotifyError, ServerInfo};
 use crate::people::People;
+use crate::text;
 
 /// How far ahead occurrences are counted.
 pub const HORIZON: chrono::Duration = chrono::Duration::days(7);
+/// How long one line of `rapport check` output may be (long enough for any
+/// path or message of ours; a feed's 10,000-character value is cut).
+const LINE_CHARS: usize = 400;
+
+/// How much of a feed's UID a warning quotes.
+const UID_CHARS: usize = 80;
+
 /// Feed warnings shown per calendar; the rest are counted (a broken export
 /// can have thousands, and the first ones show the pattern).
 pub const MAX_FEED_WARNINGS: usize = 20;
@@ -111,9 +119,12 @@ impl Report {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for section in &self.sections {
-            let _ = writeln!(out, "{}", section.title);
+            let _ = writeln!(out, "{}", text::line(&section.title, LINE_CHARS));
             for f in &section.findings {
-                for (i, line) in f.text.lines().enumerate() {
+                // Findings quote feeds (UIDs, values): nothing in them may
+                // reach the terminal as a control sequence.
+                for (i, line) in text::clean(&f.text, true).lines().enumerate() {
+                    let line = text::line(line, LINE_CHARS);
                     let label = if i == 0 { f.level.label() } else { "" };
                     let _ = writeln!(out, "  {label:<8} {line}");
                 }
@@ -334,7 +345,7 @@ pub fn calendar_section(
             let _ = write!(text, "line {line}, ");
         }
         if let Some(uid) = &w.uid {
-            let _ = write!(text, "UID {uid}: ");
+            let _ = write!(text, "UID {}: ", text::line(uid, UID_CHARS));
         } else if !text.is_empty() {
             text.truncate(text.len() - 2);
             text.push_str(": ");

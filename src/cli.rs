@@ -16,7 +16,8 @@ pub struct Cli {
     /// Configuration file (default: $RAPPORT_CONFIG, else ~/.config/rapport/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// More log output (-v debug, -vv trace); RUST_LOG overrides.
+    /// More log output on stderr (-v info, -vv debug with each feed warning; for `run`: -v debug,
+    /// -vv trace); RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     #[command(subcommand)]
@@ -213,6 +214,12 @@ pub struct AgendaArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let paths = crate::config::Paths::from_env(cli.config.clone());
+    // `run` and `demo` set up their own logging; `check` reports config and
+    // feed warnings in its own output. Every other command shows warnings
+    // (a config others can read, a broken note, feed problems) on stderr.
+    if !matches!(cli.command, Command::Run | Command::Demo | Command::Check) {
+        init_cli_logging(cli.verbose);
+    }
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match run(cli, &paths, &mut out) {
@@ -221,6 +228,56 @@ pub fn main() -> ExitCode {
             eprintln!("rapport: {err:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Logging for one-shot commands: `rapport`'s own events at WARN and above
+/// (`-v` info, `-vv` debug; RUST_LOG overrides) on stderr, each as one plain
+/// `rapport: warning: ...` line. Does nothing if a subscriber is installed.
+pub fn init_cli_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "rapport=warn",
+        1 => "rapport=info",
+        _ => "rapport=debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .event_format(PlainFormat)
+        .try_init();
+}
+
+/// `rapport: warning: message`, with control and bidi characters removed:
+/// messages quote config values and feed text.
+struct PlainFormat;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for PlainFormat
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let level = match *event.metadata().level() {
+            tracing::Level::ERROR => "error",
+            tracing::Level::WARN => "warning",
+            tracing::Level::INFO => "info",
+            tracing::Level::DEBUG => "debug",
+            tracing::Level::TRACE => "trace",
+        };
+        let mut message = String::new();
+        ctx.field_format().format_fields(
+            tracing_subscriber::fmt::format::Writer::new(&mut message),
+            event,
+        )?;
+        let message = crate::text::clean(&message, true);
+        writeln!(writer, "rapport: {level}: {}", message.trim_end())
     }
 }
 
@@ -415,9 +472,7 @@ fn run_brief(
                     eprintln!("rapport: {e} (using the copy from {})", f.fetched_at);
                 }
                 let cal = crate::engine::parse_calendar(&source.name, &f.body);
-                for w in &cal.warnings {
-                    tracing::warn!("{w}");
-                }
+                crate::agenda::report_feed_warnings(&source.name, &cal.warnings);
                 calendars.push(cal);
             }
             Err(e) => {

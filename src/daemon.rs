@@ -35,6 +35,7 @@ use crate::notify::{Action, Capabilities, Event, Expiry, Notification, Notifier,
 use crate::people::{self, People};
 use crate::schedule::{self, Candidate, Decision, Kind, Snooze};
 use crate::state::{Due, Outcome, State};
+use crate::text;
 
 /// How long "Snooze" postpones a prep notification (never past the start).
 pub const SNOOZE_FOR: Duration = Duration::minutes(5);
@@ -1097,8 +1098,13 @@ fn describe(occ: &Occurrence, kind: Kind) -> String {
     )
 }
 
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+/// Feed text on one line, without control or bidi characters
+/// ([`text::clean`]), runs of spaces collapsed.
+fn one_line(s: &str) -> String {
+    text::clean(s, false)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Quotes for a POSIX shell, for the "run this command" hints.
@@ -1172,14 +1178,14 @@ pub fn status(
             .last_refresh
             .map(|t| format!("refreshed {} ({})", local(t), ago(t)))
             .unwrap_or_else(|| "never refreshed".into());
-        writeln!(out, "  {name}: {refreshed}")?;
+        writeln!(out, "  {}: {refreshed}", text::line(name, text::NAME_CHARS))?;
         if let Some(err) = &f.last_error {
             healthy = false;
             let at = f
                 .last_attempt
                 .map(|t| format!(" at {}", local(t)))
                 .unwrap_or_default();
-            writeln!(out, "    error{at}: {err}")?;
+            writeln!(out, "    error{at}: {}", text::line(err, text::TITLE_CHARS))?;
         }
     }
     writeln!(out, "\nNext notifications:")?;
@@ -1197,9 +1203,10 @@ pub fn status(
             "  {}  {:<7}  {} (starts {}, {})",
             local(d.due),
             d.kind.to_string(),
-            one_line(&d.summary),
+            // The title was copied from the feed: plain and shortened.
+            text::line(&one_line(&d.summary), text::TITLE_CHARS),
             d.start.with_timezone(&Local).format("%H:%M"),
-            d.calendar
+            text::line(&d.calendar, text::NAME_CHARS)
         )?;
     }
     Ok(healthy)

@@ -636,6 +636,23 @@ impl<'a> Parser<'a> {
                 start = e;
             }
         }
+        let mut rrules = d.rrules;
+        if start.is_date() {
+            // recur::expand_all_day gives nothing for these; say so instead of silently
+            // listing DTSTART alone.
+            let before = rrules.len();
+            rrules.retain(recur::RRule::fits_all_day);
+            if rrules.len() < before {
+                self.warn(
+                    Some(d.line),
+                    d.uid.as_deref(),
+                    "RRULE repeats within a day (FREQ=HOURLY, MINUTELY or SECONDLY) but DTSTART \
+                     is a date (all-day); rule ignored, only DTSTART listed: use FREQ=DAILY or a \
+                     DATE-TIME DTSTART"
+                        .into(),
+                );
+            }
+        }
         let mut duration = d.duration;
         if let Some(x) = duration {
             if x < Duration::zero() {
@@ -654,7 +671,7 @@ impl<'a> Parser<'a> {
             start,
             end,
             duration,
-            rrules: d.rrules,
+            rrules,
             rdates: d.rdates,
             exdates: d.exdates,
             recurrence_id: d.recurrence_id,
@@ -1316,7 +1333,7 @@ impl ParsedCalendar {
         let limits = recur::Limits::default();
         master.rrules.iter().any(|rule| {
             let until = rule.until.map(|u| self.until_local(u, zone, all_day, opts));
-            let to = w + Duration::seconds(1);
+            let to = shifted(w, Duration::seconds(1));
             let exp = if all_day {
                 recur::expand_all_day(rule, dtstart.date(), until, w, to, &limits)
             } else {
@@ -1423,7 +1440,10 @@ impl ParsedCalendar {
                 let rid_wall = self.wall_in(&rid, zone, frame, opts);
                 let start_wall = self.wall_in(&ev.start, zone, frame, opts);
                 let d = start_wall - rid_wall;
-                shift = shift.max(d.abs()) + self.length(ev).total().abs();
+                shift = shift
+                    .max(d.abs())
+                    .checked_add(&self.length(ev).total().abs())
+                    .unwrap_or(Duration::MAX);
                 futures.push((k, rid_wall, o));
             }
         }
@@ -1432,8 +1452,9 @@ impl ParsedCalendar {
         // The window on the series' clock, widened by the length and shifts.
         let max_len = self.max_length(master);
         let margin = Duration::days(1);
-        let from_l = wall(zone, from) - max_len - shift - margin;
-        let to_l = wall(zone, to) + shift + margin;
+        let widen = shift.checked_add(&margin).unwrap_or(Duration::MAX);
+        let from_l = shifted(shifted(wall(zone, from), -max_len), -widen);
+        let to_l = shifted(wall(zone, to), widen);
 
         // Candidate starts: (wall start, own end for PERIOD rdates, is date).
         let mut cands: Vec<(NaiveDateTime, Option<DateTime<Utc>>, bool)> = Vec::new();
@@ -1467,17 +1488,6 @@ impl ParsedCalendar {
         }
         cands.sort_by_key(|c| (c.0, c.2));
         cands.dedup_by_key(|c| (c.0, c.2));
-        if cands.len() > MAX_INSTANCES_PER_SERIES {
-            // FREQ=SECONDLY without end over a month is 2.6 million meetings:
-            // nobody has those; keep the first ones and say so.
-            tracing::warn!(
-                "{}: UID {}: more than {MAX_INSTANCES_PER_SERIES} instances in the window; only the first {MAX_INSTANCES_PER_SERIES} are listed",
-                self.name,
-                s.uid
-            );
-            cands.truncate(MAX_INSTANCES_PER_SERIES);
-        }
-
         // EXDATE keys.
         let mut ex_keys: Vec<Key> = Vec::with_capacity(master.exdates.len());
         for x in &master.exdates {
@@ -1488,6 +1498,9 @@ impl ParsedCalendar {
             });
         }
 
+        // The cap counts instances that overlap the window, not candidates: the widened
+        // window's margin alone holds 86,400 FREQ=SECONDLY candidates.
+        let mut kept = 0usize;
         for (w, own_end, is_date) in cands {
             let start_utc = if is_date {
                 opts.floating.to_utc(w)
@@ -1544,6 +1557,17 @@ impl ParsedCalendar {
             if !keep(start, end) {
                 continue;
             }
+            if kept == MAX_INSTANCES_PER_SERIES {
+                // FREQ=SECONDLY without end over a month is 2.6 million meetings:
+                // nobody has those; keep the first ones and say so.
+                tracing::warn!(
+                    "{}: UID {}: more than {MAX_INSTANCES_PER_SERIES} instances in the window; only the first {MAX_INSTANCES_PER_SERIES} are listed",
+                    self.name,
+                    s.uid
+                );
+                break;
+            }
+            kept += 1;
             emit(Inst {
                 event: ev,
                 event_index: index,
@@ -1588,10 +1612,23 @@ fn window_limits() -> (DateTime<Utc>, DateTime<Utc>) {
     (at(-100), at(10_200))
 }
 
-/// Wall-clock time of an instant in a zone.
+/// Wall-clock time of an instant in a zone (saturating at chrono's range).
 fn wall(zone: &Zone, t: DateTime<Utc>) -> NaiveDateTime {
     let off = zone.offset_at(t);
-    t.naive_utc() + Duration::seconds(off.local_minus_utc() as i64)
+    shifted(
+        t.naive_utc(),
+        Duration::seconds(off.local_minus_utc() as i64),
+    )
+}
+
+/// `t + d`, saturating at chrono's range: window bounds widened by a feed's lengths and
+/// shifts must not panic near the ends of time.
+fn shifted(t: NaiveDateTime, d: Duration) -> NaiveDateTime {
+    t.checked_add_signed(d).unwrap_or(if d < Duration::zero() {
+        NaiveDateTime::MIN
+    } else {
+        NaiveDateTime::MAX
+    })
 }
 
 /// End of an instance that starts at wall time `w` (instant `start`).

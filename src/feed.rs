@@ -456,6 +456,15 @@ impl FeedFetcher {
                 "it is an HTML page, not a calendar; export the calendar as .ics".into(),
             ));
         }
+        // Bare VEVENT files exist and are read, but a calendar cut short (a
+        // copy still being written) looks the same: say so.
+        if !ends_calendar(&body) {
+            tracing::warn!(
+                "calendar `{feed}` ({}): the file does not end with END:VCALENDAR, so it may be \
+                 cut short; read anyway",
+                path.display()
+            );
+        }
         tracing::debug!(feed, path = %path.display(), bytes = body.len(), "read calendar file");
         Ok(Fetched {
             body: Arc::new(body),
@@ -642,6 +651,20 @@ impl FeedFetcher {
                 feed: feed.to_string(),
                 url: redact_url(url),
                 what,
+            });
+        }
+        // A body cut short (a Content-Length smaller than the calendar, a
+        // connection closed early with no Content-Length) still starts like a
+        // calendar; taken as fresh it would replace the good cached copy and
+        // hide every meeting after the cut.
+        if !ends_calendar(&body) {
+            return Err(FeedError::Truncated {
+                feed: feed.to_string(),
+                url: redact_url(url),
+                detail: format!(
+                    "the calendar stops after {} without END:VCALENDAR (cut short)",
+                    human_bytes(body.len() as u64)
+                ),
             });
         }
         Ok(Response::Fresh(FreshBody {
@@ -911,6 +934,18 @@ pub fn sniff_calendar(body: &[u8], content_type: Option<&str>) -> Result<(), Str
         return Ok(());
     }
     Err("something that is not iCalendar (no BEGIN:VCALENDAR near the start)".into())
+}
+
+/// Whether a body ends (trailing whitespace aside) with `END:VCALENDAR`, as
+/// a complete calendar does.
+pub fn ends_calendar(body: &[u8]) -> bool {
+    let end = body
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |i| i + 1);
+    let body = &body[..end];
+    const END: &[u8] = b"END:VCALENDAR";
+    body.len() >= END.len() && body[body.len() - END.len()..].eq_ignore_ascii_case(END)
 }
 
 fn looks_like_html(body: &[u8]) -> bool {
@@ -1189,6 +1224,16 @@ mod tests {
         );
         assert_eq!(parse_retry_after("99999999", now), Some(MAX_RETRY_AFTER));
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn a_complete_calendar_ends_with_end_vcalendar() {
+        assert!(ends_calendar(b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n\r\n"));
+        assert!(ends_calendar(b"BEGIN:VCALENDAR\nend:vcalendar"));
+        assert!(!ends_calendar(b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMM"));
+        assert!(!ends_calendar(b"BEGIN:VCALENDAR\r\nEND:VEVENT\r\n"));
+        assert!(!ends_calendar(b""));
+        assert!(!ends_calendar(b"  \r\n"));
     }
 
     #[test]

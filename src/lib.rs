@@ -35,4 +35,5 @@ pub mod recur;
 pub mod schedule;
 pub mod setup;
 pub mod state;
+pub mod text;
 pub mod tz;

@@ -25,6 +25,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use tokio::sync::broadcast;
 
+use crate::text::{clean, shorten};
+
 /// The application name every notification carries.
 pub const APP_NAME: &str = "rapport";
 /// The category hint of meeting notifications (an `x-vendor.class` name, as
@@ -265,59 +267,6 @@ pub fn render(notification: &Notification, caps: &Capabilities) -> Rendered {
         body,
         actions,
     }
-}
-
-/// Bidi embeddings, overrides and isolates: they can reorder what follows
-/// them, so text from a calendar could disguise itself. Plain direction marks
-/// (LRM, RLM, ALM) are harmless and stay.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
-/// Removes control characters and bidi controls; tabs become spaces; line
-/// breaks are kept (as `\n`) only when `multiline`, else become spaces.
-fn clean(text: &str, multiline: bool) -> String {
-    let text = text.replace("\r\n", "\n");
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' | '\r' | '\u{2028}' | '\u{2029}' | '\u{0085}' => {
-                out.push(if multiline { '\n' } else { ' ' })
-            }
-            '\t' => out.push(' '),
-            c if c.is_control() || is_bidi_control(c) => {}
-            c => out.push(c),
-        }
-    }
-    if multiline {
-        out
-    } else {
-        out.trim().to_string()
-    }
-}
-
-/// Keeps at most `max_chars` characters and `max_lines` lines, ending a
-/// shortened text with "…".
-fn shorten(text: &str, max_chars: usize, max_lines: usize) -> String {
-    let mut lines: Vec<&str> = text.split('\n').collect();
-    let mut cut = false;
-    if lines.len() > max_lines {
-        lines.truncate(max_lines);
-        cut = true;
-    }
-    let joined = lines.join("\n");
-    let mut out: String = if joined.chars().count() > max_chars {
-        cut = true;
-        joined.chars().take(max_chars.saturating_sub(1)).collect()
-    } else {
-        joined
-    };
-    if cut {
-        let trimmed_len = out.trim_end().len();
-        out.truncate(trimmed_len);
-        out.push('…');
-    }
-    out
 }
 
 /// Escapes the three characters that the notification markup subset gives a
@@ -753,8 +702,8 @@ mod tests {
         );
         let r = render(&n, &caps(&["body"]));
         assert_eq!(r.summary, "Sync[31mevil next");
-        // RLM (U+200F) is a harmless mark and stays
-        assert_eq!(r.body, "ab\nc de\u{200F}f");
+        // Direction marks go too (crate::text strips every bidi control).
+        assert_eq!(r.body, "ab\nc def");
     }
 
     #[test]

@@ -252,7 +252,9 @@ impl RRule {
                 "BYDAY" => {
                     let mut days = Vec::new();
                     for item in val.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                        let split = item.len().saturating_sub(2);
+                        // The weekday is the last two characters; split on a character
+                        // boundary, as feeds carry any UTF-8 here (`BYDAY=2M\u{fffd}`).
+                        let split = item.char_indices().rev().nth(1).map_or(0, |(i, _)| i);
                         let (num, wd) = item.split_at(split);
                         let weekday =
                             parse_weekday(wd).ok_or_else(|| bad(&key, item, "not a weekday"))?;
@@ -290,6 +292,12 @@ impl RRule {
 }
 
 impl RRule {
+    /// Whether the rule can repeat a DATE-valued DTSTART: FREQ=DAILY or coarser. See
+    /// [`expand_all_day`].
+    pub fn fits_all_day(&self) -> bool {
+        self.freq >= Frequency::Daily
+    }
+
     /// Whether `dtstart` is itself one of the rule's starts. RFC 5545 3.3.10 counts DTSTART as
     /// the first occurrence for COUNT even when the rule does not generate it; an engine that
     /// adds such a DTSTART to the set can expand with `count - 1` to honour that.
@@ -367,6 +375,11 @@ pub fn expand(
 
 /// Like [`expand`] for an all-day series (DTSTART is a DATE): BYHOUR, BYMINUTE and BYSECOND
 /// are ignored (RFC 5545 3.3.10) and the starts are midnights.
+///
+/// A sub-daily FREQ (HOURLY, MINUTELY, SECONDLY) yields no starts: its instances lie between
+/// midnights, which a DATE cannot hold (RFC 5545 3.3.10 keeps instances of the DTSTART value
+/// type), and truncating them to days would make INTERVAL and COUNT mean something the writer
+/// did not say. Callers keep DTSTART itself and should warn; see [`RRule::fits_all_day`].
 pub fn expand_all_day(
     rule: &RRule,
     dtstart: NaiveDate,
@@ -375,6 +388,9 @@ pub fn expand_all_day(
     to: NaiveDateTime,
     limits: &Limits,
 ) -> Expansion {
+    if !rule.fits_all_day() {
+        return Expansion::default();
+    }
     let mut r = rule.clone();
     r.by_hour.clear();
     r.by_minute.clear();

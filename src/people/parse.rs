@@ -55,7 +55,10 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
     let mut summary: Vec<&str> = Vec::new();
     for line in &scanned.lines {
         match &line.kind {
-            LineKind::Heading { level: 1, text } if h1.is_none() && section.is_none() => {
+            // An empty `# ` (a template not filled in) names nobody; a later one may.
+            LineKind::Heading { level: 1, text }
+                if h1.is_none() && section.is_none() && !text.is_empty() =>
+            {
                 h1 = Some(text.to_string());
             }
             LineKind::Heading { level: 2, text } => section = Some(text),
@@ -90,12 +93,16 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
     }
     let summary = summary.join(" ");
     person.summary = (!summary.trim().is_empty()).then(|| summary.trim().to_string());
+    // `name:` is trimmed and the heading text too, so empty here covers whitespace-only.
     if person.name.is_empty() {
         person.name = h1.unwrap_or_else(|| {
-            rel_path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default()
+            let stem = rel_path.file_stem().map(|s| s.to_string_lossy());
+            match stem.as_deref().map(str::trim) {
+                Some(stem) if !stem.is_empty() => stem.to_string(),
+                // ` .md`: the whole path is the best name left. Only an empty path (the
+                // editor's syntax check, which needs no name) leaves the name empty.
+                _ => rel_path.to_string_lossy().trim().to_string(),
+            }
         });
     }
     Ok(person)
