@@ -47,6 +47,12 @@ pub enum Command {
     Check,
     /// Print the full brief of the next meeting, or of the next one matching TEXT.
     Brief(BriefArgs),
+    /// Open the conference link of the next meeting, or of the next one matching TEXT.
+    Join(JoinArgs),
+    /// Ask the daemon to show a meeting's prep notification again later (never after the start).
+    Snooze(SnoozeArgs),
+    /// "Nothing new": log `Met at <meeting>` for everyone you have a note about in the last meeting.
+    Met(MetArgs),
     /// Write a commented config and a people folder with an example person (never overwrites).
     Init,
     /// Try rapport in two minutes on example meetings and people (nothing of yours is read).
@@ -71,6 +77,37 @@ pub struct BriefArgs {
     /// Print the brief as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// `next` (the default), or text to find in a meeting's title, attendee names or addresses.
+    #[arg(value_name = "next | TEXT")]
+    pub query: Vec<String>,
+    /// Print the link instead of opening it.
+    #[arg(long)]
+    pub print: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnoozeArgs {
+    /// `next` (the default), or text to find in a meeting's title, attendee names or addresses.
+    #[arg(value_name = "next | TEXT")]
+    pub query: Vec<String>,
+    /// How long: 90s, 5m, 1h (default 5m; never past the start).
+    #[arg(long = "for", value_name = "DURATION")]
+    pub snooze_for: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MetArgs {
+    /// `last` (the default: the most recent meeting that has started), or text
+    /// to find in a meeting's title, attendee names or addresses.
+    #[arg(value_name = "last | TEXT")]
+    pub query: Vec<String>,
+    /// The Log entry's date (default: the meeting's day).
+    #[arg(long)]
+    pub date: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -327,6 +364,11 @@ pub fn run(
         ),
         Command::Done(a) => edit(&a.name, EditRequest::Done { task: a.task }, out),
         Command::Brief(args) => run_brief(&args, paths, out),
+        Command::Join(a) => {
+            crate::actions::join(paths, &a.query, a.print, &crate::daemon::XdgOpen, out)
+        }
+        Command::Snooze(a) => crate::actions::snooze(paths, &a.query, a.snooze_for.as_deref(), out),
+        Command::Met(a) => crate::actions::met(paths, &a.query, a.date.as_deref(), out),
         Command::Init => {
             let ok = crate::setup::init(paths, chrono::Local::now().date_naive(), out)?;
             Ok(if ok {

@@ -24,6 +24,7 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Local, Utc};
 use tokio::sync::mpsc;
 
+use crate::actions::{attendees_of, is_http_url};
 use crate::brief::{self, Attendance, BriefSettings, Now};
 use crate::config::{self, CalendarSource, Config, Paths};
 use crate::engine::{self, ExpandOptions, ParsedCalendar};
@@ -200,7 +201,7 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
     }
 
     let (fs_tx, mut fs_rx) = mpsc::unbounded_channel();
-    let mut watcher = Watcher::new(fs_tx);
+    let mut watcher = Watcher::new(fs_tx, crate::actions::requests_dir(&daemon.paths.state_dir));
     watcher.watch(&daemon.paths.config_file, &daemon.config.people.dir);
 
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -220,6 +221,7 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
         let now = Utc::now();
         daemon.start_due_fetches(now);
         daemon.reexpand_if_old(now);
+        daemon.take_requests(now);
         let mut wake = daemon.tick(now).await;
         if let Some(refresh) = daemon.next_refresh() {
             wake = wake.min(refresh);
@@ -257,6 +259,9 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
             }
             if what.people || what.config {
                 daemon.reload_people(now);
+            }
+            if what.requests {
+                daemon.take_requests(now);
             }
         }
     }
@@ -682,10 +687,11 @@ impl<N: Notifier> Daemon<N> {
                 }
                 let mut body = text.body;
                 if !caps.actions {
-                    body.push_str(&format!(
-                        "\nBrief: rapport brief {}",
-                        shell_quote(&occ.summary)
-                    ));
+                    let title = shell_quote(&occ.summary);
+                    body.push_str(&format!("\nBrief: rapport brief {title}"));
+                    if occ.conference_url.as_deref().is_some_and(is_http_url) {
+                        body.push_str(&format!(" · Join: rapport join {title}"));
+                    }
                 }
                 Some(Notification {
                     summary: text.summary,
@@ -703,10 +709,10 @@ impl<N: Notifier> Daemon<N> {
                     // The commands behind "Add note" and "Nothing new".
                     match composed.people.first() {
                         Some(p) => body.push_str(&format!(
-                            "\nAdd a note: rapport note {} '…' · Nothing new: rapport note {} {}",
+                            "\nAdd a note: rapport note {} '…' (or rapport edit {}) · Nothing new: rapport met {}",
                             shell_quote(&p.name),
                             shell_quote(&p.name),
-                            shell_quote(&format!("Met at {}", occ.summary))
+                            shell_quote(&occ.summary)
                         )),
                         None => body.push_str("\nAdd them: rapport person add 'Full Name'"),
                     }
@@ -782,22 +788,7 @@ impl<N: Notifier> Daemon<N> {
                 let path = self.write_brief(occ, now)?;
                 self.opener.open(&path.to_string_lossy())?;
             }
-            ("snooze", _) => match Snooze::new(occ, now, SNOOZE_FOR) {
-                Some(s) => {
-                    tracing::info!(
-                        "snoozed {} until {}",
-                        occ.summary,
-                        s.until.with_timezone(&Local).format("%H:%M")
-                    );
-                    self.state.snoozes.retain(|x| {
-                        !(x.calendar == s.calendar && x.uid == s.uid && x.start == s.start)
-                    });
-                    self.state.snoozes.push(s);
-                    self.state_dirty = true;
-                    self.save(now, true);
-                }
-                None => tracing::info!("{} has started: not snoozed", occ.summary),
-            },
+            ("snooze", _) => self.snooze(occ, now, now + SNOOZE_FOR),
             ("join", _) => match occ.conference_url.as_deref().filter(|u| is_http_url(u)) {
                 Some(url) => self.opener.open(url)?,
                 None => anyhow::bail!("the meeting has no http(s) conference link"),
@@ -808,26 +799,68 @@ impl<N: Notifier> Daemon<N> {
             }
             ("nothing-new", _) => {
                 let today = now.with_timezone(&Local).date_naive();
-                let text = format!("Met at {}", one_line(&occ.summary));
-                for m in self.matcher.match_attendees(&attendees_of(occ)) {
-                    if let Match::Person(i) = m.matched {
-                        let person = &self.people.people[i];
-                        let path = self.people.file_of(person);
-                        people::edit::edit_file(
-                            &path,
-                            &people::edit::Edit::Note {
-                                date: today,
-                                text: text.clone(),
-                            },
-                        )
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                        tracing::info!("{}: logged \"{text}\"", path.display());
-                    }
+                for path in crate::actions::log_met(&self.people, &self.matcher, occ, today)? {
+                    tracing::info!(
+                        "{}: logged \"Met at {}\"",
+                        path.display(),
+                        one_line(&occ.summary)
+                    );
                 }
             }
             (other, _) => tracing::debug!("unknown action {other}"),
         }
         Ok(())
+    }
+
+    /// Shows the prep of `occ` again at `until` (capped at its start): the
+    /// Snooze button and `rapport snooze` requests.
+    fn snooze(&mut self, occ: &Occurrence, now: DateTime<Utc>, until: DateTime<Utc>) {
+        match Snooze::new(occ, now, (until - now).max(Duration::zero())) {
+            Some(s) => {
+                tracing::info!(
+                    "snoozed {} until {}",
+                    occ.summary,
+                    s.until.with_timezone(&Local).format("%H:%M")
+                );
+                self.state.snoozes.retain(|x| {
+                    !(x.calendar == s.calendar && x.uid == s.uid && x.start == s.start)
+                });
+                self.state.snoozes.push(s);
+                self.state_dirty = true;
+                self.save(now, true);
+            }
+            None => tracing::info!("{} has started: not snoozed", occ.summary),
+        }
+    }
+
+    /// Applies the requests `rapport snooze` queued (see [`crate::actions`]).
+    fn take_requests(&mut self, now: DateTime<Utc>) {
+        // Right after a start the calendars are still being read: a request
+        // queued while the daemon was down waits for them (the finished
+        // fetch wakes the loop, which comes back here).
+        if self
+            .feeds
+            .values()
+            .any(|f| f.in_flight && f.parsed.is_none())
+        {
+            return;
+        }
+        for request in crate::actions::take_requests(&self.paths.state_dir) {
+            match request {
+                Ok(r) => {
+                    let slot = (r.calendar.clone(), r.uid.clone(), r.start);
+                    match self.occurrence(&slot).cloned() {
+                        Some(occ) => self.snooze(&occ, now, r.until()),
+                        None => tracing::info!(
+                            "snooze request for {} ({}): the meeting is no longer in the calendar",
+                            r.uid,
+                            r.calendar
+                        ),
+                    }
+                }
+                Err(e) => tracing::warn!("{e}"),
+            }
+        }
     }
 
     /// Writes the full brief as Markdown under the runtime dir (private).
@@ -936,12 +969,15 @@ impl<N: Notifier> Daemon<N> {
 struct Changed {
     config: bool,
     people: bool,
+    /// A `rapport snooze` request arrived.
+    requests: bool,
 }
 
 impl Changed {
     fn merge(&mut self, other: Changed) {
         self.config |= other.config;
         self.people |= other.people;
+        self.requests |= other.requests;
     }
 }
 
@@ -950,14 +986,18 @@ struct Watcher {
     tx: mpsc::UnboundedSender<Changed>,
     inner: Option<notify::RecommendedWatcher>,
     watching: Option<(PathBuf, PathBuf)>,
+    /// Request files from `rapport snooze`; watched so they apply at once
+    /// (the once-a-minute wake takes them otherwise).
+    requests_dir: PathBuf,
 }
 
 impl Watcher {
-    fn new(tx: mpsc::UnboundedSender<Changed>) -> Watcher {
+    fn new(tx: mpsc::UnboundedSender<Changed>, requests_dir: PathBuf) -> Watcher {
         Watcher {
             tx,
             inner: None,
             watching: None,
+            requests_dir,
         }
     }
 
@@ -981,6 +1021,7 @@ impl Watcher {
             }
         }
         let people_path = people_dir.to_path_buf();
+        let requests_path = self.requests_dir.clone();
         let matched_config = config_paths.clone();
         let handler = move |res: notify::Result<notify::Event>| {
             let Ok(event) = res else { return };
@@ -993,9 +1034,11 @@ impl Watcher {
                     changed.config = true;
                 } else if p.starts_with(&people_path) {
                     changed.people = true;
+                } else if p.starts_with(&requests_path) {
+                    changed.requests = true;
                 }
             }
-            if changed.config || changed.people {
+            if changed.config || changed.people || changed.requests {
                 let _ = tx.send(changed);
             }
         };
@@ -1023,24 +1066,14 @@ impl Watcher {
                 people_dir.display()
             );
         }
+        if std::fs::create_dir_all(&self.requests_dir).is_ok() {
+            if let Err(e) = watcher.watch(&self.requests_dir, notify::RecursiveMode::NonRecursive) {
+                tracing::warn!("cannot watch {}: {e}", self.requests_dir.display());
+            }
+        }
         self.inner = Some(watcher);
         self.watching = Some(wanted);
     }
-}
-
-/// Attendees and the organizer (when not already an attendee).
-fn attendees_of(occ: &Occurrence) -> Vec<crate::model::Attendee> {
-    let mut all = occ.attendees.clone();
-    if let Some(org) = &occ.organizer {
-        let dup = all.iter().any(|a| {
-            a.email.is_some() && a.email == org.email
-                || a.email.is_none() && a.name.is_some() && a.name == org.name
-        });
-        if !dup {
-            all.push(org.clone());
-        }
-    }
-    all
 }
 
 /// The people in a meeting as the brief sees them (me and rooms left out).
@@ -1072,11 +1105,6 @@ fn one_line(s: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn is_http_url(url: &str) -> bool {
-    let lower = url.trim().to_ascii_lowercase();
-    lower.starts_with("https://") || lower.starts_with("http://")
 }
 
 /// Quotes for a POSIX shell, for the "run this command" hints.

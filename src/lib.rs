@@ -12,8 +12,9 @@
 //! - [`config`]: the TOML configuration.
 //! - [`people`], [`matching`], [`dates`]: notes about people, attendee matching.
 //! - [`brief`], [`schedule`], [`notify`], [`state`], [`daemon`]: the daemon.
-//! - [`cli`], [`agenda`]: the command line.
+//! - [`cli`], [`agenda`], [`actions`]: the command line.
 
+pub mod actions;
 pub mod agenda;
 pub mod brief;
 pub mod check;

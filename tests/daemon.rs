@@ -663,8 +663,124 @@ async fn without_actions_the_body_names_the_commands() {
         .unwrap_or_else(|| panic!("{shown:#?}"));
     assert!(
         debrief.rendered.body.contains(&format!(
-            "rapport note 'Tom de Vries' 'Met at {title} earlier'"
+            "rapport note 'Tom de Vries' '…' (or rapport edit 'Tom de Vries') · \
+             Nothing new: rapport met '{title} earlier'"
         )),
         "{debrief:#?}"
     );
+}
+
+/// `rapport snooze` while the daemon runs: the request file is taken, the
+/// snooze applied like the button's, and the prep shown at the snooze's end
+/// (here a meeting whose prep is not due yet, snoozed for 2 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_snooze_request_is_applied_by_the_daemon() {
+    use rapport::notify::{Capabilities, RecordingNotifier};
+    let title = unique("Roadmap");
+    let home = Home::new(
+        ics(&[Ev::new("roadmap", &title, due_in(20 * 60))]),
+        "lead = [\"10m\"]\ndebrief = \"off\"",
+    );
+    let fake = Arc::new(RecordingNotifier::new(Capabilities::from_list(vec![
+        "body".to_string(),
+        "actions".to_string(),
+    ])));
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(rapport::daemon::run(
+        home.paths.clone(),
+        Options {
+            notifier: fake.clone(),
+            opener: Box::new(RecordingOpener::default()),
+            stop: Some(rx),
+        },
+    ));
+    // Ready once it has written its state (and made the requests folder).
+    let state_file = home.paths.state_dir.join("state.json");
+    let waited = Instant::now();
+    while !state_file.exists() || !rapport::actions::requests_dir(&home.paths.state_dir).exists() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(30),
+            "daemon not ready"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(fake.shown().is_empty(), "{:#?}", fake.shown());
+    let root = home.dir.path().to_path_buf();
+    let query = title.clone();
+    // A plain thread, outside the runtime, like the real CLI process.
+    let cli = std::thread::spawn(move || {
+        crate::common::rapport(&root, &["snooze", &query, "--for", "2s"])
+    });
+    let run = tokio::task::spawn_blocking(move || cli.join().unwrap())
+        .await
+        .unwrap();
+    assert!(run.success(), "{:?}\n{}", run.error, run.stdout);
+    assert!(
+        !run.stdout.contains("not seem to be running"),
+        "{}",
+        run.stdout
+    );
+    let waited = Instant::now();
+    while fake.shown().is_empty() {
+        // The watcher takes it at once; the once-a-minute wake at the latest.
+        assert!(
+            waited.elapsed() < Duration::from_secs(90),
+            "snooze not applied"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let shown = fake.shown();
+    assert_eq!(shown.len(), 1, "{shown:#?}");
+    assert!(shown[0].notification.summary.contains(&title), "{shown:#?}");
+    assert!(rapport::actions::take_requests(&home.paths.state_dir).is_empty());
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+/// A snooze queued while the daemon is down applies when it starts, once the
+/// calendar is read (not dropped as "no longer in the calendar").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn snooze_queued_before_the_daemon_starts_is_applied() {
+    use rapport::notify::{Capabilities, RecordingNotifier};
+    let title = unique("Retro");
+    let start = due_in(20 * 60);
+    let home = Home::new(
+        ics(&[Ev::new("retro", &title, start)]),
+        "lead = [\"10m\"]\ndebrief = \"off\"",
+    );
+    rapport::actions::queue_snooze(
+        &home.paths.state_dir,
+        &rapport::actions::SnoozeRequest {
+            calendar: "work".into(),
+            uid: "retro".into(),
+            start,
+            requested_at: Utc::now(),
+            snooze_for_s: 1,
+        },
+    )
+    .unwrap();
+    let fake = Arc::new(RecordingNotifier::new(Capabilities::from_list(vec![
+        "body".to_string(),
+        "actions".to_string(),
+    ])));
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(rapport::daemon::run(
+        home.paths.clone(),
+        Options {
+            notifier: fake.clone(),
+            opener: Box::new(RecordingOpener::default()),
+            stop: Some(rx),
+        },
+    ));
+    let waited = Instant::now();
+    while fake.shown().is_empty() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(90),
+            "snooze not applied"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(fake.shown()[0].notification.summary.contains(&title));
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
 }

@@ -1,5 +1,6 @@
 //! The one integration test binary: one module per area.
 
+mod actions;
 mod agenda_people;
 mod brief;
 mod check;
