@@ -419,6 +419,16 @@ pub fn notes_edit_for(text: &str) -> Edit {
 /// and at most a heading and blank lines); when the editor's own read-back check would let the
 /// edit be written, the re-read note has the new item and nothing else changed.
 pub fn notes_edit(data: &[u8]) {
+    // Open finding (people): a file ending in a lone "\r" changes meaning when the editor
+    // completes the last line ("x\n##\r": `##` becomes a heading). Skipped so the fuzzer can
+    // search past it; `hardening::open_notes_edit_last_line_lone_cr` keeps the inputs.
+    if !data.ends_with(b"\r") {
+        notes_edit_all(data);
+    }
+}
+
+/// [`notes_edit`] without skipping the inputs of open findings.
+pub fn notes_edit_all(data: &[u8]) {
     let original = String::from_utf8_lossy(data);
     let path = Path::new("fuzz.md");
     let edit = notes_edit_for(&original);
@@ -432,8 +442,9 @@ pub fn notes_edit(data: &[u8]) {
         "line {}",
         applied.line
     );
+    // The reported text of line 1 leaves out a byte-order mark.
     assert_eq!(
-        strip_eol(new_lines[applied.line - 1]),
+        strip_eol(new_lines[applied.line - 1]).trim_start_matches('\u{feff}'),
         applied.line_text,
         "the reported line is not the edited one"
     );
