@@ -11,6 +11,7 @@ mod feed;
 mod hardening;
 mod hardening_bounds;
 mod hardening_checks;
+mod hardening_faults;
 mod hardening_secrets;
 mod matching;
 mod notify;
