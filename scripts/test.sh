@@ -11,6 +11,7 @@
 #                             (it costs ~8 s of pip install on a clean machine, cached in target/)
 #   RAPPORT_TEST_KEEP=1       keep the temporary folder (logs) after the run
 #   RAPPORT_TEST_SKIP_LINT=1  skip fmt and clippy (quick local runs)
+#   RAPPORT_TEST_SCREENSHOT=0 skip the screenshot of `rapport demo` (target/demo-notification.png)
 #   extra arguments are passed to `cargo test` (e.g. scripts/test.sh notify)
 set -euo pipefail
 
@@ -21,7 +22,7 @@ say() { echo "[test.sh +$(($(date +%s) - T0))s] $*" >&2; }
 
 # ---------- packages (Debian). dbus-daemon is usually present; install the rest once.
 need=()
-for pair in dbus-daemon:dbus Xvfb:xvfb dunst:dunst dunstctl:dunst notify-send:libnotify-bin faketime:faketime; do
+for pair in dbus-daemon:dbus dbus-send:dbus Xvfb:xvfb dunst:dunst dunstctl:dunst notify-send:libnotify-bin faketime:faketime; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -185,4 +186,9 @@ if [ "${RAPPORT_TEST_SKIP_LINT:-0}" != 1 ]; then
 fi
 say "cargo test"
 cargo test --quiet "$@"
+# A real notification from `rapport demo`, on the Xvfb screen, for a look by eye.
+if [ "${RAPPORT_TEST_SCREENSHOT:-1}" != 0 ] && [ $# -eq 0 ] && [ -x scripts/demo-screenshot.sh ]; then
+  say "screenshot of rapport demo"
+  scripts/demo-screenshot.sh target/demo-notification.png
+fi
 say "all passed"

@@ -3,18 +3,20 @@
 //!
 //! The core is pure: [`parse_bound`], [`collect`], [`to_json`] and
 //! [`render_text`] take data (and the local zone) and return data; [`run`]
-//! does the I/O (reading calendars, writing to `out`).
+//! does the I/O (config, fetching calendars through [`crate::feed`] with its
+//! cache, writing to `out`).
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
 
 use crate::cli::AgendaArgs;
-use crate::config::Paths;
-use crate::engine::{parse_calendar, ExpandOptions, ParsedCalendar};
+use crate::config::{self, Config, ConfigError, Paths};
+use crate::engine::{parse_calendar_shared, ExpandOptions, ParsedCalendar};
+use crate::feed::{FeedFetcher, FetchLimits};
 use crate::model::{Attendee, Occurrence, PartStat, RecurrenceId, Status};
 use crate::tz::Zone;
 
@@ -34,8 +36,8 @@ pub fn parse_bound(text: &str, local: &Zone) -> Result<DateTime<Utc>, String> {
         })
 }
 
-/// The window `[from, to)` from the command line: default now to 7 days later;
-/// `--to` alone counts back 7 days.
+/// The window `[from, to)` from the command line: `--from` defaults to now,
+/// `--to` to 7 days after `--from`.
 pub fn window(
     from: Option<&str>,
     to: Option<&str>,
@@ -54,7 +56,7 @@ pub fn window(
     let (f, t) = match (from_t, to_t) {
         (Some(f), Some(t)) => (f, t),
         (Some(f), None) => (f, f + week),
-        (None, Some(t)) => (now.min(t - week), t),
+        (None, Some(t)) => (now, t),
         (None, None) => (now, now + week),
     };
     if t <= f {
@@ -183,17 +185,22 @@ pub fn to_json(occurrences: &[Occurrence], extra: AttendeeExtra<'_>) -> Value {
 /// How many attendee names a text line shows before "+N more".
 const NAMES_SHOWN: usize = 6;
 
-fn who(o: &Occurrence) -> Option<String> {
+/// How an attendee is named in the text view: the matched person's name from
+/// their note (people matching), else what the calendar says.
+pub type AttendeeLabel<'a> = &'a dyn Fn(&Attendee) -> Option<String>;
+
+/// The [`AttendeeLabel`] that uses the calendar's name, else the address.
+pub fn calendar_label(a: &Attendee) -> Option<String> {
+    a.name.clone().or_else(|| a.email.clone())
+}
+
+fn who(o: &Occurrence, label_of: AttendeeLabel<'_>) -> Option<String> {
     let people: Vec<String> = o
         .attendees
         .iter()
         .filter(|a| !a.is_room_or_resource())
         .map(|a| {
-            let label = a
-                .name
-                .clone()
-                .or_else(|| a.email.clone())
-                .unwrap_or_else(|| "?".into());
+            let label = label_of(a).unwrap_or_else(|| "?".into());
             match a.partstat.as_deref() {
                 Some("declined") => format!("{label} (declined)"),
                 Some("tentative") => format!("{label} (maybe)"),
@@ -217,7 +224,12 @@ fn who(o: &Occurrence) -> Option<String> {
 }
 
 /// Text for a terminal: one block per local day, times in `local`.
-pub fn render_text(occurrences: &[Occurrence], from: DateTime<Utc>, local: &Zone) -> String {
+pub fn render_text(
+    occurrences: &[Occurrence],
+    from: DateTime<Utc>,
+    local: &Zone,
+    label_of: AttendeeLabel<'_>,
+) -> String {
     if occurrences.is_empty() {
         return "No meetings in this window.\n".into();
     }
@@ -279,7 +291,7 @@ pub fn render_text(occurrences: &[Occurrence], from: DateTime<Utc>, local: &Zone
         if let Some(u) = &o.conference_url {
             let _ = writeln!(out, "{indent}join {u}");
         }
-        if let Some(w) = who(o) {
+        if let Some(w) = who(o, label_of) {
             let _ = writeln!(out, "{indent}with {w}");
         }
         if several_calendars {
@@ -289,44 +301,24 @@ pub fn render_text(occurrences: &[Occurrence], from: DateTime<Utc>, local: &Zone
     out
 }
 
-/// One calendar to read for the agenda: its name and bytes, or why not.
-pub struct Source {
-    pub name: String,
-    pub bytes: Result<Vec<u8>, String>,
-}
-
-fn expand_tilde(p: &str) -> std::path::PathBuf {
-    match (p.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
-        _ => std::path::PathBuf::from(p),
+/// The configuration for this run: `--ics` replaces the configured calendars
+/// (no config file needed; `[me]` is still taken from one if it exists).
+fn agenda_config(args: &AgendaArgs, paths: &Paths) -> anyhow::Result<Config> {
+    if args.ics.is_empty() {
+        return Ok(config::load(paths)?);
     }
-}
-
-/// Reads `--ics` arguments that are local files.
-fn read_ics_args(args: &[String]) -> anyhow::Result<Vec<Source>> {
-    let mut out = Vec::new();
-    for a in args {
-        let lower = a.to_ascii_lowercase();
-        if lower.starts_with("http://")
-            || lower.starts_with("https://")
-            || lower.starts_with("webcal://")
-        {
-            bail!("--ics {a}: this build reads calendar URLs through the feed module only; download the file and pass its path");
+    let mut cfg = Config::for_sources(args.ics.clone())?;
+    cfg.people.dir = paths.data_dir.join("people");
+    match config::load(paths) {
+        Ok(file) => {
+            cfg.me = file.me;
+            cfg.people = file.people;
         }
-        let path = expand_tilde(a);
-        let bytes = std::fs::read(&path)
-            .with_context(|| format!("--ics {}: cannot read the file", path.display()));
-        // The file name without extension names the calendar in the output.
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| a.clone());
-        out.push(Source {
-            name,
-            bytes: bytes.map_err(|e| format!("{e:#}")),
-        });
+        Err(ConfigError::NotFound { .. }) => {}
+        // A broken config must not stop a look at a calendar file.
+        Err(e) => tracing::warn!("{e}; `[me]` not used"),
     }
-    Ok(out)
+    Ok(cfg)
 }
 
 /// `rapport agenda`.
@@ -335,30 +327,36 @@ pub fn run(
     paths: &Paths,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<ExitCode> {
-    let _ = paths;
     let local = crate::tz::local_zone();
     let (from, to) = window(args.from.as_deref(), args.to.as_deref(), Utc::now(), &local)?;
-    if args.ics.is_empty() {
-        bail!("no calendars: pass --ics FILE (repeatable)");
+    let cfg = agenda_config(args, paths)?;
+    if cfg.calendars.is_empty() {
+        bail!(
+            "{}: no [[calendar]] entries; add one (name, url or path) or pass --ics PATH_OR_URL",
+            paths.config_file.display()
+        );
     }
-    let sources = read_ics_args(&args.ics)?;
-    let me_emails: Vec<String> = Vec::new();
-    let opts = ExpandOptions {
-        floating: local.clone(),
-        me_emails,
-    };
+    let fetcher = FeedFetcher::new(paths.cache_dir.clone(), FetchLimits::default())?;
+    let fetched = fetcher.fetch_all_blocking(&cfg.calendars)?;
     let mut calendars = Vec::new();
     let mut failures = Vec::new();
-    for s in sources {
-        match s.bytes {
-            Ok(b) => {
-                let cal = parse_calendar(&s.name, &b);
+    for (source, result) in cfg.calendars.iter().zip(fetched) {
+        match result {
+            Ok(f) => {
+                if let Some(e) = f.error() {
+                    // Still worth showing: the last good copy.
+                    eprintln!(
+                        "rapport: {e}; showing the copy fetched {}",
+                        f.fetched_at.format("%Y-%m-%d %H:%M UTC")
+                    );
+                }
+                let cal = parse_calendar_shared(&source.name, f.body);
                 for w in &cal.warnings {
                     tracing::warn!("{w}");
                 }
                 calendars.push(cal);
             }
-            Err(e) => failures.push(e),
+            Err(e) => failures.push(e.to_string()),
         }
     }
     if calendars.is_empty() && !failures.is_empty() {
@@ -368,17 +366,76 @@ pub fn run(
         // The agenda of the other calendars is still worth showing.
         eprintln!("rapport: {f}");
     }
-    let failed = failures.len();
+    let opts = ExpandOptions {
+        floating: local.clone(),
+        me_emails: cfg.me.emails.clone(),
+    };
     let occs = collect(&calendars, from, to, &opts, args.include_cancelled);
+    // Attendees are shown as the people in your notes; a broken note is
+    // reported (rapport people lists them) but never hides the agenda.
+    let people = crate::people::load(&cfg.people.dir);
+    for e in &people.errors {
+        tracing::warn!("{e}");
+    }
+    let matcher = crate::matching::Matcher::new(&people, &cfg.me);
     if args.json {
-        serde_json::to_writer_pretty(&mut *out, &to_json(&occs, &no_person))?;
+        let person = |a: &Attendee| Some(("person", matcher.person_json(&people, a)));
+        serde_json::to_writer_pretty(&mut *out, &to_json(&occs, &person))?;
         writeln!(out)?;
     } else {
-        out.write_all(render_text(&occs, from, &local).as_bytes())?;
+        let label = |a: &Attendee| matcher.display_name(&people, a).map(str::to_string);
+        out.write_all(render_text(&occs, from, &local, &label).as_bytes())?;
     }
-    Ok(if failed > 0 {
-        ExitCode::from(1)
-    } else {
+    Ok(if failures.is_empty() {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn berlin() -> Zone {
+        Zone::Iana(chrono_tz::Europe::Berlin)
+    }
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn bounds_are_dates_at_local_midnight_or_rfc3339() {
+        assert_eq!(
+            parse_bound("2026-12-01", &berlin()),
+            Ok(t("2026-11-30T23:00:00Z"))
+        );
+        assert_eq!(
+            parse_bound("2026-12-01T09:00:00-05:00", &berlin()),
+            Ok(t("2026-12-01T14:00:00Z"))
+        );
+        assert!(parse_bound("tomorrow", &berlin())
+            .unwrap_err()
+            .contains("RFC 3339"));
+    }
+
+    #[test]
+    fn window_defaults() {
+        let now = t("2026-11-27T10:00:00Z");
+        let z = berlin();
+        assert_eq!(
+            window(None, None, now, &z).unwrap(),
+            (now, t("2026-12-04T10:00:00Z"))
+        );
+        assert_eq!(
+            window(Some("2026-12-01"), None, now, &z).unwrap(),
+            (t("2026-11-30T23:00:00Z"), t("2026-12-07T23:00:00Z"))
+        );
+        assert_eq!(
+            window(None, Some("2026-11-29"), now, &z).unwrap(),
+            (now, t("2026-11-28T23:00:00Z"))
+        );
+        assert!(window(None, Some("2026-11-20"), now, &z).is_err());
+    }
 }

@@ -2,11 +2,12 @@
 //! matched attendees and the notes about them.
 //!
 //! [`compose`] is pure: it takes the data, a rotation memory and `now`, and
-//! returns a [`Brief`] plus the updated memory. Calling it again with the same
-//! inputs gives the same brief, so a re-sent notification (a second lead time,
-//! a snooze) can re-use the memory from before the first one and show the same
-//! talking points. The renderings ([`notification`], [`markdown`], JSON via
-//! serde, [`debrief`]) are pure too.
+//! returns a [`Brief`] plus the updated memory. The memory remembers which
+//! meeting each person's points were last picked for, so every brief for the
+//! same meeting (a second lead time, a snooze, "Open brief", `rapport brief`)
+//! shows the same talking points, and the next meeting moves on. The
+//! renderings ([`notification`], [`markdown`], JSON via serde, [`debrief`])
+//! are pure too.
 //!
 //! The brief works on a small projection of a person ([`PersonFacts`]) rather
 //! than on the parsed note, so that it depends only on what it shows.
@@ -188,6 +189,22 @@ pub struct PersonRotation {
     /// Point text -> when and how often it was shown.
     #[serde(default)]
     pub shown: BTreeMap<String, Shown>,
+    /// The meeting ([`meeting_id`]) the last round was for, and the points
+    /// it picked: briefs for the same meeting show the same points.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub picked: Vec<String>,
+}
+
+/// A stable name for one occurrence: calendar, UID and original start.
+pub fn meeting_id(occ: &Occurrence) -> String {
+    let key = occ.key();
+    let when = match key.recurrence_id {
+        crate::model::RecurrenceId::DateTime(t) => t.to_rfc3339(),
+        crate::model::RecurrenceId::Date(d) => d.to_string(),
+    };
+    format!("{}/{}/{when}", key.calendar, key.uid)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -336,6 +353,7 @@ pub fn compose(
         now.local(&occ.start).date_naive()
     };
     let mut memory = memory.clone();
+    let meeting_id = meeting_id(occ);
 
     let mut people: Vec<(u8, PersonBrief)> = Vec::new();
     let mut unknown = Vec::new();
@@ -352,7 +370,14 @@ pub fn compose(
                     continue;
                 }
                 wants_pitch |= facts.pitch;
-                let person = person_brief(facts, settings, &mut memory, today, meeting_day);
+                let person = person_brief(
+                    facts,
+                    &meeting_id,
+                    settings,
+                    &mut memory,
+                    today,
+                    meeting_day,
+                );
                 people.push((usefulness(&person, meeting_day), person));
             }
             Attendance::Unknown { name, email } => {
@@ -418,6 +443,7 @@ pub fn compose(
 
 fn person_brief(
     facts: &PersonFacts,
+    meeting: &str,
     settings: &BriefSettings,
     memory: &mut Rotation,
     today: NaiveDate,
@@ -439,24 +465,44 @@ fn person_brief(
     follow_ups.sort_by_key(|f| follow_up_rank(f, meeting_day));
 
     let public: Vec<&PointFact> = facts.points.iter().filter(|p| !p.private).collect();
-    let chosen = pick_points(
-        &public,
-        memory.people.get(&facts.key),
-        settings.prompts_per_person,
-    );
-    if !chosen.is_empty() {
-        let entry = memory.people.entry(facts.key.clone()).or_default();
-        entry.round += 1;
-        let round = entry.round;
-        // Forget points that are no longer in the note, so the memory stays small.
-        let current: BTreeSet<String> = public.iter().map(|p| point_key(p)).collect();
-        entry.shown.retain(|k, _| current.contains(k));
-        for p in &chosen {
-            let shown = entry.shown.entry(point_key(p)).or_default();
-            shown.round = round;
-            shown.times += 1;
+    let wanted = settings.prompts_per_person.min(public.len());
+    // The same meeting again (a second lead time, a snooze, "Open brief",
+    // `rapport brief`): the same points, and the rotation stays where it is.
+    let again = memory
+        .people
+        .get(&facts.key)
+        .filter(|m| m.meeting.as_deref() == Some(meeting))
+        .map(|m| {
+            public
+                .iter()
+                .copied()
+                .filter(|p| m.picked.contains(&point_key(p)))
+                .collect::<Vec<_>>()
+        })
+        .filter(|same| same.len() == wanted && wanted > 0);
+    let chosen = match again {
+        Some(same) => same,
+        None => {
+            let chosen = pick_points(&public, memory.people.get(&facts.key), wanted);
+            if !chosen.is_empty() {
+                let entry = memory.people.entry(facts.key.clone()).or_default();
+                entry.round += 1;
+                let round = entry.round;
+                // Forget points that are no longer in the note, so the memory
+                // stays small.
+                let current: BTreeSet<String> = public.iter().map(|p| point_key(p)).collect();
+                entry.shown.retain(|k, _| current.contains(k));
+                for p in &chosen {
+                    let shown = entry.shown.entry(point_key(p)).or_default();
+                    shown.round = round;
+                    shown.times += 1;
+                }
+                entry.meeting = Some(meeting.to_owned());
+                entry.picked = chosen.iter().map(|p| point_key(p)).collect();
+            }
+            chosen
         }
-    }
+    };
 
     let last_time = facts
         .log

@@ -42,13 +42,21 @@ pub enum Command {
     Owe(OweArgs),
     /// Tick an open follow-up (by its number in `person show`, or part of its text).
     Done(DoneArgs),
+    /// Check the setup: config, each calendar, the people folder, the notification server.
+    Check,
     /// Print the full brief of the next meeting, or of the next one matching TEXT.
     Brief(BriefArgs),
     /// Write a commented config and a people folder with an example person (never overwrites).
     Init,
+    /// Try rapport in two minutes on example meetings and people (nothing of yours is read).
+    Demo,
     /// Manage the systemd user service.
     #[command(subcommand)]
     Service(ServiceCommand),
+    /// Run the daemon: notifications before and after meetings (the systemd service runs this).
+    Run,
+    /// Show the daemon's view: each calendar's last refresh and error, the next notifications.
+    Status,
 }
 
 #[derive(Debug, Args)]
@@ -194,6 +202,17 @@ pub fn run(
     };
     match cli.command {
         Command::Agenda(args) => crate::agenda::run(&args, paths, out),
+        Command::Demo => {
+            if cli.verbose > 0 {
+                crate::daemon::init_logging(cli.verbose);
+            }
+            crate::demo::run(&crate::demo::DemoOptions::default(), out)
+        }
+        Command::Check => crate::check::run(
+            paths,
+            &crate::check::CheckOptions::new(chrono::Utc::now()),
+            out,
+        ),
         Command::People(args) => people::list(&people_settings(paths)?.0, args.json, out),
         Command::Person(PersonCommand::Show { name, json }) => {
             people::show(&people_settings(paths)?.0, &name, json, today(), out)
@@ -260,9 +279,28 @@ pub fn run(
             let exe = std::env::current_exe()
                 .and_then(|p| p.canonicalize())
                 .map_err(|e| anyhow::anyhow!("cannot find the path of the rapport binary: {e}"))?;
-            crate::setup::install_service(&dir, &exe, cli.config.as_deref(), out)?;
+            // Notes kept outside the home must stay writable for the service;
+            // a missing or broken config is `rapport check`'s business, not this.
+            let people_dir = crate::config::load(paths).ok().map(|c| c.people.dir);
+            let writable = match directories::BaseDirs::new() {
+                Some(b) => {
+                    crate::setup::writable_outside_home(b.home_dir(), paths, people_dir.as_deref())
+                }
+                None => Vec::new(),
+            };
+            crate::setup::install_service(&dir, &exe, cli.config.as_deref(), &writable, out)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Run => {
+            crate::daemon::init_logging(cli.verbose);
+            crate::daemon::run_blocking(paths.clone())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status => Ok(if crate::daemon::status(paths, chrono::Utc::now(), out)? {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        }),
     }
 }
 

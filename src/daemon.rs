@@ -667,7 +667,7 @@ impl<N: Notifier> Daemon<N> {
             brief::compose(occ, &attendance, &settings, &rotation, &local_now);
         match send.kind {
             Kind::Prep | Kind::Snooze => {
-                let text = brief::notification(&composed, occ, &settings, &local_now);
+                let text = brief::notification(&composed, &settings, &local_now);
                 if send.kind == Kind::Prep {
                     // A snooze shows the same points again; only a new prep rotates.
                     self.state.set_rotation(&new_rotation);
@@ -836,7 +836,7 @@ impl<N: Notifier> Daemon<N> {
         let attendance = attendance(occ, &self.people, &self.matcher);
         let rotation: brief::Rotation = self.state.rotation();
         let (composed, _) = brief::compose(occ, &attendance, &settings, &rotation, &local_now);
-        let text = brief::markdown(&composed, occ, &local_now);
+        let text = brief::markdown(&composed, &local_now);
         let dir = &self.paths.runtime_dir;
         create_private_dir(dir)?;
         let name = format!(

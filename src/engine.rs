@@ -511,13 +511,8 @@ impl<'a> Parser<'a> {
                     // CalendarLabs writes empty `RRULE:` lines on single events.
                     return;
                 }
-                match parse_rrule_tolerant(v) {
-                    Ok((r, note)) => {
-                        if let Some(n) = note {
-                            d.notes.push((line.number, n));
-                        }
-                        d.rrules.push(r);
-                    }
+                match RRule::parse(v) {
+                    Ok(r) => d.rrules.push(r),
                     Err(e) => {
                         d.fatal
                             .get_or_insert((line.number, format!("RRULE `{v}`: {e}")));
@@ -741,36 +736,6 @@ impl Draft {
             fatal: None,
             notes: Vec::new(),
         }
-    }
-}
-
-/// RRULE parsing that survives a meaningless COUNT (`COUNT=-1` from an
-/// Atlassian export, `issue_128_only_first_event.ics`): the part is dropped
-/// with a note instead of losing the whole series. Other errors (a misspelled
-/// `UNTL=`) still reject the rule.
-fn parse_rrule_tolerant(v: &str) -> Result<(RRule, Option<String>), recur::RecurError> {
-    match RRule::parse(v) {
-        Ok(r) => Ok((r, None)),
-        Err(recur::RecurError::BadValue { key, value, .. })
-            if key.eq_ignore_ascii_case("COUNT") =>
-        {
-            let kept: Vec<&str> = v
-                .split(';')
-                .filter(|p| {
-                    !p.trim()
-                        .get(..6)
-                        .is_some_and(|k| k.eq_ignore_ascii_case("COUNT="))
-                })
-                .collect();
-            let r = RRule::parse(&kept.join(";"))?;
-            Ok((
-                r,
-                Some(format!(
-                    "RRULE COUNT={value} is not a positive number; COUNT ignored"
-                )),
-            ))
-        }
-        Err(e) => Err(e),
     }
 }
 
@@ -1212,6 +1177,11 @@ impl ParsedCalendar {
         opts: &ExpandOptions,
     ) -> Vec<Occurrence> {
         let mut insts: Vec<(usize, Inst<'_>)> = Vec::new();
+        // Feeds can only write years 0000-9999; a wider window (a caller
+        // passing DateTime::MAX_UTC for "everything") is clamped so the
+        // wall-clock arithmetic below cannot overflow.
+        let (lo, hi) = window_limits();
+        let (from, to) = (from.clamp(lo, hi), to.clamp(lo, hi));
         if from >= to {
             return Vec::new();
         }
@@ -1606,6 +1576,16 @@ impl ParsedCalendar {
             other => other.as_wall_clock(),
         }
     }
+}
+
+/// The widest window [`ParsedCalendar::occurrences`] looks at.
+fn window_limits() -> (DateTime<Utc>, DateTime<Utc>) {
+    let at = |y| {
+        NaiveDate::from_ymd_opt(y, 1, 1)
+            .map(|d| d.and_time(NaiveTime::MIN).and_utc())
+            .unwrap_or_default()
+    };
+    (at(-100), at(10_200))
 }
 
 /// Wall-clock time of an instant in a zone.

@@ -57,12 +57,19 @@ pub fn atomic_write_checked(
         }
     };
     let result = (|| {
-        tmp.write_all(contents)?;
+        let half = contents.len() / 2;
+        tmp.write_all(&contents[..half])?;
+        fault("mid-temp-write")?;
+        tmp.write_all(&contents[half..])?;
+        fault("after-temp-write")?;
         tmp.set_permissions(fs::Permissions::from_mode(mode))?;
         tmp.sync_all()?;
         drop(tmp);
+        fault("after-fsync")?;
         check()?;
+        fault("before-rename")?;
         fs::rename(&tmp_path, &target)?;
+        fault("after-rename")?;
         // Make the rename itself durable.
         if let Ok(d) = File::open(&dir) {
             let _ = d.sync_all();
@@ -73,6 +80,28 @@ pub fn atomic_write_checked(
         let _ = fs::remove_file(&tmp_path);
     }
     result
+}
+
+/// Fault injection for the reliability tests, always compiled in so the tests
+/// exercise the shipped binary; it costs one environment lookup per write.
+/// `RAPPORT_FAULT=<point>` stops the process (SIGSTOP) at that point so a test
+/// can `kill -9` it there, or resume it after changing the file; the special
+/// value `enospc` makes the write fail as a full disk would, after half of
+/// the contents reached the temporary file.
+fn fault(point: &str) -> io::Result<()> {
+    let Some(wanted) = std::env::var_os("RAPPORT_FAULT") else {
+        return Ok(());
+    };
+    if wanted == "enospc" && point == "mid-temp-write" {
+        return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+    }
+    if wanted == point {
+        // SAFETY: raise() only sends a signal to this process.
+        unsafe {
+            libc::raise(libc::SIGSTOP);
+        }
+    }
+    Ok(())
 }
 
 /// Follows symlinks (bounded) so that edits replace the link's target.

@@ -16,9 +16,12 @@
 
 pub mod agenda;
 pub mod brief;
+pub mod check;
 pub mod cli;
 pub mod config;
+pub mod daemon;
 pub mod dates;
+pub mod demo;
 pub mod engine;
 pub mod feed;
 pub mod fsutil;

@@ -204,6 +204,28 @@ pub trait Notifier: Send + Sync {
     fn subscribe(&self) -> broadcast::Receiver<Event>;
 }
 
+/// A shared notifier is a notifier (tests keep a handle on the one they pass).
+impl<N: Notifier> Notifier for std::sync::Arc<N> {
+    fn capabilities(&self) -> impl Future<Output = Result<Capabilities, NotifyError>> + Send {
+        (**self).capabilities()
+    }
+
+    fn show(
+        &self,
+        notification: &Notification,
+    ) -> impl Future<Output = Result<u32, NotifyError>> + Send {
+        (**self).show(notification)
+    }
+
+    fn close(&self, id: u32) -> impl Future<Output = Result<(), NotifyError>> + Send {
+        (**self).close(id)
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Event> {
+        (**self).subscribe()
+    }
+}
+
 /// Summary and body exactly as they go to the server.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {

@@ -16,15 +16,55 @@ pub const UNIT_NAME: &str = "rapport.service";
 /// The template's `ExecStart=` line, replaced by the real binary on install.
 const TEMPLATE_EXEC_START: &str = "ExecStart=%h/.cargo/bin/rapport run";
 
+/// The template's line that makes the home and the runtime dir writable.
+const TEMPLATE_READ_WRITE: &str = "ReadWritePaths=%h %t\n";
+
 /// The unit with `ExecStart` pointing at `exe` (and `--config` when the user
-/// runs rapport with a non-default config file).
-pub fn render_unit(exe: &Path, config: Option<&Path>) -> anyhow::Result<String> {
+/// runs rapport with a non-default config file), and `writable` folders
+/// outside the home added to the ones the service may write.
+pub fn render_unit(
+    exe: &Path,
+    config: Option<&Path>,
+    writable: &[PathBuf],
+) -> anyhow::Result<String> {
     let mut exec = format!("ExecStart={} run", systemd_quote(&path_str(exe)?));
     if let Some(config) = config {
         exec.push_str(&format!(" --config {}", systemd_quote(&path_str(config)?)));
     }
-    // The template is ours and tested to contain the line exactly once.
-    Ok(UNIT_TEMPLATE.replacen(TEMPLATE_EXEC_START, &exec, 1))
+    let mut read_write = TEMPLATE_READ_WRITE.to_owned();
+    for dir in writable {
+        // "-": a folder that does not exist yet must not stop the service.
+        read_write.push_str(&format!(
+            "ReadWritePaths=-{}\n",
+            systemd_quote(&path_str(dir)?)
+        ));
+    }
+    // The template is ours and tested to contain both lines exactly once.
+    Ok(UNIT_TEMPLATE
+        .replacen(TEMPLATE_EXEC_START, &exec, 1)
+        .replacen(TEMPLATE_READ_WRITE, &read_write, 1))
+}
+
+/// The folders rapport writes to (notes, cache, state) that lie outside
+/// `home`, which the unit otherwise keeps read-only.
+pub fn writable_outside_home(
+    home: &Path,
+    paths: &Paths,
+    people_dir: Option<&Path>,
+) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = Vec::new();
+    let candidates = [
+        people_dir,
+        Some(paths.cache_dir.as_path()),
+        Some(paths.state_dir.as_path()),
+        Some(paths.data_dir.as_path()),
+    ];
+    for dir in candidates.into_iter().flatten() {
+        if dir.is_absolute() && !dir.starts_with(home) && !out.iter().any(|o| o == dir) {
+            out.push(dir.to_path_buf());
+        }
+    }
+    out
 }
 
 fn path_str(path: &Path) -> anyhow::Result<String> {
@@ -76,9 +116,10 @@ pub fn install_service(
     dir: &Path,
     exe: &Path,
     config: Option<&Path>,
+    writable: &[PathBuf],
     out: &mut dyn Write,
 ) -> anyhow::Result<Installed> {
-    let unit = render_unit(exe, config)?;
+    let unit = render_unit(exe, config, writable)?;
     let path = dir.join(UNIT_NAME);
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let result = match std::fs::read(&path) {
@@ -111,6 +152,9 @@ pub fn install_service(
         Installed::Unchanged => writeln!(out, "{} is up to date", path.display())?,
     }
     writeln!(out, "It runs: {} run", exe.display())?;
+    for w in writable {
+        writeln!(out, "It may also write to: {}", w.display())?;
+    }
     writeln!(out, "\nTo start it now and at every login:\n")?;
     writeln!(
         out,
@@ -317,6 +361,7 @@ mod tests {
     #[test]
     fn template_has_the_exec_start_line_once() {
         assert_eq!(UNIT_TEMPLATE.matches(TEMPLATE_EXEC_START).count(), 1);
+        assert_eq!(UNIT_TEMPLATE.matches(TEMPLATE_READ_WRITE).count(), 1);
         assert!(UNIT_TEMPLATE.contains("Type=notify\n"));
         assert!(UNIT_TEMPLATE.contains("Restart=on-failure\n"));
     }
@@ -326,8 +371,10 @@ mod tests {
         let unit = render_unit(
             Path::new("/home/ann/.cargo/bin/rapport"),
             Some(Path::new("/home/ann/my config/100%.toml")),
+            &[PathBuf::from("/data/team notes")],
         )
         .unwrap();
+        assert!(unit.contains("\nReadWritePaths=%h %t\nReadWritePaths=-\"/data/team notes\"\n"));
         assert!(unit.contains(
             "\nExecStart=/home/ann/.cargo/bin/rapport run --config \"/home/ann/my config/100%%.toml\"\n"
         ));
@@ -340,6 +387,36 @@ mod tests {
         assert_eq!(systemd_quote("/a b/r"), "\"/a b/r\"");
         assert_eq!(systemd_quote("/a$HOME/r"), "/a$$HOME/r");
         assert_eq!(systemd_quote("/a\"b\\c"), "\"/a\\\"b\\\\c\"");
-        assert!(render_unit(Path::new("/a\nb"), None).is_err());
+        assert!(render_unit(Path::new("/a\nb"), None, &[]).is_err());
+    }
+
+    #[test]
+    fn only_folders_outside_home_are_added() {
+        let paths = Paths {
+            config_file: "/home/ann/.config/rapport/config.toml".into(),
+            cache_dir: "/var/cache/ann/rapport".into(),
+            state_dir: "/home/ann/.local/state/rapport".into(),
+            data_dir: "/home/ann/.local/share/rapport".into(),
+            runtime_dir: "/run/user/1000/rapport".into(),
+        };
+        assert_eq!(
+            writable_outside_home(
+                Path::new("/home/ann"),
+                &paths,
+                Some(Path::new("/data/notes"))
+            ),
+            [
+                PathBuf::from("/data/notes"),
+                "/var/cache/ann/rapport".into()
+            ]
+        );
+        assert_eq!(
+            writable_outside_home(
+                Path::new("/home/ann"),
+                &paths,
+                Some(Path::new("/home/ann/vault/people"))
+            ),
+            [PathBuf::from("/var/cache/ann/rapport")]
+        );
     }
 }

@@ -601,3 +601,70 @@ async fn a_notification_server_that_starts_late_still_gets_the_prep() {
     stop.send(true).unwrap();
     task.await.unwrap().unwrap();
 }
+
+/// With a server that has no buttons, each notification says which command
+/// does what the buttons would. (Runs without the notification stack: the
+/// recording notifier stands in for the server.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_actions_the_body_names_the_commands() {
+    use rapport::notify::{Capabilities, RecordingNotifier};
+    let title = unique("Sales sync");
+    let now = Utc::now();
+    let feed = ics(&[
+        Ev::new("prep", &title, due_in(1)),
+        Ev {
+            end: now + ChronoDuration::seconds(1),
+            ..Ev::new(
+                "debrief",
+                &format!("{title} earlier"),
+                now - ChronoDuration::minutes(30),
+            )
+        },
+    ]);
+    let home = Home::new(feed, "lead = [\"10m\"]\ndebrief = \"1s\"");
+    let fake = Arc::new(RecordingNotifier::new(Capabilities::from_list(vec![
+        "body".to_string(),
+    ])));
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(rapport::daemon::run(
+        home.paths.clone(),
+        Options {
+            notifier: fake.clone(),
+            opener: Box::new(RecordingOpener::default()),
+            stop: Some(rx),
+        },
+    ));
+    let waited = Instant::now();
+    while fake.shown().len() < 2 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(40),
+            "{:#?}",
+            fake.shown()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop.send(true).unwrap();
+    task.await.unwrap().unwrap();
+    let shown = fake.shown();
+    let prep = shown
+        .iter()
+        .find(|s| s.notification.summary.contains("in 10 min"))
+        .unwrap_or_else(|| panic!("{shown:#?}"));
+    assert!(
+        prep.rendered
+            .body
+            .ends_with(&format!("rapport brief '{title}'")),
+        "{prep:#?}"
+    );
+    assert!(prep.rendered.actions.is_empty());
+    let debrief = shown
+        .iter()
+        .find(|s| s.notification.body.contains("Nothing new"))
+        .unwrap_or_else(|| panic!("{shown:#?}"));
+    assert!(
+        debrief.rendered.body.contains(&format!(
+            "rapport note 'Tom de Vries' 'Met at {title} earlier'"
+        )),
+        "{debrief:#?}"
+    );
+}

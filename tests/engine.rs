@@ -153,7 +153,20 @@ fn garbage_never_panics() {
             t("9999-01-01T00:00:00Z"),
             &utc_opts(),
         );
+        let _ = c.occurrences(
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::MAX_UTC,
+            &utc_opts(),
+        );
     }
+    // "Everything" is a valid question.
+    let zones = cal("zones.ics");
+    let all = zones.occurrences(
+        DateTime::<Utc>::MIN_UTC,
+        DateTime::<Utc>::MAX_UTC,
+        &utc_opts(),
+    );
+    assert_eq!(all.len(), 8);
 }
 
 // --- Point 5: time zones ---------------------------------------------------------------------
@@ -499,4 +512,12 @@ fn sorted_by_start_then_uid() {
             w[1].uid
         );
     }
+}
+
+#[test]
+fn parsed_calendars_can_be_shared_between_threads() {
+    // The daemon parses on a fetch task and expands on the scheduler.
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<ParsedCalendar>();
+    assert_send_sync::<ExpandOptions>();
 }

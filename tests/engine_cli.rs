@@ -188,3 +188,92 @@ fn bad_bounds_and_missing_files_are_explained() {
     let err = out.error.expect("error");
     assert!(err.contains("nope.ics"), "{err}");
 }
+
+fn write_config(root: &std::path::Path, text: &str) {
+    let paths = rapport::config::Paths::under(root);
+    std::fs::create_dir_all(paths.config_file.parent().unwrap()).unwrap();
+    std::fs::write(&paths.config_file, text).unwrap();
+}
+
+#[test]
+fn configured_calendars_over_http_and_my_status_from_me() {
+    let server = common::http::TestServer::start();
+    let body = std::fs::read(feed()).unwrap();
+    server.route("/team.ics", vec![common::http::Reply::calendar(body)]);
+    let root = tempfile::tempdir().expect("tempdir");
+    write_config(
+        root.path(),
+        &format!(
+            "[me]\nemails = [\"BOB@example.org\"]\n\n[[calendar]]\nname = \"Team\"\nurl = \"{}\"\n",
+            server.url("/team.ics")
+        ),
+    );
+    let out = common::rapport(
+        root.path(),
+        &[
+            "agenda",
+            "--from",
+            "2026-12-01",
+            "--to",
+            "2026-12-02",
+            "--json",
+        ],
+    );
+    assert!(out.success(), "{:?}", out.error);
+    let items: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["calendar"], "Team");
+    // Bob (me, matched case-insensitively) declined; the text marks it.
+    assert_eq!(items[0]["my_status"], "declined");
+    let text = common::rapport(
+        root.path(),
+        &["agenda", "--from", "2026-12-01", "--to", "2026-12-02"],
+    );
+    assert!(
+        text.stdout.contains("Team standup [declined]"),
+        "{}",
+        text.stdout
+    );
+    assert_eq!(server.requests().len(), 2);
+}
+
+#[test]
+fn ics_url_replaces_the_configured_calendars_and_keeps_me() {
+    let server = common::http::TestServer::start();
+    let body = std::fs::read(feed()).unwrap();
+    server.route("/cal.ics", vec![common::http::Reply::calendar(body)]);
+    let root = tempfile::tempdir().expect("tempdir");
+    write_config(
+        root.path(),
+        "[me]\nemails = [\"ann@example.org\"]\n\n[[calendar]]\nname = \"Gone\"\npath = \"/nonexistent/gone.ics\"\n",
+    );
+    let url = server.url("/cal.ics");
+    let out = common::rapport(
+        root.path(),
+        &[
+            "agenda",
+            "--ics",
+            &url,
+            "--from",
+            "2026-12-01",
+            "--to",
+            "2026-12-02",
+            "--json",
+        ],
+    );
+    assert!(out.success(), "{:?}", out.error);
+    let items: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["my_status"], "accepted");
+}
+
+#[test]
+fn no_config_and_no_ics_says_what_to_do() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let out = common::rapport(root.path(), &["agenda"]);
+    let err = out.error.expect("error");
+    assert!(
+        err.contains("config.toml") && err.contains("--ics"),
+        "{err}"
+    );
+}

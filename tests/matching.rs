@@ -217,3 +217,18 @@ fn empty_people_and_me_match_nothing() {
         Match::Unknown
     );
 }
+
+#[test]
+fn agenda_helpers_give_path_and_name() {
+    let p = people();
+    let m = Matcher::new(&p, &me());
+    let yvonne = att(Some("Bakker, Yvonne"), Some("yvonne.bakker@acme.example"));
+    assert_eq!(m.person_json(&p, &yvonne), serde_json::json!("yvonne.md"));
+    assert_eq!(m.display_name(&p, &yvonne), Some("Yvonne Bakker"));
+    let stranger = att(None, Some("x@y.example"));
+    assert_eq!(m.person_json(&p, &stranger), serde_json::Value::Null);
+    assert_eq!(m.display_name(&p, &stranger), Some("x@y.example"));
+    let sam = att(Some("Sam Jansen"), None);
+    assert_eq!(m.person_json(&p, &sam), serde_json::Value::Null);
+    assert_eq!(m.display_name(&p, &sam), Some("Sam Jansen"));
+}

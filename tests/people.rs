@@ -115,7 +115,7 @@ fn obsidian_note_parses() {
             "Ask about the platform migration",
             "Share the dbt article",
             "Find the link first",
-            "Review his proposal ^review1"
+            "Review his proposal"
         ]
     );
     assert_eq!(p.follow_ups[0].kind, FollowUpKind::Ask);
@@ -147,7 +147,8 @@ fn file_without_front_matter_uses_heading_then_file_name() {
         ("Jan Smit", Some("Likes chess."))
     );
     assert!(p.emails.is_empty());
-    let p = people::parse_person(Path::new("x/Piet Jansen.md"), "Just text\n").unwrap();
+    let p = people::parse_person(Path::new("x/Piet Jansen.md"), "Just text\n- [ ] \n").unwrap();
+    assert!(p.follow_ups.is_empty(), "an empty task is a placeholder");
     assert_eq!(p.name, "Piet Jansen");
 }
 
@@ -807,4 +808,21 @@ fn done_matches_text_with_commas_and_accents() {
     )
     .unwrap();
     assert_eq!(a.line, 3);
+}
+
+#[test]
+fn read_only_files_are_not_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = put(dir.path(), "y.md", example().as_bytes());
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let err = edit_file(
+        &path,
+        &Edit::Note {
+            date: d("2026-11-27"),
+            text: "x".into(),
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("read-only"), "{err}");
+    assert_eq!(fs::read_to_string(&path).unwrap(), example());
 }

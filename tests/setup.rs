@@ -99,7 +99,12 @@ fn shipped_unit_verifies_with_the_real_binary() {
     // The file in systemd/ as `service install` would write it for the
     // binary cargo built.
     let root = tempfile::tempdir().unwrap();
-    let unit = rapport::setup::render_unit(Path::new(env!("CARGO_BIN_EXE_rapport")), None).unwrap();
+    let unit = rapport::setup::render_unit(
+        Path::new(env!("CARGO_BIN_EXE_rapport")),
+        None,
+        &[root.path().join("notes on another disk")],
+    )
+    .unwrap();
     let path = root.path().join("rapport.service");
     std::fs::write(&path, unit).unwrap();
     if let Some((ok, problems)) = systemd_verify(&path) {

@@ -311,13 +311,22 @@ fn five_points() -> PersonFacts {
     }
 }
 
+/// Another meeting (a later occurrence of the series, say).
+fn nth(i: i64) -> Occurrence {
+    let mut occ = meeting();
+    occ.recurrence_id = Some(crate::model::RecurrenceId::DateTime(
+        occ.start_utc() + Duration::days(7 * i),
+    ));
+    occ
+}
+
 #[test]
 fn rotation_over_three_briefs_does_not_repeat_while_others_are_left() {
     let people = [Attendance::Known(five_points())];
     let s = settings();
-    let (b1, m1) = compose(&meeting(), &people, &s, &Rotation::default(), &now());
-    let (b2, m2) = compose(&meeting(), &people, &s, &m1, &now());
-    let (b3, m3) = compose(&meeting(), &people, &s, &m2, &now());
+    let (b1, m1) = compose(&nth(1), &people, &s, &Rotation::default(), &now());
+    let (b2, m2) = compose(&nth(2), &people, &s, &m1, &now());
+    let (b3, m3) = compose(&nth(3), &people, &s, &m2, &now());
     assert_eq!(texts(&b1.people[0]), ["point 1", "point 2", "point 3"]);
     // 4 and 5 were never shown; one of the last three has to come back, the
     // first one written.
@@ -325,10 +334,35 @@ fn rotation_over_three_briefs_does_not_repeat_while_others_are_left() {
     // 2 and 3 are now the least recently shown; of the rest, all shown last
     // time, the one shown least often.
     assert_eq!(texts(&b3.people[0]), ["point 2", "point 3", "point 4"]);
-    let (b4, _) = compose(&meeting(), &people, &s, &m3, &now());
+    let (b4, _) = compose(&nth(4), &people, &s, &m3, &now());
     assert_eq!(texts(&b4.people[0]), ["point 1", "point 2", "point 5"]);
     assert_eq!(b1.people[0].more_talking_points, 2);
     assert_eq!(m3.people["pieter.md"].round, 3);
+}
+
+#[test]
+fn briefs_for_the_same_meeting_show_the_same_points() {
+    let people = [Attendance::Known(five_points())];
+    let s = settings();
+    let (first, m1) = compose(&nth(1), &people, &s, &Rotation::default(), &now());
+    // The 2-minute reminder, a snooze, "Open brief": same points, memory kept.
+    let (again, m2) = compose(&nth(1), &people, &s, &m1, &now());
+    assert_eq!(texts(&again.people[0]), texts(&first.people[0]));
+    assert_eq!(m2, m1);
+    // Even after an edit that keeps those points.
+    let mut edited = five_points();
+    edited.points.insert(0, point("Talk about", "point 0"));
+    let (edited_brief, _) = compose(&nth(1), &[Attendance::Known(edited)], &s, &m1, &now());
+    assert_eq!(texts(&edited_brief.people[0]), texts(&first.people[0]));
+    // The next meeting moves on.
+    let (next, m3) = compose(&nth(2), &people, &s, &m2, &now());
+    assert_eq!(texts(&next.people[0]), ["point 1", "point 4", "point 5"]);
+    assert_eq!(m3.people["pieter.md"].round, 2);
+    assert!(m3.people["pieter.md"]
+        .meeting
+        .as_deref()
+        .unwrap()
+        .starts_with("work/sync-1/"));
 }
 
 #[test]
@@ -339,8 +373,8 @@ fn rotation_with_enough_points_never_repeats_consecutively() {
     let s = settings();
     let mut memory = Rotation::default();
     let mut previous: Vec<String> = Vec::new();
-    for _ in 0..6 {
-        let (b, m) = compose(&meeting(), &people, &s, &memory, &now());
+    for i in 0..6 {
+        let (b, m) = compose(&nth(i), &people, &s, &memory, &now());
         let shown: Vec<String> = texts(&b.people[0]).iter().map(|t| t.to_string()).collect();
         assert_eq!(shown.len(), 3);
         assert!(
@@ -361,6 +395,7 @@ fn compose_is_pure_and_memory_only_changes_for_people_in_the_meeting() {
         PersonRotation {
             round: 7,
             shown: [("x".to_owned(), Shown { round: 7, times: 2 })].into(),
+            ..PersonRotation::default()
         },
     );
     let a = compose(&meeting(), &people, &settings(), &memory, &now());
@@ -385,7 +420,7 @@ fn memory_forgets_points_that_left_the_note_and_survives_json() {
     );
     let mut edited = five_points();
     edited.points.remove(0); // "point 1" deleted from the note
-    let (b2, m2) = compose(&meeting(), &[Attendance::Known(edited)], &s, &m1, &now());
+    let (b2, m2) = compose(&nth(2), &[Attendance::Known(edited)], &s, &m1, &now());
     assert!(!m2.people["pieter.md"].shown.contains_key("point 1"));
     assert_eq!(texts(&b2.people[0]), ["point 2", "point 4", "point 5"]);
     let json = serde_json::to_string(&m2).unwrap();

@@ -342,6 +342,13 @@ pub fn edit_file_with_hook(
         message,
     };
     let before = std::fs::read(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
+    // A rename would replace a read-only file without complaint; the user
+    // made it read-only for a reason.
+    if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(file_err(
+            "the file is read-only; make it writable (chmod u+w) to edit it with rapport".into(),
+        ));
+    }
     let text = std::str::from_utf8(&before)
         .map_err(|_| file_err("not UTF-8 text; rapport only edits UTF-8 files".into()))?;
     let applied = apply(text, edit).map_err(|e| match e {

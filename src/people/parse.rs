@@ -61,7 +61,8 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
             LineKind::Heading { level: 2, text } => section = Some(text),
             LineKind::Task {
                 status, text: t, ..
-            } if is_open(*status) => {
+            // An empty `- [ ]` is a template placeholder, not a follow-up.
+            } if is_open(*status) && !t.is_empty() => {
                 person.follow_ups.push(follow_up(t, line.number));
             }
             LineKind::Bullet { indent, text: t } => match section {
@@ -247,7 +248,7 @@ fn list(v: &Yaml) -> Option<Vec<String>> {
 fn push_item(topics: &mut Vec<Topic>, heading: &str, text: &str, indent: usize, line: usize) {
     let (text, private) = take_tag(text, "#private");
     let item = Item {
-        text,
+        text: strip_block_id(&text).to_string(),
         private,
         nested: indent > 0,
         line,
@@ -283,6 +284,23 @@ fn take_tag(text: &str, tag: &str) -> (String, bool) {
     }
     out.push_str(rest);
     (collapse_spaces(&out), found)
+}
+
+/// Drops an Obsidian block id (`text ^abc-123`) from the end: it is an
+/// anchor for links, not something to read.
+fn strip_block_id(s: &str) -> &str {
+    match s.rsplit_once(' ') {
+        Some((before, id))
+            if id.len() > 1
+                && id.starts_with('^')
+                && id[1..]
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+        {
+            before.trim_end()
+        }
+        _ => s,
+    }
 }
 
 fn collapse_spaces(s: &str) -> String {
@@ -357,7 +375,7 @@ pub(crate) fn follow_up(text: &str, line: usize) -> FollowUp {
         FollowUpKind::Plain
     };
     FollowUp {
-        text: collapse_spaces(&rest),
+        text: strip_block_id(&collapse_spaces(&rest)).to_string(),
         kind,
         start,
         scheduled,
