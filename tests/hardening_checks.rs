@@ -438,7 +438,11 @@ pub fn notes_edit_all(data: &[u8]) {
     // A byte-order mark belongs to the file, not to its first line: the editor keeps it first
     // even when it inserts a section above line 1.
     let bom = |t: &str| t.starts_with('\u{feff}');
-    assert_eq!(bom(&original), bom(&applied.text), "byte-order mark added or lost");
+    assert_eq!(
+        bom(&original),
+        bom(&applied.text),
+        "byte-order mark added or lost"
+    );
     let old_lines: Vec<&str> = split_lines(original.trim_start_matches('\u{feff}'));
     let new_lines: Vec<&str> = split_lines(applied.text.trim_start_matches('\u{feff}'));
     assert!(
