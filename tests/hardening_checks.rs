@@ -61,13 +61,28 @@ pub fn ics_all(data: &[u8]) {
         let second = cal.occurrences(mid, to, &opts);
         check_occurrences(&first, from, mid);
         check_occurrences(&second, mid, to);
-        let whole: BTreeSet<_> = all.iter().map(|o| o.key()).collect();
-        let halves: BTreeSet<_> = first.iter().chain(&second).map(|o| o.key()).collect();
-        assert_eq!(
-            whole, halves,
-            "splitting [{from}, {to}) at {mid} changed the result"
-        );
+        // A series cut at the engine's per-window cap is incomplete by design, and where it is
+        // cut depends on the window (a weekly event lasting 1,000 years overlaps any window
+        // 52,000 times); only uncapped results must split cleanly.
+        if [&all, &first, &second].iter().all(|o| !capped(o)) {
+            let whole: BTreeSet<_> = all.iter().map(|o| o.key()).collect();
+            let halves: BTreeSet<_> = first.iter().chain(&second).map(|o| o.key()).collect();
+            assert_eq!(
+                whole, halves,
+                "splitting [{from}, {to}) at {mid} changed the result"
+            );
+        }
     }
+}
+
+fn capped(occ: &[rapport::model::Occurrence]) -> bool {
+    let mut per_uid: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for o in occ {
+        *per_uid.entry(o.uid.as_str()).or_default() += 1;
+    }
+    per_uid
+        .values()
+        .any(|&n| n >= engine::MAX_INSTANCES_PER_SERIES)
 }
 
 fn check_occurrences(occ: &[rapport::model::Occurrence], from: DateTime<Utc>, to: DateTime<Utc>) {
