@@ -64,6 +64,27 @@ fn open_notes_empty_heading_falls_back_to_the_file_name() {
     checks::notes_name_never_empty(&open_input("notes_parse", "empty_heading"));
 }
 
+/// Found by `notes_edit`: a note whose last line ends in a lone "\r" (`x\n##\r`) is read with
+/// `##` as text, but once the editor completes that line (`##\r\n`) it reads as a heading and
+/// the summary loses it: the edit changed more than the new item.
+#[test]
+#[ignore = "fuzz crash: people, see report"]
+fn open_notes_edit_last_line_lone_cr() {
+    checks::notes_edit_all(&open_input("notes_edit", "last_line_lone_cr"));
+    checks::notes_edit_all(&open_input("notes_edit", "last_line_lone_cr_found"));
+}
+
+/// Found by `ics` at the end of the session, not fully triaged: a daily all-day event from 1864
+/// lasting 150 years gives other occurrences for a window than for its two halves. Likely the
+/// same cause as `secondly_rule_fills_the_window_not_the_margin`: the per-series cap keeps the
+/// first 20,000 candidates of the widened window, before EXDATEs and the overlap filter, so
+/// fewer than 20,000 come out and the check cannot tell the series was cut.
+#[test]
+#[ignore = "fuzz crash: engine, see report"]
+fn open_ics_window_split_differs() {
+    checks::ics_all(&open_input("ics", "split_window_differs_long_event"));
+}
+
 #[test]
 fn fuzz_regressions_ics() {
     replay("ics");

@@ -61,13 +61,28 @@ pub fn ics_all(data: &[u8]) {
         let second = cal.occurrences(mid, to, &opts);
         check_occurrences(&first, from, mid);
         check_occurrences(&second, mid, to);
-        let whole: BTreeSet<_> = all.iter().map(|o| o.key()).collect();
-        let halves: BTreeSet<_> = first.iter().chain(&second).map(|o| o.key()).collect();
-        assert_eq!(
-            whole, halves,
-            "splitting [{from}, {to}) at {mid} changed the result"
-        );
+        // A series cut at the engine's per-window cap is incomplete by design, and where it is
+        // cut depends on the window (a weekly event lasting 1,000 years overlaps any window
+        // 52,000 times); only uncapped results must split cleanly.
+        if [&all, &first, &second].iter().all(|o| !capped(o)) {
+            let whole: BTreeSet<_> = all.iter().map(|o| o.key()).collect();
+            let halves: BTreeSet<_> = first.iter().chain(&second).map(|o| o.key()).collect();
+            assert_eq!(
+                whole, halves,
+                "splitting [{from}, {to}) at {mid} changed the result"
+            );
+        }
     }
+}
+
+fn capped(occ: &[rapport::model::Occurrence]) -> bool {
+    let mut per_uid: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for o in occ {
+        *per_uid.entry(o.uid.as_str()).or_default() += 1;
+    }
+    per_uid
+        .values()
+        .any(|&n| n >= engine::MAX_INSTANCES_PER_SERIES)
 }
 
 fn check_occurrences(occ: &[rapport::model::Occurrence], from: DateTime<Utc>, to: DateTime<Utc>) {
@@ -419,14 +434,32 @@ pub fn notes_edit_for(text: &str) -> Edit {
 /// and at most a heading and blank lines); when the editor's own read-back check would let the
 /// edit be written, the re-read note has the new item and nothing else changed.
 pub fn notes_edit(data: &[u8]) {
+    // Open finding (people): a file ending in a lone "\r" changes meaning when the editor
+    // completes the last line ("x\n##\r": `##` becomes a heading). Skipped so the fuzzer can
+    // search past it; `hardening::open_notes_edit_last_line_lone_cr` keeps the inputs.
+    if !data.ends_with(b"\r") {
+        notes_edit_all(data);
+    }
+}
+
+/// [`notes_edit`] without skipping the inputs of open findings.
+pub fn notes_edit_all(data: &[u8]) {
     let original = String::from_utf8_lossy(data);
     let path = Path::new("fuzz.md");
     let edit = notes_edit_for(&original);
     let Ok(applied) = edit::apply(&original, &edit) else {
         return;
     };
-    let old_lines: Vec<&str> = split_lines(&original);
-    let new_lines: Vec<&str> = split_lines(&applied.text);
+    // A byte-order mark belongs to the file, not to its first line: the editor keeps it first
+    // even when it inserts a section above line 1.
+    let bom = |t: &str| t.starts_with('\u{feff}');
+    assert_eq!(
+        bom(&original),
+        bom(&applied.text),
+        "byte-order mark added or lost"
+    );
+    let old_lines: Vec<&str> = split_lines(original.trim_start_matches('\u{feff}'));
+    let new_lines: Vec<&str> = split_lines(applied.text.trim_start_matches('\u{feff}'));
     assert!(
         applied.line >= 1 && applied.line <= new_lines.len(),
         "line {}",

@@ -17,6 +17,7 @@ mod fixes;
 mod hardening;
 mod hardening_bounds;
 mod hardening_checks;
+mod hardening_faults;
 mod hardening_secrets;
 mod matching;
 mod notify;
