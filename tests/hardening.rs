@@ -32,7 +32,6 @@ fn replay(target: &str) {
 /// `recur::expand_all_day` promises midnights, but FREQ=HOURLY/MINUTELY/SECONDLY on a DATE
 /// DTSTART yields 01:00, 02:00, ... (the engine then shows all-day events at those times).
 #[test]
-#[ignore = "fuzz crash: recur, see report"]
 fn open_rrule_all_day_sub_daily_frequency() {
     let file = regression_dir("rrule").join("open/all_day_hourly_not_midnight");
     checks::rrule_all_day_midnights(&std::fs::read(file).expect("kept input"));
@@ -47,7 +46,6 @@ fn open_input(target: &str, name: &str) -> Vec<u8> {
 /// BYDAY item (`BYDAY=2M\u{fffd}`) panics in `RRule::parse` (byte slicing inside a character),
 /// from an event's RRULE or a VTIMEZONE observance's: one bad feed stops the daemon.
 #[test]
-#[ignore = "fuzz crash: recur, see report"]
 fn open_rrule_byday_non_ascii_does_not_panic() {
     let rule = open_input("rrule", "byday_non_ascii");
     let rule = String::from_utf8_lossy(&rule);
@@ -59,7 +57,6 @@ fn open_rrule_byday_non_ascii_does_not_panic() {
 /// Found by `notes_parse`: a file whose first line is `# ` (an empty heading) gives a person
 /// with an empty name instead of falling back to the file name.
 #[test]
-#[ignore = "fuzz crash: people, see report"]
 fn open_notes_empty_heading_falls_back_to_the_file_name() {
     checks::notes_name_never_empty(&open_input("notes_parse", "empty_heading"));
 }
@@ -68,7 +65,7 @@ fn open_notes_empty_heading_falls_back_to_the_file_name() {
 /// `##` as text, but once the editor completes that line (`##\r\n`) it reads as a heading and
 /// the summary loses it: the edit changed more than the new item.
 #[test]
-#[ignore = "fuzz crash: people, see report"]
+#[ignore = "open finding: people editor, a note ending in a lone CR (see README, Reliability)"]
 fn open_notes_edit_last_line_lone_cr() {
     checks::notes_edit_all(&open_input("notes_edit", "last_line_lone_cr"));
     checks::notes_edit_all(&open_input("notes_edit", "last_line_lone_cr_found"));
@@ -80,7 +77,6 @@ fn open_notes_edit_last_line_lone_cr() {
 /// first 20,000 candidates of the widened window, before EXDATEs and the overlap filter, so
 /// fewer than 20,000 come out and the check cannot tell the series was cut.
 #[test]
-#[ignore = "fuzz crash: engine, see report"]
 fn open_ics_window_split_differs() {
     checks::ics_all(&open_input("ics", "split_window_differs_long_event"));
 }

@@ -181,7 +181,6 @@ fn secondly_rule_without_end_is_capped_by_the_expansion_budget() {
 /// lie in that day before the window: the asked hour gets none of its 3,600 instances (and
 /// a month gets none of its own either). The cap should keep what overlaps the window.
 #[test]
-#[ignore = "bounded-work bug: engine, see report"]
 fn secondly_rule_fills_the_window_not_the_margin() {
     let cal = calendar(SECONDLY);
     let hour = occurrences(
