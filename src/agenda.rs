@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::cli::AgendaArgs;
@@ -171,6 +172,135 @@ pub fn occurrence_json(o: &Occurrence, extra: AttendeeExtra<'_>) -> Value {
         "attendees": o.attendees.iter().map(|a| attendee_json(a, extra)).collect::<Vec<_>>(),
         "sequence": o.sequence,
     })
+}
+
+/// The `--json` object of one occurrence, borrowed and serialized straight to
+/// the writer: same bytes as [`occurrence_json`] (keys in the sorted order its
+/// `Value` map prints) without building a `Value` tree per occurrence, which
+/// was half of `agenda --json`'s instructions on a 10k feed (bench/NOTES.md).
+#[derive(Serialize)]
+pub struct OccurrenceView<'a> {
+    all_day: bool,
+    attendees: Vec<AttendeeView<'a>>,
+    calendar: &'a str,
+    conference_url: Option<&'a str>,
+    description: Option<&'a str>,
+    end: String,
+    location: Option<&'a str>,
+    my_status: Option<&'static str>,
+    organizer: Option<AttendeeView<'a>>,
+    recurrence_id: Option<String>,
+    sequence: i64,
+    start: String,
+    status: Option<&'static str>,
+    summary: &'a str,
+    transparent: bool,
+    tz: Option<&'a str>,
+    uid: &'a str,
+}
+
+/// One attendee of an [`OccurrenceView`], with the hook's extra key.
+pub struct AttendeeView<'a> {
+    a: &'a Attendee,
+    extra: Option<(&'static str, Value)>,
+}
+
+impl Serialize for AttendeeView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let a = self.a;
+        let fixed = [
+            ("cutype", &a.cutype),
+            ("email", &a.email),
+            ("name", &a.name),
+            ("partstat", &a.partstat),
+            ("role", &a.role),
+        ];
+        // The extra key goes where the sorted `Value` map put it; it replaces
+        // a fixed key of the same name, as `Map::insert` did.
+        let extra = self.extra.as_ref();
+        let mut m = s.serialize_map(None)?;
+        let mut extra_done = false;
+        for (k, v) in fixed {
+            if let Some((ek, ev)) = extra {
+                if !extra_done && *ek <= k {
+                    m.serialize_entry(ek, ev)?;
+                    extra_done = true;
+                    if *ek == k {
+                        continue;
+                    }
+                }
+            }
+            m.serialize_entry(k, v)?;
+        }
+        if let (Some((ek, ev)), false) = (extra, extra_done) {
+            m.serialize_entry(ek, ev)?;
+        }
+        m.end()
+    }
+}
+
+fn attendee_view<'a>(a: &'a Attendee, extra: AttendeeExtra<'_>) -> AttendeeView<'a> {
+    AttendeeView { a, extra: extra(a) }
+}
+
+fn time_string(t: DateTime<FixedOffset>, all_day: bool) -> String {
+    if all_day {
+        t.date_naive().format("%Y-%m-%d").to_string()
+    } else {
+        t.to_rfc3339()
+    }
+}
+
+fn status_name(s: Option<Status>) -> Option<&'static str> {
+    s.map(|s| match s {
+        Status::Confirmed => "confirmed",
+        Status::Tentative => "tentative",
+        Status::Cancelled => "cancelled",
+    })
+}
+
+fn partstat_name(p: Option<PartStat>) -> Option<&'static str> {
+    p.map(|p| match p {
+        PartStat::Accepted => "accepted",
+        PartStat::Declined => "declined",
+        PartStat::Tentative => "tentative",
+        PartStat::NeedsAction => "needs-action",
+        PartStat::Delegated => "delegated",
+    })
+}
+
+/// The view of one occurrence; see [`OccurrenceView`].
+pub fn occurrence_view<'a>(o: &'a Occurrence, extra: AttendeeExtra<'_>) -> OccurrenceView<'a> {
+    let recurrence_id = match o.recurrence_id {
+        None => None,
+        Some(RecurrenceId::Date(d)) => Some(d.format("%Y-%m-%d").to_string()),
+        // In the event's zone, like start and end.
+        Some(RecurrenceId::DateTime(t)) => Some(t.with_timezone(o.start.offset()).to_rfc3339()),
+    };
+    OccurrenceView {
+        all_day: o.all_day,
+        attendees: o
+            .attendees
+            .iter()
+            .map(|a| attendee_view(a, extra))
+            .collect(),
+        calendar: &o.calendar,
+        conference_url: o.conference_url.as_deref(),
+        description: o.description.as_deref(),
+        end: time_string(o.end, o.all_day),
+        location: o.location.as_deref(),
+        my_status: partstat_name(o.my_status),
+        organizer: o.organizer.as_ref().map(|a| attendee_view(a, &no_person)),
+        recurrence_id,
+        sequence: o.sequence,
+        start: time_string(o.start, o.all_day),
+        status: status_name(o.status),
+        summary: &o.summary,
+        transparent: o.transparent,
+        tz: o.tz.as_deref(),
+        uid: &o.uid,
+    }
 }
 
 /// The `--json` array.
@@ -410,7 +540,7 @@ pub fn run(
         // Streamed one occurrence at a time: the whole array as one `Value` tree took more
         // memory than the feed itself (80 MB peak for a 17 MB feed; see BENCHMARKS.md).
         let mut json = serde_json::Serializer::pretty(&mut *out);
-        let items = occs.iter().map(|o| occurrence_json(o, &person));
+        let items = occs.iter().map(|o| occurrence_view(o, &person));
         serde::Serializer::collect_seq(&mut json, items)?;
         writeln!(out)?;
     } else {
@@ -427,6 +557,58 @@ pub fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The streamed view prints the same bytes as the `Value` tree, for
+    /// every hook key position (before, equal to, after the fixed keys).
+    #[test]
+    fn view_prints_the_same_bytes_as_the_value_tree() {
+        use crate::model::{Attendee, Occurrence, PartStat, RecurrenceId, Status};
+        let start = DateTime::parse_from_rfc3339("2026-12-01T10:00:00+01:00").unwrap();
+        let ann = Attendee {
+            name: Some("Ann \"A\" Ö".into()),
+            email: Some("ann@example.org".into()),
+            role: Some("chair".into()),
+            partstat: Some("accepted".into()),
+            cutype: None,
+        };
+        let mut o = Occurrence {
+            calendar: "work".into(),
+            uid: "u1".into(),
+            recurrence_id: Some(RecurrenceId::DateTime(t("2026-12-01T09:00:00Z"))),
+            summary: "Sync \u{1F44B}\n".into(),
+            description: None,
+            location: Some("Room 1".into()),
+            conference_url: None,
+            start,
+            end: start + chrono::Duration::minutes(30),
+            all_day: false,
+            tz: Some("Europe/Berlin".into()),
+            status: Some(Status::Tentative),
+            transparent: true,
+            organizer: Some(ann.clone()),
+            attendees: vec![ann, Attendee::default()],
+            my_status: Some(PartStat::NeedsAction),
+            sequence: -2,
+        };
+        let keys = ["person", "aaa", "email", "zzz"];
+        for all_day in [false, true] {
+            o.all_day = all_day;
+            if all_day {
+                o.recurrence_id = Some(RecurrenceId::Date(start.date_naive()));
+                o.status = None;
+                o.my_status = None;
+            }
+            for key in keys {
+                let hook = move |a: &Attendee| Some((key, json!(a.email)));
+                let tree = serde_json::to_string_pretty(&occurrence_json(&o, &hook)).unwrap();
+                let view = serde_json::to_string_pretty(&occurrence_view(&o, &hook)).unwrap();
+                assert_eq!(view, tree, "hook key {key}, all_day {all_day}");
+            }
+            let tree = serde_json::to_string_pretty(&occurrence_json(&o, &no_person)).unwrap();
+            let view = serde_json::to_string_pretty(&occurrence_view(&o, &no_person)).unwrap();
+            assert_eq!(view, tree);
+        }
+    }
 
     fn berlin() -> Zone {
         Zone::Iana(chrono_tz::Europe::Berlin)
