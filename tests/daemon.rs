@@ -784,3 +784,46 @@ async fn snooze_queued_before_the_daemon_starts_is_applied() {
     stop.send(true).unwrap();
     task.await.unwrap().unwrap();
 }
+
+/// An all-day event gets no prep even when a lead time reaches it: a timed meeting at the very
+/// same instant (local midnight) with the same lead does get one, so the filter is what stops it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_day_events_get_no_prep_even_when_a_lead_reaches_them() {
+    let Some(_) = notify_stack("all_day_events_get_no_prep_even_when_a_lead_reaches_them") else {
+        return;
+    };
+    let dunst = PrivateDunst::start();
+    let tag = unique("Holiday");
+    let (timed, all_day) = (format!("{tag} timed"), format!("{tag} all-day"));
+    // The next local midnight at least 10 minutes away (so the lead is not shorter than that).
+    let now = Utc::now();
+    let mut day = now.with_timezone(&Local).date_naive().succ_opt().unwrap();
+    let midnight = |d: chrono::NaiveDate| {
+        d.and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_local_timezone(Local)
+            .earliest()
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    if midnight(day) - now < ChronoDuration::minutes(10) {
+        day = day.succ_opt().unwrap();
+    }
+    let start = midnight(day);
+    let lead = (start - now - ChronoDuration::seconds(5)).num_seconds();
+    let feed = ics(&[
+        Ev::new("t", &timed, start),
+        Ev {
+            all_day: true,
+            ..Ev::new("d", &all_day, start)
+        },
+    ]);
+    let home = Home::new(feed, &format!("lead = [\"{lead}s\"]\ndebrief = \"off\""));
+    let daemon = Running::start(&home, &dunst);
+    wait_history(&dunst, |h| !with_title(h, &timed).is_empty()).await;
+    sleep_until(Utc::now() + ChronoDuration::seconds(3)).await;
+    let history = dunst.close_all_and_history();
+    assert!(with_title(&history, &all_day).is_empty(), "{history:#?}");
+    assert_eq!(with_title(&history, &timed).len(), 1);
+    daemon.stop().await;
+}
