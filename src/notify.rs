@@ -296,6 +296,59 @@ pub struct DbusNotifier {
     conn: tokio::sync::Mutex<Option<Live>>,
     capabilities: std::sync::Arc<Mutex<Option<(Instant, Capabilities)>>>,
     events: broadcast::Sender<Event>,
+    ours: std::sync::Arc<Mutex<OwnIds>>,
+}
+
+/// The ids this notifier showed. Every client on the bus receives every
+/// server's signals, so on a busy desktop (a chat app, another tool's
+/// close-all) most of them are about other apps' notifications: forwarding
+/// only ours keeps them from crowding out our own events in the channel.
+#[derive(Default)]
+struct OwnIds {
+    ids: std::collections::HashSet<u32>,
+    /// Signals about ids not (yet) known: the listener may see a signal
+    /// before `show` has recorded the id from the reply, so a few recent
+    /// ones are kept and handed over when `show` records it.
+    early: std::collections::VecDeque<Event>,
+}
+
+const EARLY_SIGNALS_KEPT: usize = 32;
+
+impl OwnIds {
+    /// The event to forward for a signal about `id`, if it is ours.
+    fn route(&mut self, event: Event) -> Option<Event> {
+        let id = match &event {
+            Event::ActionInvoked { id, .. } | Event::Closed { id, .. } => *id,
+            Event::ServerChanged { .. } => {
+                self.ids.clear();
+                self.early.clear();
+                return Some(event);
+            }
+        };
+        if !self.ids.contains(&id) {
+            if self.early.len() == EARLY_SIGNALS_KEPT {
+                self.early.pop_front();
+            }
+            self.early.push_back(event);
+            return None;
+        }
+        if matches!(event, Event::Closed { .. }) {
+            self.ids.remove(&id);
+        }
+        Some(event)
+    }
+
+    /// Records `id` as ours and returns the signals about it that came first.
+    fn record(&mut self, id: u32) -> Vec<Event> {
+        self.ids.insert(id);
+        let (mine, others): (Vec<Event>, Vec<Event>) =
+            self.early.drain(..).partition(|e| match e {
+                Event::ActionInvoked { id: i, .. } | Event::Closed { id: i, .. } => *i == id,
+                Event::ServerChanged { .. } => false,
+            });
+        self.early = others.into();
+        mine.into_iter().filter_map(|e| self.route(e)).collect()
+    }
 }
 
 struct Live {
@@ -328,6 +381,7 @@ impl DbusNotifier {
             conn: tokio::sync::Mutex::new(None),
             capabilities: std::sync::Arc::new(Mutex::new(None)),
             events,
+            ours: std::sync::Arc::default(),
         }
     }
 
@@ -401,6 +455,7 @@ impl DbusNotifier {
             stream,
             self.events.clone(),
             self.capabilities_cache(),
+            self.ours.clone(),
         ));
         *guard = Some(Live {
             connection: connection.clone(),
@@ -455,6 +510,7 @@ async fn forward_signals(
     mut stream: impl futures_util::Stream<Item = zbus::Result<zbus::Message>> + Unpin,
     events: broadcast::Sender<Event>,
     capabilities: std::sync::Arc<Mutex<Option<(Instant, Capabilities)>>>,
+    ours: std::sync::Arc<Mutex<OwnIds>>,
 ) {
     while let Some(message) = stream.next().await {
         let Ok(message) = message else { continue };
@@ -487,6 +543,7 @@ async fn forward_signals(
             }
             _ => None,
         };
+        let event = event.and_then(|e| ours.lock().unwrap_or_else(|p| p.into_inner()).route(e));
         if let Some(event) = event {
             // No receiver is fine: nobody is interested right now.
             let _ = events.send(event);
@@ -524,20 +581,30 @@ impl Notifier for DbusNotifier {
             Expiry::Never => 0,
             Expiry::After(d) => i32::try_from(d.as_millis()).unwrap_or(i32::MAX).max(1),
         };
-        self.call(
-            "Notify",
-            &(
-                APP_NAME,
-                notification.replaces_id,
-                "",
-                rendered.summary.as_str(),
-                rendered.body.as_str(),
-                &rendered.actions,
-                hints,
-                expire_ms,
-            ),
-        )
-        .await
+        let id: u32 = self
+            .call(
+                "Notify",
+                &(
+                    APP_NAME,
+                    notification.replaces_id,
+                    "",
+                    rendered.summary.as_str(),
+                    rendered.body.as_str(),
+                    &rendered.actions,
+                    hints,
+                    expire_ms,
+                ),
+            )
+            .await?;
+        let early = self
+            .ours
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .record(id);
+        for event in early {
+            let _ = self.events.send(event);
+        }
+        Ok(id)
     }
 
     async fn close(&self, id: u32) -> Result<(), NotifyError> {
@@ -681,6 +748,51 @@ mod tests {
             body: body.into(),
             ..Default::default()
         }
+    }
+
+    fn closed(id: u32) -> Event {
+        Event::Closed {
+            id,
+            reason: CloseReason::Dismissed,
+        }
+    }
+
+    #[test]
+    fn only_signals_about_our_own_notifications_are_forwarded() {
+        let mut ours = OwnIds::default();
+        assert!(ours.record(7).is_empty());
+        // another app's notification closing is not ours
+        assert_eq!(ours.route(closed(3)), None);
+        let action = Event::ActionInvoked {
+            id: 7,
+            action: "snooze".into(),
+        };
+        assert_eq!(ours.route(action.clone()), Some(action));
+        assert_eq!(ours.route(closed(7)), Some(closed(7)));
+        // a closed id is forgotten: a later reuse by another app is not ours
+        assert_eq!(ours.route(closed(7)), None);
+        // a new server: old ids mean nothing, but the event itself is passed on
+        ours.record(9);
+        let changed = Event::ServerChanged { running: true };
+        assert_eq!(ours.route(changed.clone()), Some(changed));
+        assert_eq!(ours.route(closed(9)), None);
+    }
+
+    #[test]
+    fn a_signal_that_beats_the_reply_is_handed_over_when_the_id_is_recorded() {
+        let mut ours = OwnIds::default();
+        assert_eq!(ours.route(closed(5)), None);
+        assert_eq!(ours.route(closed(6)), None);
+        assert_eq!(ours.record(6), vec![closed(6)]);
+        // 6 was closed, so it is no longer ours; 5 still waits
+        assert_eq!(ours.route(closed(6)), None);
+        assert_eq!(ours.record(5), vec![closed(5)]);
+        // only a bounded number of strangers' signals is kept
+        for id in 100..100 + 2 * EARLY_SIGNALS_KEPT as u32 {
+            ours.route(closed(id));
+        }
+        assert_eq!(ours.early.len(), EARLY_SIGNALS_KEPT);
+        assert!(ours.record(100).is_empty());
     }
 
     #[test]
