@@ -217,7 +217,9 @@ impl Meetings {
             floating: crate::brief::Now::system().zone,
             me_emails: config.me.emails.clone(),
         };
-        let occurrences = crate::agenda::collect(&calendars, from, to, &opts, false);
+        let expansion = crate::agenda::collect(&calendars, from, to, &opts, false);
+        crate::agenda::report_cut_series(&expansion.warnings);
+        let occurrences = expansion.occurrences;
         let people = crate::people::load(&config.people.dir);
         for e in &people.errors {
             out_err(format!("{}: {e}", config.people.dir.display()));

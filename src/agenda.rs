@@ -16,7 +16,7 @@ use serde_json::{json, Map, Value};
 
 use crate::cli::AgendaArgs;
 use crate::config::{self, Config, ConfigError, Paths};
-use crate::engine::{parse_calendar_shared, ExpandOptions, ParsedCalendar};
+use crate::engine::{parse_calendar_shared, ExpandOptions, Expansion, ParsedCalendar};
 use crate::feed::{FeedFetcher, FetchLimits};
 use crate::model::{Attendee, Occurrence, PartStat, RecurrenceId, Status};
 use crate::text;
@@ -68,26 +68,40 @@ pub fn window(
 }
 
 /// All occurrences of the calendars in `[from, to)`, sorted by start then
-/// UID (then calendar); cancelled ones dropped unless asked for.
+/// UID (then calendar); cancelled ones dropped unless asked for. The
+/// warnings say which series were cut short (see [`report_cut_series`]).
 pub fn collect(
     calendars: &[ParsedCalendar],
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     opts: &ExpandOptions,
     include_cancelled: bool,
-) -> Vec<Occurrence> {
-    let mut all: Vec<Occurrence> = calendars
-        .iter()
-        .flat_map(|c| c.occurrences(from, to, opts))
-        .filter(|o| include_cancelled || !o.is_cancelled())
-        .collect();
-    all.sort_by(|a, b| {
+) -> Expansion {
+    let mut all = Expansion::default();
+    for c in calendars {
+        let e = c.expand(from, to, opts);
+        all.occurrences.extend(
+            e.occurrences
+                .into_iter()
+                .filter(|o| include_cancelled || !o.is_cancelled()),
+        );
+        all.warnings.extend(e.warnings);
+    }
+    all.occurrences.sort_by(|a, b| {
         a.start_utc()
             .cmp(&b.start_utc())
             .then_with(|| a.uid.cmp(&b.uid))
             .then_with(|| a.calendar.cmp(&b.calendar))
     });
     all
+}
+
+/// Series cut short in the asked window, for a one-shot command: each is a
+/// WARN on stderr (unlike parse warnings, the list shown is incomplete).
+pub fn report_cut_series(warnings: &[crate::model::Warning]) {
+    for w in warnings {
+        tracing::warn!("{}", text::line(&w.to_string(), 400));
+    }
 }
 
 /// Extra keys for an attendee, added by people matching: return e.g.
@@ -527,7 +541,11 @@ pub fn run(
         floating: local.clone(),
         me_emails: cfg.me.emails.clone(),
     };
-    let occs = collect(&calendars, from, to, &opts, args.include_cancelled);
+    let Expansion {
+        occurrences: occs,
+        warnings: cut,
+    } = collect(&calendars, from, to, &opts, args.include_cancelled);
+    report_cut_series(&cut);
     // Attendees are shown as the people in your notes; a broken note is
     // reported (rapport people lists them) but never hides the agenda.
     let people = crate::people::load(&cfg.people.dir);

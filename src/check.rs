@@ -319,7 +319,10 @@ pub fn calendar_section(
         }
     };
     let parsed = engine::parse_calendar(&source.name, &fetched.body);
-    let occurrences = parsed.occurrences(now, now + HORIZON, expand);
+    let engine::Expansion {
+        occurrences,
+        warnings: cut,
+    } = parsed.expand(now, now + HORIZON, expand);
     let cancelled = occurrences.iter().filter(|o| o.is_cancelled()).count();
     let live = occurrences.len() - cancelled;
     let mut summary = format!(
@@ -339,7 +342,9 @@ pub fn calendar_section(
              (some servers return an empty calendar for a wrong link)",
         ));
     }
-    for w in parsed.warnings.iter().take(MAX_FEED_WARNINGS) {
+    // Series cut short in the next days come first: meetings may be missing.
+    let all: Vec<&crate::model::Warning> = cut.iter().chain(&parsed.warnings).collect();
+    for w in all.iter().take(MAX_FEED_WARNINGS) {
         let mut text = String::new();
         if let Some(line) = w.line {
             let _ = write!(text, "line {line}, ");
@@ -353,10 +358,10 @@ pub fn calendar_section(
         text.push_str(&w.message);
         findings.push(Finding::warning(text));
     }
-    if parsed.warnings.len() > MAX_FEED_WARNINGS {
+    if all.len() > MAX_FEED_WARNINGS {
         findings.push(Finding::warning(format!(
             "and {} more warnings like these",
-            parsed.warnings.len() - MAX_FEED_WARNINGS
+            all.len() - MAX_FEED_WARNINGS
         )));
     }
     Section { title, findings }

@@ -501,13 +501,15 @@ fn run_brief(
         BRIEF_NEXT_DAYS
     };
     // From a day back, so that a long meeting in progress is still found.
-    let occurrences = crate::agenda::collect(
+    let expansion = crate::agenda::collect(
         &calendars,
         now.utc - Duration::days(1),
         now.utc + Duration::days(days),
         &opts,
         false,
     );
+    crate::agenda::report_cut_series(&expansion.warnings);
+    let occurrences = expansion.occurrences;
 
     let people = crate::people::load(&config.people.dir);
     for e in &people.errors {

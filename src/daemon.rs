@@ -95,6 +95,8 @@ struct Feed {
     /// Occurrences in the window, each with "has other people in it".
     occurrences: Vec<(Occurrence, bool)>,
     expanded_at: Option<DateTime<Utc>>,
+    /// The series cut short at the last expansion (logged when they change).
+    cut: Vec<String>,
     next_refresh: DateTime<Utc>,
     in_flight: bool,
 }
@@ -347,6 +349,7 @@ impl<N: Notifier> Daemon<N> {
                     parsed: None,
                     occurrences: Vec::new(),
                     expanded_at: None,
+                    cut: Vec::new(),
                     next_refresh: now,
                     in_flight: false,
                 },
@@ -488,7 +491,15 @@ impl<N: Notifier> Daemon<N> {
         let Some(parsed) = feed.parsed.clone() else {
             return;
         };
-        let occurrences = parsed.occurrences(now - LOOK_BACK, now + LOOK_AHEAD, &self.expand);
+        let expansion = parsed.expand(now - LOOK_BACK, now + LOOK_AHEAD, &self.expand);
+        let cut: Vec<String> = expansion.warnings.iter().map(|w| w.to_string()).collect();
+        if cut != feed.cut {
+            for w in &cut {
+                tracing::warn!("{}", crate::text::line(w, 400));
+            }
+            feed.cut = cut;
+        }
+        let occurrences = expansion.occurrences;
         feed.occurrences = occurrences
             .into_iter()
             .map(|o| {

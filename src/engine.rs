@@ -58,6 +58,14 @@ impl ExpandOptions {
     }
 }
 
+/// The occurrences of one window, and what kept the list from being complete.
+#[derive(Debug, Clone, Default)]
+pub struct Expansion {
+    pub occurrences: Vec<Occurrence>,
+    /// One per series whose expansion was cut in this window.
+    pub warnings: Vec<Warning>,
+}
+
 /// A feed, parsed once, ready to be asked for any window.
 #[derive(Debug, Clone)]
 pub struct ParsedCalendar {
@@ -1193,6 +1201,34 @@ impl ParsedCalendar {
         to: DateTime<Utc>,
         opts: &ExpandOptions,
     ) -> Vec<Occurrence> {
+        self.expand(from, to, opts).occurrences
+    }
+
+    /// [`ParsedCalendar::occurrences`], with a warning for each series whose
+    /// expansion was cut (the expander's step budget, or more than
+    /// [`MAX_INSTANCES_PER_SERIES`] instances in the window): the list is then
+    /// incomplete, and the user should hear it rather than miss a meeting.
+    pub fn expand(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        opts: &ExpandOptions,
+    ) -> Expansion {
+        let mut cut: Vec<Warning> = Vec::new();
+        let occurrences = self.expand_with(from, to, opts, &mut cut);
+        Expansion {
+            occurrences,
+            warnings: cut,
+        }
+    }
+
+    fn expand_with(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        opts: &ExpandOptions,
+        cut: &mut Vec<Warning>,
+    ) -> Vec<Occurrence> {
         let mut insts: Vec<(usize, Inst<'_>)> = Vec::new();
         // Feeds can only write years 0000-9999; a wider window (a caller
         // passing DateTime::MAX_UTC for "everything") is clamped so the
@@ -1206,7 +1242,7 @@ impl ParsedCalendar {
             if s.earliest.is_some_and(|e| e > to) || s.latest.is_some_and(|l| l < from) {
                 continue;
             }
-            self.expand_series(s, from, to, opts, &mut |i| insts.push((si, i)));
+            self.expand_series(s, from, to, opts, &mut |i| insts.push((si, i)), cut);
         }
         insts.sort_by(|a, b| {
             a.1.start
@@ -1248,6 +1284,7 @@ impl ParsedCalendar {
         to: DateTime<Utc>,
         opts: &'s ExpandOptions,
         emit: &mut dyn FnMut(Inst<'s>),
+        cut: &mut Vec<Warning>,
     ) {
         let keep = |start: DateTime<Utc>, end: DateTime<Utc>| {
             if start == end {
@@ -1284,7 +1321,7 @@ impl ParsedCalendar {
             }
             return;
         }
-        self.expand_recurring(s, mi, from, to, opts, emit, &keep);
+        self.expand_recurring(s, mi, from, to, opts, emit, &keep, cut);
     }
 
     /// An override older than its master (lower SEQUENCE) for an instance the
@@ -1409,6 +1446,7 @@ impl ParsedCalendar {
         opts: &'s ExpandOptions,
         emit: &mut dyn FnMut(Inst<'s>),
         keep: &dyn Fn(DateTime<Utc>, DateTime<Utc>) -> bool,
+        cut: &mut Vec<Warning>,
     ) {
         let master = &self.events[mi];
         let all_day = master.start.is_date();
@@ -1460,6 +1498,7 @@ impl ParsedCalendar {
         let mut cands: Vec<(NaiveDateTime, Option<DateTime<Utc>>, bool)> = Vec::new();
         let limits = recur::Limits::default();
         let mut dtstart_ok = master.rrules.is_empty();
+        let mut exhausted = false;
         for rule in &master.rrules {
             let until = rule.until.map(|u| self.until_local(u, zone, all_day, opts));
             if until.is_none_or(|u| u >= dtstart) {
@@ -1470,6 +1509,7 @@ impl ParsedCalendar {
             } else {
                 recur::expand(rule, dtstart, until, from_l, to_l, &limits)
             };
+            exhausted |= exp.budget_exhausted;
             cands.extend(exp.starts.into_iter().map(|w| (w, None, all_day)));
         }
         if dtstart_ok && dtstart >= from_l && dtstart < to_l {
@@ -1560,12 +1600,15 @@ impl ParsedCalendar {
             if kept == MAX_INSTANCES_PER_SERIES {
                 // FREQ=SECONDLY without end over a month is 2.6 million meetings:
                 // nobody has those; keep the first ones and say so.
-                tracing::warn!(
-                    "{}: UID {}: more than {MAX_INSTANCES_PER_SERIES} instances in the window; only the first {MAX_INSTANCES_PER_SERIES} are listed",
-                    self.name,
-                    s.uid
-                );
-                break;
+                cut.push(Warning {
+                    calendar: self.name.clone(),
+                    line: Some(master.line),
+                    uid: Some(s.uid.clone()),
+                    message: format!(
+                        "more than {MAX_INSTANCES_PER_SERIES} instances in the window; only the first {MAX_INSTANCES_PER_SERIES} are listed"
+                    ),
+                });
+                return;
             }
             kept += 1;
             emit(Inst {
@@ -1576,6 +1619,17 @@ impl ParsedCalendar {
                 all_day: is_date,
                 zone: (named && !is_date).then_some(zone),
                 recurrence_id: Some(rid),
+            });
+        }
+        if exhausted {
+            cut.push(Warning {
+                calendar: self.name.clone(),
+                line: Some(master.line),
+                uid: Some(s.uid.clone()),
+                message: format!(
+                    "the RRULE needs more than {} steps for this window; its expansion stopped there, so instances in the window may be missing",
+                    limits.max_iterations
+                ),
             });
         }
     }

@@ -28,7 +28,8 @@ use serde::{Deserialize, Serialize};
 use crate::config::{CalendarSource, FeedLocation};
 
 /// Default cap on a calendar body (after decompression).
-pub const DEFAULT_MAX_BODY_BYTES: u64 = 50 * 1024 * 1024;
+/// Exchange and shared team calendars with years of history reach 90 MB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
 /// Redirects followed before giving up.
 pub const MAX_REDIRECTS: usize = 10;
 /// How long a `password_command` may run (it may wait for a pinentry).
@@ -430,27 +431,40 @@ impl FeedFetcher {
     }
 
     async fn fetch_file(&self, feed: &str, path: &Path) -> Result<Fetched, FeedError> {
-        use tokio::io::AsyncReadExt;
         let path = crate::config::expand_tilde_path(path);
         let file_error = |message: String| FeedError::File {
             feed: feed.to_string(),
             path: path.clone(),
             message,
         };
-        let file = tokio::fs::File::open(&path)
-            .await
-            .map_err(|e| file_error(e.to_string()))?;
-        let mut body = Vec::new();
-        file.take(self.limits.max_body_bytes + 1)
-            .read_to_end(&mut body)
-            .await
-            .map_err(|e| file_error(e.to_string()))?;
-        if body.len() as u64 > self.limits.max_body_bytes {
-            return Err(file_error(format!(
-                "larger than {}, refused (not a normal calendar)",
-                human_bytes(self.limits.max_body_bytes)
-            )));
-        }
+        let limit = self.limits.max_body_bytes;
+        let read_path = path.clone();
+        // One blocking read into a buffer of the file's size: tokio's file
+        // reads go through small chunks, and a growing Vec would double
+        // (copying) up to twice the size of a 90 MB export.
+        let body = tokio::task::spawn_blocking(move || -> std::io::Result<Option<Vec<u8>>> {
+            use std::io::Read;
+            let file = std::fs::File::open(&read_path)?;
+            let size = file.metadata()?.len();
+            if size > limit {
+                return Ok(None);
+            }
+            let mut body = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
+            file.take(limit + 1).read_to_end(&mut body)?;
+            Ok(Some(body))
+        })
+        .await
+        .map_err(|e| file_error(e.to_string()))?
+        .map_err(|e| file_error(e.to_string()))?;
+        let body = match body {
+            Some(b) if b.len() as u64 <= limit => b,
+            _ => {
+                return Err(file_error(format!(
+                    "larger than {}, refused (not a normal calendar)",
+                    human_bytes(limit)
+                )))
+            }
+        };
         if looks_like_html(&body) {
             return Err(file_error(
                 "it is an HTML page, not a calendar; export the calendar as .ics".into(),

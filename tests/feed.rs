@@ -625,3 +625,48 @@ fn damaged_cache_file_is_ignored_not_trusted() {
     // No validator from the damaged file was sent.
     assert!(server.requests()[1].header("If-None-Match").is_none());
 }
+
+/// The default cap lets a 90 MB Exchange export through and stops a 1 GB body before reading it:
+/// a file by its size, a server by its Content-Length.
+#[test]
+fn default_cap_reads_a_ninety_megabyte_export_and_refuses_a_gigabyte_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let f = fetcher(cache.path(), FetchLimits::default());
+    let file_source = |path: &Path| CalendarSource {
+        location: FeedLocation::Path(path.to_path_buf()),
+        ..source(String::new())
+    };
+    // 100 MB: a calendar padded with one long X- property.
+    let big = dir.path().join("big.ics");
+    let pad = "X".repeat(100_000_000);
+    std::fs::write(
+        &big,
+        format!(
+            "BEGIN:VCALENDAR\r\nX-PAD:{pad}\r\n{}",
+            &ICS["BEGIN:VCALENDAR\r\n".len()..]
+        ),
+    )
+    .unwrap();
+    drop(pad);
+    let got = f.fetch_blocking(&file_source(&big)).unwrap();
+    assert!(got.body.len() > 100_000_000);
+    drop(got);
+    // 1 GB, sparse: refused from its size, without reading it.
+    let huge = dir.path().join("huge.ics");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    let err = f.fetch_blocking(&file_source(&huge)).unwrap_err();
+    assert!(err.to_string().contains("larger than 256 MB"), "{err}");
+    // A server announcing 1 GB.
+    let server = TestServer::start();
+    server.route(
+        SECRET_PATH,
+        vec![Reply::calendar(ICS).header("Content-Length", "1073741824")],
+    );
+    let err = f.fetch_blocking(&source(secret_url(&server))).unwrap_err();
+    assert!(matches!(err, FeedError::TooLarge { .. }), "{err:?}");
+    assert_no_secret(&err);
+}

@@ -1,5 +1,5 @@
 //! Fixes for the hardening findings (recur, people, engine), each checked on the input the
-//! fuzzers kept in `tests/data/fuzz-regressions/<target>/open/` and on its neighbours.
+//! fuzzers kept in `tests/data/fuzz-regressions/<target>/` and on its neighbours.
 
 use std::path::{Path, PathBuf};
 
@@ -11,12 +11,8 @@ use rapport::tz::Zone;
 
 use crate::common::data_dir;
 
-fn open_input(target: &str, name: &str) -> Vec<u8> {
-    let file: PathBuf = data_dir()
-        .join("fuzz-regressions")
-        .join(target)
-        .join("open")
-        .join(name);
+fn kept_input(target: &str, name: &str) -> Vec<u8> {
+    let file: PathBuf = data_dir().join("fuzz-regressions").join(target).join(name);
     std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 }
 
@@ -52,7 +48,7 @@ fn calendar(body: &str) -> ParsedCalendar {
 
 #[test]
 fn byday_with_non_ascii_is_an_error_naming_the_item() {
-    let kept = open_input("rrule", "byday_non_ascii");
+    let kept = kept_input("rrule", "byday_non_ascii");
     let kept = String::from_utf8_lossy(&kept);
     let rule = kept.lines().next().unwrap();
     assert!(
@@ -80,7 +76,7 @@ fn byday_with_non_ascii_is_an_error_naming_the_item() {
 
 #[test]
 fn feed_with_non_ascii_byday_drops_that_event_with_a_warning() {
-    let data = open_input("ics", "rrule_byday_non_ascii");
+    let data = kept_input("ics", "rrule_byday_non_ascii");
     let cal = parse_calendar("fixes", &data);
     let w = cal
         .warnings
@@ -93,12 +89,12 @@ fn feed_with_non_ascii_byday_drops_that_event_with_a_warning() {
     assert!(cal
         .occurrences(at(2024, 6, 1), at(2024, 9, 1), &opts())
         .is_empty());
-    crate::hardening_checks::ics_all(&data);
+    crate::hardening_checks::ics(&data);
 }
 
 #[test]
 fn timezone_with_non_ascii_byday_does_not_stop_the_feed() {
-    let data = open_input("tz", "observance_byday_non_ascii");
+    let data = kept_input("tz", "observance_byday_non_ascii");
     let text = String::from_utf8_lossy(&data);
     let (tzid, body) = text.split_once('\n').unwrap();
     let cal = calendar(&format!(
@@ -107,7 +103,7 @@ fn timezone_with_non_ascii_byday_does_not_stop_the_feed() {
     ));
     let occ = cal.occurrences(at(2025, 3, 1), at(2025, 3, 8), &opts());
     assert_eq!(occ.len(), 7, "{:?}", cal.warnings);
-    crate::hardening_checks::tz_all(&data);
+    crate::hardening_checks::tz(&data);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -115,7 +111,7 @@ fn timezone_with_non_ascii_byday_does_not_stop_the_feed() {
 
 #[test]
 fn all_day_rule_below_daily_yields_nothing_and_daily_still_midnights() {
-    let kept = open_input("rrule", "all_day_hourly_not_midnight");
+    let kept = kept_input("rrule", "all_day_hourly_not_midnight");
     let kept = String::from_utf8_lossy(&kept);
     let lines: Vec<&str> = kept.lines().collect();
     let limits = Limits::default();
@@ -168,7 +164,7 @@ fn all_day_event_with_hourly_rule_is_listed_once_with_a_warning() {
 
 #[test]
 fn empty_heading_falls_back_to_the_file_name() {
-    let kept = String::from_utf8_lossy(&open_input("notes_parse", "empty_heading")).into_owned();
+    let kept = String::from_utf8_lossy(&kept_input("notes_parse", "empty_heading")).into_owned();
     let p = parse_person(Path::new("people/ada-lovelace.md"), &kept).unwrap();
     assert_eq!(p.name, "ada-lovelace");
     crate::hardening_checks::notes_name_never_empty(kept.as_bytes());

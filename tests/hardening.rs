@@ -17,8 +17,6 @@ fn replay(target: &str) {
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.expect("readable dir entry").path())
-        // Sub-folder `open/` holds inputs whose fix is pending in another module (ignored tests
-        // below); a fixed input moves up into the folder and stays a regression test.
         .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != ".gitkeep"))
         .collect();
     files.sort();
@@ -29,56 +27,55 @@ fn replay(target: &str) {
     }
 }
 
-/// `recur::expand_all_day` promises midnights, but FREQ=HOURLY/MINUTELY/SECONDLY on a DATE
-/// DTSTART yields 01:00, 02:00, ... (the engine then shows all-day events at those times).
-#[test]
-fn open_rrule_all_day_sub_daily_frequency() {
-    let file = regression_dir("rrule").join("open/all_day_hourly_not_midnight");
-    checks::rrule_all_day_midnights(&std::fs::read(file).expect("kept input"));
-}
-
-fn open_input(target: &str, name: &str) -> Vec<u8> {
-    let file = regression_dir(target).join("open").join(name);
+fn kept_input(target: &str, name: &str) -> Vec<u8> {
+    let file = regression_dir(target).join(name);
     std::fs::read(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 }
 
-/// Found by the `rrule`, `ics` and `tz` fuzzers within seconds: a non-ASCII character in a
-/// BYDAY item (`BYDAY=2M\u{fffd}`) panics in `RRule::parse` (byte slicing inside a character),
-/// from an event's RRULE or a VTIMEZONE observance's: one bad feed stops the daemon.
+// Findings of the fuzzers, each fixed and named here (the replays below run them too).
+
+/// `recur::expand_all_day` promised midnights, but FREQ=HOURLY/MINUTELY/SECONDLY on a DATE
+/// DTSTART yielded 01:00, 02:00, ... (the engine then showed all-day events at those times).
 #[test]
-fn open_rrule_byday_non_ascii_does_not_panic() {
-    let rule = open_input("rrule", "byday_non_ascii");
+fn found_rrule_all_day_sub_daily_frequency() {
+    checks::rrule_all_day_midnights(&kept_input("rrule", "all_day_hourly_not_midnight"));
+}
+
+/// Found by the `rrule`, `ics` and `tz` fuzzers within seconds: a non-ASCII character in a
+/// BYDAY item (`BYDAY=2M\u{fffd}`) panicked in `RRule::parse` (byte slicing inside a
+/// character), from an event's RRULE or a VTIMEZONE observance's: one bad feed stopped the daemon.
+#[test]
+fn found_rrule_byday_non_ascii_does_not_panic() {
+    let rule = kept_input("rrule", "byday_non_ascii");
     let rule = String::from_utf8_lossy(&rule);
     assert!(rapport::recur::RRule::parse(rule.lines().next().unwrap()).is_err());
-    checks::ics_all(&open_input("ics", "rrule_byday_non_ascii"));
-    checks::tz_all(&open_input("tz", "observance_byday_non_ascii"));
+    checks::ics(&kept_input("ics", "rrule_byday_non_ascii"));
+    checks::tz(&kept_input("tz", "observance_byday_non_ascii"));
 }
 
-/// Found by `notes_parse`: a file whose first line is `# ` (an empty heading) gives a person
+/// Found by `notes_parse`: a file whose first line is `# ` (an empty heading) gave a person
 /// with an empty name instead of falling back to the file name.
 #[test]
-fn open_notes_empty_heading_falls_back_to_the_file_name() {
-    checks::notes_name_never_empty(&open_input("notes_parse", "empty_heading"));
+fn found_notes_empty_heading_falls_back_to_the_file_name() {
+    checks::notes_name_never_empty(&kept_input("notes_parse", "empty_heading"));
 }
 
-/// Found by `notes_edit`: a note whose last line ends in a lone "\r" (`x\n##\r`) is read with
-/// `##` as text, but once the editor completes that line (`##\r\n`) it reads as a heading and
-/// the summary loses it: the edit changed more than the new item.
+/// Found by `notes_edit`: a note whose last line ends in a lone "\r" (`x\n##\r`) was read with
+/// `##` as text, but once the editor completed that line (`##\r\n`) it read as a heading and
+/// the summary lost it. The lone CR at the end of the file is now a line ending (as in
+/// CommonMark), so the line means the same before and after the edit.
 #[test]
-#[ignore = "open finding: people editor, a note ending in a lone CR (see README, Reliability)"]
-fn open_notes_edit_last_line_lone_cr() {
-    checks::notes_edit_all(&open_input("notes_edit", "last_line_lone_cr"));
-    checks::notes_edit_all(&open_input("notes_edit", "last_line_lone_cr_found"));
+fn found_notes_edit_last_line_lone_cr() {
+    checks::notes_edit(&kept_input("notes_edit", "last_line_lone_cr"));
+    checks::notes_edit(&kept_input("notes_edit", "last_line_lone_cr_found"));
 }
 
-/// Found by `ics` at the end of the session, not fully triaged: a daily all-day event from 1864
-/// lasting 150 years gives other occurrences for a window than for its two halves. Likely the
-/// same cause as `secondly_rule_fills_the_window_not_the_margin`: the per-series cap keeps the
-/// first 20,000 candidates of the widened window, before EXDATEs and the overlap filter, so
-/// fewer than 20,000 come out and the check cannot tell the series was cut.
+/// Found by `ics`: a daily all-day event from 1864 lasting 150 years gave other occurrences for
+/// a window than for its two halves (the per-series cap kept the first candidates of the
+/// widened window, before EXDATEs and the overlap filter).
 #[test]
-fn open_ics_window_split_differs() {
-    checks::ics_all(&open_input("ics", "split_window_differs_long_event"));
+fn found_ics_window_split_differs() {
+    checks::ics(&kept_input("ics", "split_window_differs_long_event"));
 }
 
 #[test]

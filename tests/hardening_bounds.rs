@@ -303,3 +303,92 @@ fn the_widest_window_does_not_panic() {
         .iter()
         .any(|o| o.uid == "last"));
 }
+
+/// A list cut short (the per-series cap, or the expander's step budget) is said, not silent:
+/// the engine returns a warning naming the series, `agenda` prints it on stderr and `check`
+/// lists it first.
+#[test]
+fn a_series_cut_short_is_a_warning_in_agenda_and_check() {
+    let cal = calendar(SECONDLY);
+    let month = cal.expand(at(2025, 3, 1), at(2025, 4, 1), &opts());
+    assert_eq!(
+        month.occurrences.len(),
+        rapport::engine::MAX_INSTANCES_PER_SERIES
+    );
+    assert_eq!(month.warnings.len(), 1, "{:?}", month.warnings);
+    let w = &month.warnings[0];
+    assert_eq!(w.uid.as_deref(), Some("tick"));
+    assert_eq!(w.line, Some(3), "the BEGIN:VEVENT line");
+    assert!(w.message.contains("only the first 20000"), "{w}");
+    // A complete list has no such warning.
+    let hour = cal.expand(
+        at(2025, 3, 1),
+        at(2025, 3, 1) + chrono::Duration::hours(1),
+        &opts(),
+    );
+    assert_eq!(hour.occurrences.len(), 3600);
+    assert!(hour.warnings.is_empty(), "{:?}", hour.warnings);
+    // A COUNT that must be counted from 1990 minute by minute runs out of steps.
+    let counted = calendar(
+        "BEGIN:VEVENT\r\nUID:counted\r\nDTSTART:19900101T000000Z\r\n\
+         RRULE:FREQ=MINUTELY;COUNT=2000000000\r\nEND:VEVENT\r\n",
+    );
+    let day = counted.expand(at(2025, 3, 1), at(2025, 3, 2), &opts());
+    assert!(
+        day.warnings
+            .iter()
+            .any(|w| w.uid.as_deref() == Some("counted") && w.message.contains("steps")),
+        "{:?}",
+        day.warnings
+    );
+
+    // Through the binary: `agenda` says it on stderr, the listing still comes.
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("tick.ics");
+    std::fs::write(
+        &feed,
+        format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{SECONDLY}END:VCALENDAR\r\n"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["agenda", "--ics", feed.to_str().unwrap()])
+        .args([
+            "--from",
+            "2025-03-01T00:00:00Z",
+            "--to",
+            "2025-03-08T00:00:00Z",
+        ])
+        .env("HOME", dir.path())
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("XDG_CACHE_HOME", dir.path().join("cache"))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_STATE_HOME", dir.path().join("state"))
+        .env_remove("RAPPORT_CONFIG")
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("UID tick") && stderr.contains("only the first 20000"),
+        "{stderr}"
+    );
+    assert!(!out.stdout.is_empty());
+
+    // `check` (next 7 days from now: the rule never ends, so the cap is hit).
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[calendar]]\nname = \"Ticks\"\npath = \"{}\"\n",
+            feed.display()
+        ),
+    )
+    .unwrap();
+    let got = crate::common::rapport(dir.path(), &["--config", config.to_str().unwrap(), "check"]);
+    assert!(
+        got.stdout.contains("UID tick: more than 20000 instances"),
+        "{}",
+        got.stdout
+    );
+}

@@ -41,13 +41,6 @@ pub fn ics_windows() -> [(DateTime<Utc>, DateTime<Utc>); 3] {
 /// is sorted by start, an end never precedes its start, and asking for the two halves of a
 /// window finds the same occurrences as asking for the whole window.
 pub fn ics(data: &[u8]) {
-    if !hits_open_rrule_bug(data) {
-        ics_all(data);
-    }
-}
-
-/// [`ics`] without skipping the inputs of open findings.
-pub fn ics_all(data: &[u8]) {
     let cal = engine::parse_calendar("fuzz", data);
     let opts = ExpandOptions {
         floating: Zone::utc(),
@@ -112,13 +105,6 @@ fn check_occurrences(occ: &[rapport::model::Occurrence], from: DateTime<Utc>, to
 /// zone is expanded over DST-rich windows. Offsets stay under a day; a fixed or IANA zone maps
 /// a wall time back to the same or an earlier instant (folds take the first), never later.
 pub fn tz(data: &[u8]) {
-    if !hits_open_rrule_bug(data) {
-        tz_all(data);
-    }
-}
-
-/// [`tz`] without skipping the inputs of open findings.
-pub fn tz_all(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let (tzid, body) = text.split_once('\n').unwrap_or((&text, ""));
     let tzid = tzid.trim_end_matches('\r');
@@ -210,9 +196,6 @@ pub fn rrule_input(data: &[u8]) -> RRuleInput {
 /// window give exactly the whole.
 pub fn rrule(data: &[u8]) {
     let input = rrule_input(data);
-    if !input.rule.is_ascii() {
-        return; // the open recur finding, see `hits_open_rrule_bug`
-    }
     let Ok(rule) = RRule::parse(&input.rule) else {
         return;
     };
@@ -388,17 +371,6 @@ pub fn notes_name_never_empty(data: &[u8]) {
     }
 }
 
-/// Open finding (recur): `RRule::parse` slices BYDAY items by byte and panics on a non-ASCII
-/// character (`BYDAY=2M\u{fffd}`), from any feed. Inputs that carry one are skipped until it
-/// is fixed, so the fuzzers can search past it; `hardening::open_*` tests keep the inputs.
-pub fn hits_open_rrule_bug(data: &[u8]) -> bool {
-    ics::lines(data).any(|l| {
-        let name = l.name();
-        (name.eq_ignore_ascii_case(b"RRULE") || name.eq_ignore_ascii_case(b"EXRULE"))
-            && !l.unfolded().is_ascii()
-    })
-}
-
 pub const EDIT_TEXT: &str = "Fuzzed item 7d3f";
 
 /// The edit a notes-editor input asks for: the input length picks the kind, so every text is
@@ -434,16 +406,6 @@ pub fn notes_edit_for(text: &str) -> Edit {
 /// and at most a heading and blank lines); when the editor's own read-back check would let the
 /// edit be written, the re-read note has the new item and nothing else changed.
 pub fn notes_edit(data: &[u8]) {
-    // Open finding (people): a file ending in a lone "\r" changes meaning when the editor
-    // completes the last line ("x\n##\r": `##` becomes a heading). Skipped so the fuzzer can
-    // search past it; `hardening::open_notes_edit_last_line_lone_cr` keeps the inputs.
-    if !data.ends_with(b"\r") {
-        notes_edit_all(data);
-    }
-}
-
-/// [`notes_edit`] without skipping the inputs of open findings.
-pub fn notes_edit_all(data: &[u8]) {
     let original = String::from_utf8_lossy(data);
     let path = Path::new("fuzz.md");
     let edit = notes_edit_for(&original);

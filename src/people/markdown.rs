@@ -77,7 +77,10 @@ pub(crate) fn scan(text: &str) -> Scanned<'_> {
                 };
                 (content_len, pos + i + 1)
             }
-            None => (rest.len(), text.len()),
+            // A last line without "\n" may still end in a lone "\r" (a line
+            // ending in CommonMark): leave it out of the content, or the line
+            // would change meaning once an edit completes it to "\r\n".
+            None => (rest.strip_suffix('\r').unwrap_or(rest).len(), text.len()),
         };
         let mut content = &rest[..content_len];
         let mut content_at = pos;
