@@ -110,6 +110,11 @@ impl Matcher {
         {
             return Match::Room;
         }
+        if self.knows_nobody() {
+            // No notes and no `[me]`: skip the normalisation (the agenda of a
+            // big feed asks this for every attendee of every occurrence).
+            return Match::Unknown;
+        }
         let name = attendee.name.as_deref().map(str::trim).unwrap_or("");
         // Some clients put the address in CN; read it as the address then.
         let email = attendee
@@ -149,6 +154,13 @@ impl Matcher {
             return Match::Me;
         }
         self.lookup(&self.by_name, &key).unwrap_or(Match::Unknown)
+    }
+
+    fn knows_nobody(&self) -> bool {
+        self.by_email.is_empty()
+            && self.by_name.is_empty()
+            && self.me_emails.is_empty()
+            && self.me_name.is_none()
     }
 
     fn lookup(&self, map: &HashMap<String, Vec<usize>>, key: &str) -> Option<Match> {
