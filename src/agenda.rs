@@ -92,6 +92,11 @@ pub fn collect(
         }
         all.warnings.extend(e.warnings);
     }
+    if calendars.len() == 1 {
+        // Already in this order from the engine; sorting would allocate half
+        // the list again.
+        return all;
+    }
     all.occurrences.sort_by(|a, b| {
         a.start_utc()
             .cmp(&b.start_utc())
@@ -628,11 +633,6 @@ pub fn run(
         floating: local.clone(),
         me_emails: cfg.me.emails.clone(),
     };
-    let Expansion {
-        occurrences: occs,
-        warnings: cut,
-    } = collect(&calendars, from, to, &opts, args.include_cancelled);
-    report_cut_series(&cut);
     // Attendees are shown as the people in your notes; a broken note is
     // reported (rapport people lists them) but never hides the agenda.
     let people = crate::people::load(&cfg.people.dir);
@@ -640,10 +640,37 @@ pub fn run(
         tracing::warn!("{e}");
     }
     let matcher = crate::matching::Matcher::new(&people, &cfg.me);
+    let person = |a: &Attendee| Some(("person", matcher.person_json(&people, a)));
+    if args.json && calendars.len() == 1 {
+        // One calendar comes out of the engine in agenda order: each
+        // occurrence is written as it is made and dropped (a `Value` tree of
+        // the whole array took more memory than the feed; BENCHMARKS.md).
+        use serde::ser::{SerializeSeq, Serializer};
+        let mut json = serde_json::Serializer::pretty(&mut *out);
+        let mut seq = (&mut json).serialize_seq(None)?;
+        let mut failed = None;
+        let cut = calendars[0].for_each_occurrence(from, to, &opts, &mut |o| {
+            if failed.is_some() || (!args.include_cancelled && o.is_cancelled()) {
+                return;
+            }
+            if let Err(e) = seq.serialize_element(&occurrence_view(&o, &person)) {
+                failed = Some(e);
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        seq.end()?;
+        writeln!(out)?;
+        report_cut_series(&cut);
+        return Ok(exit_code(&failures));
+    }
+    let Expansion {
+        occurrences: occs,
+        warnings: cut,
+    } = collect(&calendars, from, to, &opts, args.include_cancelled);
+    report_cut_series(&cut);
     if args.json {
-        let person = |a: &Attendee| Some(("person", matcher.person_json(&people, a)));
-        // Streamed one occurrence at a time: the whole array as one `Value` tree took more
-        // memory than the feed itself (80 MB peak for a 17 MB feed; see BENCHMARKS.md).
         let mut json = serde_json::Serializer::pretty(&mut *out);
         let items = occs.iter().map(|o| occurrence_view(o, &person));
         serde::Serializer::collect_seq(&mut json, items)?;
@@ -652,11 +679,16 @@ pub fn run(
         let label = |a: &Attendee| matcher.display_name(&people, a).map(str::to_string);
         out.write_all(render_text(&occs, from, &local, &label).as_bytes())?;
     }
-    Ok(if failures.is_empty() {
+    Ok(exit_code(&failures))
+}
+
+/// 1 when some calendar could not be read (the others were shown).
+fn exit_code(failures: &[String]) -> ExitCode {
+    if failures.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
 }
 
 #[cfg(test)]
