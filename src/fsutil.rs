@@ -25,6 +25,16 @@ pub fn atomic_write_checked(
     contents: &[u8],
     check: &mut dyn FnMut() -> io::Result<()>,
 ) -> io::Result<()> {
+    atomic_write_parts(path, &[contents], check)
+}
+
+/// [`atomic_write_checked`] of the concatenation of `parts`, without
+/// building it: the feed cache is a header and a body of up to 256 MB.
+pub fn atomic_write_parts(
+    path: &Path,
+    parts: &[&[u8]],
+    check: &mut dyn FnMut() -> io::Result<()>,
+) -> io::Result<()> {
     let target = resolve_symlink(path)?;
     let dir = match target.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -57,10 +67,25 @@ pub fn atomic_write_checked(
         }
     };
     let result = (|| {
-        let half = contents.len() / 2;
-        tmp.write_all(&contents[..half])?;
-        fault("mid-temp-write")?;
-        tmp.write_all(&contents[half..])?;
+        // The fault point sits halfway through the bytes, whatever the parts.
+        let half = parts.iter().map(|p| p.len()).sum::<usize>() / 2;
+        let mut written = 0;
+        let mut halfway = false;
+        for part in parts {
+            if !halfway && written + part.len() >= half {
+                let cut = half - written;
+                tmp.write_all(&part[..cut])?;
+                fault("mid-temp-write")?;
+                halfway = true;
+                tmp.write_all(&part[cut..])?;
+            } else {
+                tmp.write_all(part)?;
+            }
+            written += part.len();
+        }
+        if !halfway {
+            fault("mid-temp-write")?;
+        }
         fault("after-temp-write")?;
         tmp.set_permissions(fs::Permissions::from_mode(mode))?;
         tmp.sync_all()?;

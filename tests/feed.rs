@@ -670,3 +670,58 @@ fn default_cap_reads_a_ninety_megabyte_export_and_refuses_a_gigabyte_unread() {
     assert!(matches!(err, FeedError::TooLarge { .. }), "{err:?}");
     assert_no_secret(&err);
 }
+
+/// A server that ignores validators sends the whole feed every time: the same bytes come back
+/// as `NotModified` (no parse in the daemon) and the cached copy is not rewritten; changed
+/// bytes are `Fresh` again.
+#[test]
+fn same_bytes_without_validators_are_not_modified_and_not_rewritten() {
+    use std::os::unix::fs::MetadataExt;
+    let server = TestServer::start();
+    let changed = ICS.replace("Marketing sync", "Marketing sync (moved)");
+    server.route(
+        "/cal.ics",
+        vec![
+            Reply::calendar(ICS),
+            Reply::calendar(ICS),
+            Reply::calendar(changed.clone()),
+        ],
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let f = fetcher(cache.path(), limits());
+    let src = source(server.url("/cal.ics"));
+    let cache_file = || {
+        let files: Vec<_> = walk(cache.path());
+        assert_eq!(files.len(), 1, "{files:?}");
+        let m = std::fs::metadata(&files[0]).unwrap();
+        (m.ino(), m.mtime_nsec(), m.len())
+    };
+    let first = f.fetch_blocking(&src).unwrap();
+    assert_eq!(first.status, FetchStatus::Fresh);
+    let written = cache_file();
+    let second = f.fetch_blocking(&src).unwrap();
+    assert_eq!(second.status, FetchStatus::NotModified);
+    assert_eq!(second.body.as_slice(), ICS.as_bytes());
+    assert_eq!(
+        cache_file(),
+        written,
+        "the same bytes are not written again"
+    );
+    let third = f.fetch_blocking(&src).unwrap();
+    assert_eq!(third.status, FetchStatus::Fresh);
+    assert_eq!(third.body.as_slice(), changed.as_bytes());
+    assert_ne!(cache_file(), written);
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
