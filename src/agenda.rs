@@ -11,7 +11,6 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Timelike, Utc};
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::cli::AgendaArgs;
@@ -198,76 +197,6 @@ pub fn occurrence_json(o: &Occurrence, extra: AttendeeExtra<'_>) -> Value {
     })
 }
 
-/// The `--json` object of one occurrence, borrowed and serialized straight to
-/// the writer: same bytes as [`occurrence_json`] (keys in the sorted order its
-/// `Value` map prints) without building a `Value` tree per occurrence, which
-/// was half of `agenda --json`'s instructions on a 10k feed (bench/NOTES.md).
-#[derive(Serialize)]
-pub struct OccurrenceView<'a> {
-    all_day: bool,
-    attendees: Vec<AttendeeView<'a>>,
-    calendar: &'a str,
-    conference_url: Option<&'a str>,
-    description: Option<&'a str>,
-    end: TimeText,
-    location: Option<&'a str>,
-    my_status: Option<&'static str>,
-    organizer: Option<AttendeeView<'a>>,
-    recurrence_id: Option<TimeText>,
-    sequence: i64,
-    start: TimeText,
-    status: Option<&'static str>,
-    summary: &'a str,
-    transparent: bool,
-    tz: Option<&'a str>,
-    uid: &'a str,
-}
-
-/// One attendee of an [`OccurrenceView`], with the hook's extra key.
-pub struct AttendeeView<'a> {
-    a: &'a Attendee,
-    extra: Option<(&'static str, Value)>,
-}
-
-impl Serialize for AttendeeView<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let a = self.a;
-        let fixed = [
-            ("cutype", &a.cutype),
-            ("email", &a.email),
-            ("name", &a.name),
-            ("partstat", &a.partstat),
-            ("role", &a.role),
-        ];
-        // The extra key goes where the sorted `Value` map put it; it replaces
-        // a fixed key of the same name, as `Map::insert` did.
-        let extra = self.extra.as_ref();
-        let mut m = s.serialize_map(None)?;
-        let mut extra_done = false;
-        for (k, v) in fixed {
-            if let Some((ek, ev)) = extra {
-                if !extra_done && *ek <= k {
-                    m.serialize_entry(ek, ev)?;
-                    extra_done = true;
-                    if *ek == k {
-                        continue;
-                    }
-                }
-            }
-            m.serialize_entry(k, v)?;
-        }
-        if let (Some((ek, ev)), false) = (extra, extra_done) {
-            m.serialize_entry(ek, ev)?;
-        }
-        m.end()
-    }
-}
-
-fn attendee_view<'a>(a: &'a Attendee, extra: AttendeeExtra<'_>) -> AttendeeView<'a> {
-    AttendeeView { a, extra: extra(a) }
-}
-
 /// A date (`2026-12-01`) or RFC 3339 time (`2026-12-01T10:00:00+01:00`),
 /// formatted into a stack buffer: chrono's `to_rfc3339` allocates a String
 /// per call, three per occurrence in `agenda --json`.
@@ -344,12 +273,6 @@ impl TimeText {
     }
 }
 
-impl Serialize for TimeText {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
 fn time_string(t: DateTime<FixedOffset>, all_day: bool) -> TimeText {
     if all_day {
         TimeText::date(t.date_naive())
@@ -376,37 +299,285 @@ fn partstat_name(p: Option<PartStat>) -> Option<&'static str> {
     })
 }
 
-/// The view of one occurrence; see [`OccurrenceView`].
-pub fn occurrence_view<'a>(o: &'a Occurrence, extra: AttendeeExtra<'_>) -> OccurrenceView<'a> {
-    let recurrence_id = match o.recurrence_id {
-        None => None,
-        Some(RecurrenceId::Date(d)) => Some(TimeText::date(d)),
-        // In the event's zone, like start and end.
-        Some(RecurrenceId::DateTime(t)) => Some(TimeText::time(t.with_timezone(o.start.offset()))),
-    };
-    OccurrenceView {
-        all_day: o.all_day,
-        attendees: o
-            .attendees
-            .iter()
-            .map(|a| attendee_view(a, extra))
-            .collect(),
-        calendar: &o.calendar,
-        conference_url: o.conference_url.as_deref(),
-        description: o.description.as_deref(),
-        end: time_string(o.end, o.all_day),
-        location: o.location.as_deref(),
-        my_status: partstat_name(o.my_status),
-        organizer: o.organizer.as_ref().map(|a| attendee_view(a, &no_person)),
-        recurrence_id,
-        sequence: o.sequence,
-        start: time_string(o.start, o.all_day),
-        status: status_name(o.status),
-        summary: &o.summary,
-        transparent: o.transparent,
-        tz: o.tz.as_deref(),
-        uid: &o.uid,
+/// `agenda --json` written by hand, byte for byte what serde_json's pretty
+/// printer makes of [`occurrence_json`] inside an array (a test compares
+/// them): serde_json escapes strings one byte at a time through a table,
+/// the largest single cost of `agenda --json` on a big feed, and goes
+/// through a map serializer per object. Keys in the sorted order of the
+/// `Value` map.
+pub struct JsonArray {
+    buf: Vec<u8>,
+    count: usize,
+}
+
+impl JsonArray {
+    /// Output is handed to the writer in pieces of about this size.
+    const PIECE: usize = 64 * 1024;
+
+    pub fn new() -> JsonArray {
+        let mut buf = Vec::with_capacity(Self::PIECE + 8192);
+        buf.push(b'[');
+        JsonArray { buf, count: 0 }
     }
+
+    /// Adds one occurrence; writes to `out` when a piece is full.
+    pub fn push(
+        &mut self,
+        o: &Occurrence,
+        extra: AttendeeExtra<'_>,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        self.buf
+            .extend_from_slice(if self.count == 0 { b"\n" } else { b",\n" });
+        self.count += 1;
+        indent(&mut self.buf, 1);
+        occurrence_object(&mut self.buf, o, extra);
+        if self.buf.len() >= Self::PIECE {
+            out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Closes the array (and the line) and writes what is left.
+    pub fn finish(mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.buf
+            .extend_from_slice(if self.count == 0 { b"]\n" } else { b"\n]\n" });
+        out.write_all(&self.buf)
+    }
+}
+
+impl Default for JsonArray {
+    fn default() -> Self {
+        JsonArray::new()
+    }
+}
+
+fn indent(buf: &mut Vec<u8>, level: usize) {
+    for _ in 0..level {
+        buf.extend_from_slice(b"  ");
+    }
+}
+
+/// Writes `"key": ` on a new line of an object at `level` (first key: no comma).
+fn key(buf: &mut Vec<u8>, first: &mut bool, level: usize, name: &str) {
+    buf.extend_from_slice(if *first { b"\n" } else { b",\n" });
+    *first = false;
+    indent(buf, level + 1);
+    json_string(buf, name);
+    buf.extend_from_slice(b": ");
+}
+
+/// Whether a string has a byte that JSON escapes (checked 8 bytes at a time).
+fn has_escape(bytes: &[u8]) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for w in &mut words {
+        if needs_escape(u64::from_le_bytes([
+            w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7],
+        ])) {
+            return true;
+        }
+    }
+    // The tail, padded with a letter that needs nothing.
+    let mut tail = [b'a'; 8];
+    let rest = words.remainder();
+    tail[..rest.len()].copy_from_slice(rest);
+    needs_escape(u64::from_le_bytes(tail))
+}
+
+/// Whether any of the 8 bytes needs escaping: below 0x20, `"` or `\`.
+fn needs_escape(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below_space = word.wrapping_sub(ONES * 0x20) & !word;
+    let quote = word ^ (ONES * u64::from(b'"'));
+    let backslash = word ^ (ONES * u64::from(b'\\'));
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
+    (below_space | zero(quote) | zero(backslash)) & HIGH != 0
+}
+
+/// A JSON string as serde_json writes it: `"`, `\\` and control characters
+/// escaped (short forms where JSON has them), everything else as is.
+fn json_string(buf: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    buf.push(b'"');
+    if !has_escape(bytes) {
+        // Names, addresses, times, most titles: one copy.
+        buf.extend_from_slice(bytes);
+        buf.push(b'"');
+        return;
+    }
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
+            if !needs_escape(word) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        let short: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            0..=0x1f => b"",
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        buf.extend_from_slice(&bytes[start..i]);
+        if short.is_empty() {
+            buf.extend_from_slice(b"\\u00");
+            buf.push(HEX[usize::from(b >> 4)]);
+            buf.push(HEX[usize::from(b & 0xf)]);
+        } else {
+            buf.extend_from_slice(short);
+        }
+        i += 1;
+        start = i;
+    }
+    buf.extend_from_slice(&bytes[start..]);
+    buf.push(b'"');
+}
+
+fn json_opt_string(buf: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        Some(s) => json_string(buf, s),
+        None => buf.extend_from_slice(b"null"),
+    }
+}
+
+/// A hook's value: strings and scalars directly; anything nested through
+/// serde_json's pretty printer, its lines indented to `level`.
+fn json_value(buf: &mut Vec<u8>, v: &Value, level: usize) {
+    match v {
+        Value::Null => buf.extend_from_slice(b"null"),
+        Value::String(s) => json_string(buf, s),
+        Value::Bool(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Number(n) => buf.extend_from_slice(n.to_string().as_bytes()),
+        _ => {
+            let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| "null".into());
+            for (n, line) in text.split('\n').enumerate() {
+                if n > 0 {
+                    buf.push(b'\n');
+                    indent(buf, level);
+                }
+                buf.extend_from_slice(line.as_bytes());
+            }
+        }
+    }
+}
+
+fn attendee_object(buf: &mut Vec<u8>, a: &Attendee, extra: AttendeeExtra<'_>, level: usize) {
+    let fixed: [(&str, Option<&str>); 5] = [
+        ("cutype", a.cutype.as_deref()),
+        ("email", a.email.as_deref()),
+        ("name", a.name.as_deref()),
+        ("partstat", a.partstat.as_deref()),
+        ("role", a.role.as_deref()),
+    ];
+    // The hook's key goes where the sorted `Value` map put it and replaces a
+    // fixed key of the same name, as `Map::insert` did.
+    let mut extra = extra(a);
+    let mut first = true;
+    buf.push(b'{');
+    for (k, v) in fixed {
+        if let Some((ek, ev)) = extra.as_ref() {
+            if *ek <= k {
+                key(buf, &mut first, level, ek);
+                json_value(buf, ev, level + 1);
+                let replaces = *ek == k;
+                extra = None;
+                if replaces {
+                    continue;
+                }
+            }
+        }
+        key(buf, &mut first, level, k);
+        json_opt_string(buf, v);
+    }
+    if let Some((ek, ev)) = extra {
+        key(buf, &mut first, level, ek);
+        json_value(buf, &ev, level + 1);
+    }
+    buf.push(b'\n');
+    indent(buf, level);
+    buf.push(b'}');
+}
+
+fn occurrence_object(buf: &mut Vec<u8>, o: &Occurrence, extra: AttendeeExtra<'_>) {
+    const LEVEL: usize = 1;
+    let mut first = true;
+    let f = &mut first;
+    buf.push(b'{');
+    key(buf, f, LEVEL, "all_day");
+    buf.extend_from_slice(if o.all_day { b"true" } else { b"false" });
+    key(buf, f, LEVEL, "attendees");
+    if o.attendees.is_empty() {
+        buf.extend_from_slice(b"[]");
+    } else {
+        buf.push(b'[');
+        for (n, a) in o.attendees.iter().enumerate() {
+            buf.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+            indent(buf, LEVEL + 2);
+            attendee_object(buf, a, extra, LEVEL + 2);
+        }
+        buf.push(b'\n');
+        indent(buf, LEVEL + 1);
+        buf.push(b']');
+    }
+    key(buf, f, LEVEL, "calendar");
+    json_string(buf, &o.calendar);
+    key(buf, f, LEVEL, "conference_url");
+    json_opt_string(buf, o.conference_url.as_deref());
+    key(buf, f, LEVEL, "description");
+    json_opt_string(buf, o.description.as_deref());
+    key(buf, f, LEVEL, "end");
+    json_string(buf, time_string(o.end, o.all_day).as_str());
+    key(buf, f, LEVEL, "location");
+    json_opt_string(buf, o.location.as_deref());
+    key(buf, f, LEVEL, "my_status");
+    json_opt_string(buf, partstat_name(o.my_status));
+    key(buf, f, LEVEL, "organizer");
+    match &o.organizer {
+        Some(a) => attendee_object(buf, a, &no_person, LEVEL + 1),
+        None => buf.extend_from_slice(b"null"),
+    }
+    key(buf, f, LEVEL, "recurrence_id");
+    match o.recurrence_id {
+        None => buf.extend_from_slice(b"null"),
+        Some(RecurrenceId::Date(d)) => json_string(buf, TimeText::date(d).as_str()),
+        // In the event's zone, like start and end.
+        Some(RecurrenceId::DateTime(t)) => json_string(
+            buf,
+            TimeText::time(t.with_timezone(o.start.offset())).as_str(),
+        ),
+    }
+    key(buf, f, LEVEL, "sequence");
+    buf.extend_from_slice(o.sequence.to_string().as_bytes());
+    key(buf, f, LEVEL, "start");
+    json_string(buf, time_string(o.start, o.all_day).as_str());
+    key(buf, f, LEVEL, "status");
+    json_opt_string(buf, status_name(o.status));
+    key(buf, f, LEVEL, "summary");
+    json_string(buf, &o.summary);
+    key(buf, f, LEVEL, "transparent");
+    buf.extend_from_slice(if o.transparent { b"true" } else { b"false" });
+    key(buf, f, LEVEL, "tz");
+    json_opt_string(buf, o.tz.as_deref());
+    key(buf, f, LEVEL, "uid");
+    json_string(buf, &o.uid);
+    buf.push(b'\n');
+    indent(buf, LEVEL);
+    buf.push(b'}');
 }
 
 /// The `--json` array.
@@ -645,25 +816,20 @@ pub fn run(
         // One calendar comes out of the engine in agenda order: each
         // occurrence is written as it is made and dropped (a `Value` tree of
         // the whole array took more memory than the feed; BENCHMARKS.md).
-        use serde::ser::{SerializeSeq, Serializer};
-        let mut sink = Chunked::new(&mut *out);
-        let mut json = serde_json::Serializer::pretty(&mut sink);
-        let mut seq = (&mut json).serialize_seq(None)?;
+        let mut json = JsonArray::new();
         let mut failed = None;
         let cut = calendars[0].for_each_occurrence(from, to, &opts, &mut |o| {
             if failed.is_some() || (!args.include_cancelled && o.is_cancelled()) {
                 return;
             }
-            if let Err(e) = seq.serialize_element(&occurrence_view(&o, &person)) {
+            if let Err(e) = json.push(&o, &person, &mut *out) {
                 failed = Some(e);
             }
         });
         if let Some(e) = failed {
             return Err(e.into());
         }
-        seq.end()?;
-        std::io::Write::write_all(&mut sink, b"\n")?;
-        std::io::Write::flush(&mut sink)?;
+        json.finish(&mut *out)?;
         report_cut_series(&cut);
         return Ok(exit_code(&failures));
     }
@@ -673,59 +839,16 @@ pub fn run(
     } = collect(&calendars, from, to, &opts, args.include_cancelled);
     report_cut_series(&cut);
     if args.json {
-        let mut json = serde_json::Serializer::pretty(&mut *out);
-        let items = occs.iter().map(|o| occurrence_view(o, &person));
-        serde::Serializer::collect_seq(&mut json, items)?;
-        writeln!(out)?;
+        let mut json = JsonArray::new();
+        for o in &occs {
+            json.push(o, &person, &mut *out)?;
+        }
+        json.finish(&mut *out)?;
     } else {
         let label = |a: &Attendee| matcher.display_name(&people, a).map(str::to_string);
         out.write_all(render_text(&occs, from, &local, &label).as_bytes())?;
     }
     Ok(exit_code(&failures))
-}
-
-/// A writer that collects the serializer's many small writes (a key, a
-/// quote, an indent) in a concrete `Vec`, where they inline to a copy, and
-/// hands them to the real (dynamic) writer in 64 kB pieces: a third of the
-/// JSON time went to `BufWriter::write_all` calls through `dyn Write`.
-struct Chunked<'w> {
-    buf: Vec<u8>,
-    out: &'w mut dyn std::io::Write,
-}
-
-impl<'w> Chunked<'w> {
-    const PIECE: usize = 64 * 1024;
-
-    fn new(out: &'w mut dyn std::io::Write) -> Chunked<'w> {
-        Chunked {
-            buf: Vec::with_capacity(Self::PIECE + 4096),
-            out,
-        }
-    }
-}
-
-impl std::io::Write for Chunked<'_> {
-    #[inline]
-    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
-        self.write_all(data)?;
-        Ok(data.len())
-    }
-
-    #[inline]
-    fn write_all(&mut self, data: &[u8]) -> std::io::Result<()> {
-        self.buf.extend_from_slice(data);
-        if self.buf.len() >= Self::PIECE {
-            self.out.write_all(&self.buf)?;
-            self.buf.clear();
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.out.write_all(&self.buf)?;
-        self.buf.clear();
-        self.out.flush()
-    }
 }
 
 /// 1 when some calendar could not be read (the others were shown).
@@ -762,7 +885,49 @@ mod tests {
         }
     }
 
-    /// The streamed view prints the same bytes as the `Value` tree, for
+    /// The hand-written array, as `agenda --json` prints it.
+    fn by_hand(occs: &[&Occurrence], extra: AttendeeExtra<'_>) -> String {
+        let mut out = Vec::new();
+        let mut json = JsonArray::new();
+        for o in occs {
+            json.push(o, extra, &mut out).unwrap();
+        }
+        json.finish(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// What serde_json's pretty printer makes of the `Value` tree.
+    fn tree(occs: &[&Occurrence], extra: AttendeeExtra<'_>) -> String {
+        let v = Value::Array(occs.iter().map(|o| occurrence_json(o, extra)).collect());
+        serde_json::to_string_pretty(&v).unwrap() + "\n"
+    }
+
+    #[test]
+    fn strings_are_escaped_like_serde_json() {
+        let mut all = String::new();
+        for c in (0u32..0x80).chain([0xe9, 0x2028, 0x1f44b, 0xfeff]) {
+            all.push(char::from_u32(c).unwrap());
+        }
+        for text in [
+            all.as_str(),
+            "",
+            "plain ascii text that is longer than eight bytes",
+            "\"quoted\" \\ back\\slash\u{7f}\u{1f}",
+            "1234567\"",
+            "12345678\n",
+            "Γιώργος Ömer 👋 \t tab",
+        ] {
+            let mut buf = Vec::new();
+            json_string(&mut buf, text);
+            assert_eq!(
+                String::from_utf8(buf).unwrap(),
+                serde_json::to_string(text).unwrap(),
+                "{text:?}"
+            );
+        }
+    }
+
+    /// The hand-written JSON is the same bytes as the `Value` tree, for
     /// every hook key position (before, equal to, after the fixed keys).
     #[test]
     fn view_prints_the_same_bytes_as_the_value_tree() {
@@ -804,13 +969,14 @@ mod tests {
             }
             for key in keys {
                 let hook = move |a: &Attendee| Some((key, json!(a.email)));
-                let tree = serde_json::to_string_pretty(&occurrence_json(&o, &hook)).unwrap();
-                let view = serde_json::to_string_pretty(&occurrence_view(&o, &hook)).unwrap();
-                assert_eq!(view, tree, "hook key {key}, all_day {all_day}");
+                assert_eq!(by_hand(&[&o], &hook), tree(&[&o], &hook), "{key} {all_day}");
+                // A nested hook value keeps serde_json's indentation.
+                let nested = move |a: &Attendee| Some((key, json!({"e": [a.email, 1.5, {}]})));
+                assert_eq!(by_hand(&[&o], &nested), tree(&[&o], &nested), "{key}");
             }
-            let tree = serde_json::to_string_pretty(&occurrence_json(&o, &no_person)).unwrap();
-            let view = serde_json::to_string_pretty(&occurrence_view(&o, &no_person)).unwrap();
-            assert_eq!(view, tree);
+            assert_eq!(by_hand(&[&o], &no_person), tree(&[&o], &no_person));
+            assert_eq!(by_hand(&[&o, &o], &no_person), tree(&[&o, &o], &no_person));
+            assert_eq!(by_hand(&[], &no_person), tree(&[], &no_person));
         }
     }
 

@@ -1259,13 +1259,13 @@ impl ParsedCalendar {
         });
         // Text fields are decoded once per component; the last occurrence
         // that needs them takes them instead of a copy.
-        let mut uses: HashMap<usize, usize> = HashMap::new();
+        let mut uses: Vec<u32> = vec![0; self.events.len()];
         for (_, inst) in &insts {
-            *uses.entry(inst.event_index).or_insert(0) += 1;
+            uses[inst.event_index] += 1;
         }
         let mut details: HashMap<usize, Details> = HashMap::new();
         for (si, inst) in insts {
-            let left = uses.entry(inst.event_index).or_insert(1);
+            let left = &mut uses[inst.event_index];
             *left = left.saturating_sub(1);
             let d = if *left == 0 {
                 details
@@ -1736,15 +1736,18 @@ impl ParsedCalendar {
             }
             let name = line.name();
             let is = |s: &str| name.eq_ignore_ascii_case(s.as_bytes());
-            let wanted = is("SUMMARY")
-                || is("DESCRIPTION")
-                || is("LOCATION")
-                || is("URL")
-                || is("TRANSP")
-                || is("ORGANIZER")
-                || is("ATTENDEE")
-                || is("X-GOOGLE-CONFERENCE")
-                || is("X-MICROSOFT-SKYPETEAMSMEETINGURL");
+            // By length first: most lines (DTSTAMP, UID, ...) compare nothing.
+            let wanted = match name.len() {
+                3 => is("URL"),
+                6 => is("TRANSP"),
+                7 => is("SUMMARY"),
+                8 => is("LOCATION") || is("ATTENDEE"),
+                9 => is("ORGANIZER"),
+                11 => is("DESCRIPTION"),
+                19 => is("X-GOOGLE-CONFERENCE"),
+                32 => is("X-MICROSOFT-SKYPETEAMSMEETINGURL"),
+                _ => false,
+            };
             if !wanted {
                 continue;
             }

@@ -120,6 +120,11 @@ impl<'a> Line<'a> {
     /// For `BEGIN:X` / `END:X` lines: the component name (value), trimmed.
     /// Returns `None` for other lines.
     pub fn begin_end(&self) -> Option<(bool, Cow<'a, [u8]>)> {
+        // Most lines are properties: rejected on their first letter (a
+        // content line never starts with its fold).
+        if !matches!(self.raw.first(), Some(b'B' | b'b' | b'E' | b'e')) {
+            return None;
+        }
         let begin = if self.is("BEGIN") {
             true
         } else if self.is("END") {
