@@ -237,3 +237,56 @@ async fn a_failing_feed_backs_off_keeps_the_cached_meetings_and_status_says_when
     stop.send(true).unwrap();
     task.await.unwrap().unwrap();
 }
+
+/// A restart whose first fetch is a 304: the daemon has no occurrences in
+/// memory yet, so it parses the cached copy the 304 confirms (it used to
+/// wait for the feed to change).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_304_after_a_restart_reads_the_meetings_from_the_cache() {
+    let title = unique("Hiring sync");
+    let body = ics(&[(
+        "hiring@test",
+        &title,
+        Utc::now() + ChronoDuration::hours(3),
+        "ACCEPTED",
+    )]);
+    let server = TestServer::start();
+    server.route(
+        "/work.ics",
+        vec![
+            Reply::calendar(body).header("ETag", "\"v1\""),
+            Reply::status(304).header("ETag", "\"v1\""),
+        ],
+    );
+    let home = Home::new(server.url("/work.ics"));
+    for run in 0..2 {
+        let notifier = Arc::new(RecordingNotifier::default());
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(rapport::daemon::run(
+            home.paths.clone(),
+            Options {
+                notifier,
+                opener: Box::new(NoOpener),
+                stop: Some(rx),
+            },
+        ));
+        let requests = server.requests().len();
+        wait_for("the meeting among the next notifications", || {
+            let state = home.state()?;
+            let listed = state.upcoming.iter().any(|d| d.summary == title);
+            (listed && server.requests().len() > requests).then_some(())
+        })
+        .await;
+        stop.send(true).unwrap();
+        task.await.unwrap().unwrap();
+        // The state must not carry the listing over: the next run starts
+        // without it.
+        if run == 0 {
+            let mut state = home.state().unwrap();
+            state.upcoming.clear();
+            state.save(&home.paths.state_dir).unwrap();
+        }
+    }
+    let requests = server.requests();
+    assert_eq!(requests[1].header("If-None-Match"), Some("\"v1\""));
+}
