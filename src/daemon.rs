@@ -341,6 +341,7 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
 /// `rapport run`: the daemon on a current-thread runtime (it is I/O-bound and
 /// idle almost always; one thread keeps it small), with the real notifier.
 pub fn run_blocking(paths: Paths) -> anyhow::Result<()> {
+    keep_big_buffers_out_of_the_heap();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -1150,6 +1151,20 @@ fn retry_delay(
 fn chrono_duration(d: StdDuration) -> Duration {
     // Config and Retry-After durations are far below chrono's limit.
     Duration::from_std(d).unwrap_or(Duration::hours(1))
+}
+
+/// Makes glibc map every allocation of 1 MB or more (feed bodies, the
+/// parser's big vectors) on its own, so freeing it gives it back at once.
+/// By default the threshold rises to 32 MB after the first big free; a later
+/// 17 MB body then lands in a thread's heap, and once freed at the top of
+/// that heap `malloc_trim` does not return it (measured: 32 MB RSS instead
+/// of 15 after one in five re-reads).
+fn keep_big_buffers_out_of_the_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes glibc's allocation policy for later calls.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
+    }
 }
 
 /// Gives freed heap memory back to the system. glibc keeps what a feed body
