@@ -394,6 +394,19 @@ impl FeedFetcher {
         }
     }
 
+    /// The last good body of a URL source from the cache, without any
+    /// network: what the daemon parses again when its window of occurrences
+    /// moves. `None` for a local file (never cached: read the file itself),
+    /// or when there is no usable cached copy. Blocking file I/O.
+    pub fn cached_body(&self, source: &CalendarSource) -> Option<Vec<u8>> {
+        match &source.location {
+            FeedLocation::Url(url) => {
+                read_cache(&self.cache_path(&request_url(url))).map(|c| c.body)
+            }
+            FeedLocation::Path(_) => None,
+        }
+    }
+
     /// [`FeedFetcher::fetch`] for synchronous callers (the CLI), on the
     /// fetcher's own current-thread runtime. Must not be called from inside an
     /// async runtime (it returns an error then).
@@ -927,7 +940,7 @@ fn read_cache(path: &Path) -> Option<CacheEntry> {
             return None;
         }
     };
-    let parsed = (|| {
+    let header = (|| {
         let first = bytes.iter().position(|b| *b == b'\n')?;
         if &bytes[..first] != CACHE_MAGIC.as_bytes() {
             return None;
@@ -935,15 +948,17 @@ fn read_cache(path: &Path) -> Option<CacheEntry> {
         let rest = &bytes[first + 1..];
         let second = rest.iter().position(|b| *b == b'\n')?;
         let meta: CacheMeta = serde_json::from_slice(&rest[..second]).ok()?;
-        let header = first + 1 + second + 1;
-        // The body moves down in place instead of being copied out (a
-        // second 90 MB buffer at the daemon's peak otherwise).
-        bytes.drain(..header);
-        (meta.version == CACHE_VERSION && meta.len == bytes.len() as u64).then_some(CacheEntry {
-            meta,
-            body: std::mem::take(&mut bytes),
-        })
+        let body_start = first + 1 + second + 1;
+        (meta.version == CACHE_VERSION && meta.len == (bytes.len() - body_start) as u64)
+            .then_some((meta, body_start))
     })();
+    let parsed = header.map(|(meta, body_start)| {
+        // The body is the file minus its two header lines: moved to the
+        // front in place, not copied (a second buffer of a 90 MB feed).
+        let mut body = bytes;
+        body.drain(..body_start);
+        CacheEntry { meta, body }
+    });
     if parsed.is_none() {
         tracing::warn!(path = %path.display(), "ignoring a damaged feed cache file");
     }

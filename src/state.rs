@@ -57,6 +57,17 @@ pub struct FeedStatus {
     /// The error of the last attempt; None when it succeeded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// When the daemon reads it next (after an error: the back-off).
+    /// Absent in state files of earlier versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt: Option<DateTime<Utc>>,
+    /// Failed attempts in a row; 0 after a success.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failures: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// A notification still to come, as shown by `rapport status`.
@@ -271,6 +282,14 @@ impl State {
         status.last_error = Some(error.to_string());
     }
 
+    /// When the daemon reads `feed` next, and how many attempts in a row
+    /// have failed.
+    pub fn record_next_attempt(&mut self, feed: &str, next: DateTime<Utc>, failures: u32) {
+        let status = self.feeds.entry(feed.to_string()).or_default();
+        status.next_attempt = Some(next);
+        status.failures = failures;
+    }
+
     /// The rotation memory as the composer's type (its default when there is
     /// none, or when it does not parse: rotation is a nicety, never a reason
     /// to fail).
@@ -342,7 +361,9 @@ mod tests {
             until: t(9, 55),
         });
         s.record_feed_success("work", t(9, 0));
+        s.record_next_attempt("work", t(9, 15), 0);
         s.record_feed_error("home", t(9, 1), "https://example.org/x.ics: HTTP 503");
+        s.record_next_attempt("home", t(9, 11), 2);
         s.upcoming.push(Due {
             due: t(10, 50),
             kind: Kind::Prep,
@@ -471,6 +492,32 @@ mod tests {
         assert_eq!(f.last_error.as_deref(), Some("connection refused"));
         s.record_feed_success("work", t(10, 0));
         assert_eq!(s.feeds["work"].last_error, None);
+    }
+
+    /// A state file written before `next_attempt` and `failures` existed
+    /// still loads, and a healthy feed writes neither field's default.
+    #[test]
+    fn feed_status_without_the_newer_fields_loads() {
+        let old = r#"{"version": 1, "feeds": {"work": {"last_attempt": "2027-01-04T09:00:00Z",
+            "last_error": "HTTP 503"}}}"#;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(State::path(dir.path()), old).unwrap();
+        let loaded = State::load(dir.path(), t(12, 0)).unwrap();
+        assert!(loaded.moved_aside.is_none());
+        let f = &loaded.state.feeds["work"];
+        assert_eq!((f.next_attempt, f.failures), (None, 0));
+        assert_eq!(f.last_error.as_deref(), Some("HTTP 503"));
+
+        let mut s = State::default();
+        s.record_feed_success("work", t(9, 0));
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(
+            !json.contains("failures") && !json.contains("next_attempt"),
+            "{json}"
+        );
+        s.record_next_attempt("work", t(9, 20), 3);
+        let json = serde_json::to_string(&s).unwrap();
+        assert!(json.contains("\"failures\":3"), "{json}");
     }
 
     #[test]

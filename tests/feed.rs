@@ -113,6 +113,32 @@ fn etag_304_returns_cached_body_as_not_modified() {
     assert_eq!(reqs[1].header("If-None-Match"), Some("\"v1\""));
 }
 
+/// What the daemon reads when its window moves: the last good body, from
+/// disk, with no request; nothing for a file source or an unknown URL.
+#[test]
+fn cached_body_is_the_last_good_copy_without_a_request() {
+    let server = TestServer::start();
+    server.route(
+        SECRET_PATH,
+        vec![Reply::calendar(ICS), Reply::status(503).body("busy")],
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let f = fetcher(cache.path(), limits());
+    let src = source(secret_url(&server));
+    assert_eq!(f.cached_body(&src), None);
+    assert_eq!(f.fetch_blocking(&src).unwrap().status, FetchStatus::Fresh);
+    assert!(f.fetch_blocking(&src).unwrap().error().is_some());
+    assert_eq!(server.requests().len(), 2);
+    assert_eq!(f.cached_body(&src).as_deref(), Some(ICS.as_bytes()));
+    assert_eq!(server.requests().len(), 2, "no request for the cached body");
+    assert_eq!(f.cached_body(&source(server.url("/other.ics"))), None);
+    let file = CalendarSource {
+        location: FeedLocation::Path(cache.path().join("work.ics")),
+        ..source(String::new())
+    };
+    assert_eq!(f.cached_body(&file), None);
+}
+
 #[test]
 fn last_modified_304_returns_cached_body_as_not_modified() {
     let lm = "Wed, 25 Nov 2026 08:00:00 GMT";
