@@ -932,7 +932,7 @@ struct CacheEntry {
 }
 
 fn read_cache(path: &Path) -> Option<CacheEntry> {
-    let mut bytes = match std::fs::read(path) {
+    let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
         Err(e) => {
