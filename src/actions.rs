@@ -302,15 +302,15 @@ fn eprint(line: String) {
     eprintln!("rapport: {line}");
 }
 
-/// `rapport join [next | TEXT] [--print]`.
-pub fn join(
+/// The meeting `join` and `snooze` act on: the next one with people, or
+/// the next whose title or people match the words. `Err` carries the exit
+/// code once "not found" has been said.
+fn next_meeting(
     paths: &Paths,
     words: &[String],
-    print: bool,
-    opener: &dyn crate::daemon::Opener,
+    now: DateTime<Utc>,
     out: &mut dyn std::io::Write,
-) -> anyhow::Result<ExitCode> {
-    let now = Utc::now();
+) -> anyhow::Result<Result<Occurrence, ExitCode>> {
     let query = query_of(words, "next");
     let days = if query.is_some() {
         SEARCH_DAYS
@@ -323,12 +323,29 @@ pub fn join(
         now + Duration::days(days),
         &mut eprint,
     )?;
-    let Some(occ) = m.next(query.as_deref(), now) else {
-        return not_found(
+    match m.next(query.as_deref(), now) {
+        Some(occ) => Ok(Ok(occ.clone())),
+        None => not_found(
             out,
             query.as_deref(),
             &format!("meeting in the next {days} days"),
-        );
+        )
+        .map(Err),
+    }
+}
+
+/// `rapport join [next | TEXT] [--print]`.
+pub fn join(
+    paths: &Paths,
+    words: &[String],
+    print: bool,
+    opener: &dyn crate::daemon::Opener,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<ExitCode> {
+    let now = Utc::now();
+    let occ = match next_meeting(paths, words, now, out)? {
+        Ok(occ) => occ,
+        Err(said) => return Ok(said),
     };
     let url = match occ.conference_url.as_deref() {
         Some(u) if is_http_url(u) => u.trim(),
@@ -371,24 +388,9 @@ pub fn snooze(
     if delay <= Duration::zero() {
         anyhow::bail!("--for must be longer than zero, e.g. --for 5m");
     }
-    let query = query_of(words, "next");
-    let days = if query.is_some() {
-        SEARCH_DAYS
-    } else {
-        NEXT_DAYS
-    };
-    let m = Meetings::load(
-        paths,
-        now - Duration::days(1),
-        now + Duration::days(days),
-        &mut eprint,
-    )?;
-    let Some(occ) = m.next(query.as_deref(), now) else {
-        return not_found(
-            out,
-            query.as_deref(),
-            &format!("meeting in the next {days} days"),
-        );
+    let occ = match next_meeting(paths, words, now, out)? {
+        Ok(occ) => occ,
+        Err(said) => return Ok(said),
     };
     if occ.start_utc() <= now {
         writeln!(
