@@ -64,10 +64,33 @@ fn found_notes_empty_heading_falls_back_to_the_file_name() {
 /// `##` as text, but once the editor completed that line (`##\r\n`) it read as a heading and
 /// the summary lost it. The lone CR at the end of the file is now a line ending (as in
 /// CommonMark), so the line means the same before and after the edit.
+///
+/// Found again once the fuzzer stopped skipping these inputs: in a CRLF file the editor then
+/// added `\r\n` after the lone CR (`##\r\r\n`), leaving the CR inside the line; it now adds
+/// only the `\n` that makes it `##\r\n`.
 #[test]
 fn found_notes_edit_last_line_lone_cr() {
     checks::notes_edit(&kept_input("notes_edit", "last_line_lone_cr"));
     checks::notes_edit(&kept_input("notes_edit", "last_line_lone_cr_found"));
+    checks::notes_edit(&kept_input("notes_edit", "last_line_lone_cr_crlf_file"));
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+    let note = rapport::people::edit::Edit::Note {
+        date,
+        text: "Met".into(),
+    };
+    for (original, expected) in [
+        (
+            "# Tom\r\nx\r\n##\r",
+            "# Tom\r\nx\r\n##\r\n\r\n## Log\r\n- 2026-11-27 Met",
+        ),
+        (
+            "# Tom\nx\n##\r",
+            "# Tom\nx\n##\r\n\n## Log\n- 2026-11-27 Met",
+        ),
+    ] {
+        let applied = rapport::people::edit::apply(original, &note).unwrap();
+        assert_eq!(applied.text, expected);
+    }
 }
 
 /// Found by `ics`: a daily all-day event from 1864 lasting 150 years gave other occurrences for

@@ -159,6 +159,18 @@ fn find_section(s: &Scanned<'_>, section: Section) -> Option<usize> {
         .position(|l| matches!(l.kind, LineKind::Heading { level: 2, text } if section.is(text)))
 }
 
+/// What ends a last line that has no `\n`: a lone `\r` there already ends
+/// it (the scanner reads it so), so only `\n` is added, making it `\r\n`;
+/// adding the file's newline after it would leave `\r` inside the line and
+/// change what the line says (`##\r` is text, `##` a heading).
+fn completion<'n>(before: &str, nl: &'n str) -> &'n str {
+    if before.ends_with('\r') {
+        "\n"
+    } else {
+        nl
+    }
+}
+
 /// Inserts `item` as the last entry of `section`, creating the section if
 /// it is missing (Follow-ups goes before `## Log`, Log at the end).
 fn append(original: &str, section: Section, item: &str) -> Result<Applied, EditError> {
@@ -181,7 +193,7 @@ fn append(original: &str, section: Section, item: &str) -> Result<Applied, EditE
         let mut insert = String::new();
         let has_newline = original[..after.end].ends_with('\n');
         if !has_newline {
-            insert.push_str(nl);
+            insert.push_str(completion(&original[..after.end], nl));
         }
         if separate {
             insert.push_str(nl);
@@ -206,7 +218,7 @@ fn append(original: &str, section: Section, item: &str) -> Result<Applied, EditE
         let mut insert = String::new();
         let mut line = s.lines.len() + 1;
         if !s.ends_with_newline {
-            insert.push_str(nl);
+            insert.push_str(completion(original, nl));
         }
         if s.lines.last().is_some_and(|l| l.kind != LineKind::Blank) {
             insert.push_str(nl);
