@@ -562,10 +562,11 @@ fn split_lines(s: &str) -> Vec<&str> {
     s.split_inclusive('\n').collect()
 }
 
+/// A line without its ending: `\n`, `\r\n`, or (the last line only, as the notes scanner
+/// reads it) a lone `\r`.
 fn strip_eol(l: &str) -> &str {
-    l.strip_suffix('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .unwrap_or(l)
+    let l = l.strip_suffix('\n').unwrap_or(l);
+    l.strip_suffix('\r').unwrap_or(l)
 }
 
 /// Replays a kept input through its target's check.
