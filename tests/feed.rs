@@ -7,6 +7,7 @@ use rapport::config::{CalendarSource, FeedLocation};
 use rapport::feed::{FeedError, FeedFetcher, FetchLimits, FetchStatus};
 
 use crate::common::http::{base64, Reply, TestServer};
+use crate::common::{feed_limits as limits, url_source as source};
 
 const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rapport tests//EN\r\n\
 BEGIN:VEVENT\r\nUID:a@test\r\nDTSTAMP:20261127T090000Z\r\nDTSTART:20261201T140000Z\r\n\
@@ -23,24 +24,6 @@ const SECRETS: &[&str] = &[
     "QUERYSECRET42",
     "s3cret-pw",
 ];
-
-fn limits() -> FetchLimits {
-    FetchLimits {
-        connect_timeout: Duration::from_secs(5),
-        total_timeout: Duration::from_secs(10),
-        max_body_bytes: 1024 * 1024,
-    }
-}
-
-fn source(url: String) -> CalendarSource {
-    CalendarSource {
-        name: "work".into(),
-        location: FeedLocation::Url(url),
-        refresh: Duration::from_secs(900),
-        username: None,
-        password_command: None,
-    }
-}
 
 fn fetcher(cache: &Path, limits: FetchLimits) -> FeedFetcher {
     FeedFetcher::new(cache.to_path_buf(), limits).expect("client builds")

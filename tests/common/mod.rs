@@ -65,6 +65,26 @@ pub fn rapport(root: &Path, args: &[&str]) -> Output {
 
 pub mod http;
 
+/// Fetch limits for the feed tests: short timeouts, a 1 MB body cap.
+pub fn feed_limits() -> rapport::feed::FetchLimits {
+    rapport::feed::FetchLimits {
+        connect_timeout: std::time::Duration::from_secs(5),
+        total_timeout: std::time::Duration::from_secs(10),
+        max_body_bytes: 1024 * 1024,
+    }
+}
+
+/// A calendar named `work` at `url`, refreshed every 15 minutes.
+pub fn url_source(url: String) -> rapport::config::CalendarSource {
+    rapport::config::CalendarSource {
+        name: "work".into(),
+        location: rapport::config::FeedLocation::Url(url),
+        refresh: std::time::Duration::from_secs(900),
+        username: None,
+        password_command: None,
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The real notification stack started by scripts/test.sh (Xvfb + private
 // dbus-daemon + dunst).
