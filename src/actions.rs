@@ -205,7 +205,7 @@ impl Meetings {
                     if let Some(e) = f.error() {
                         out_err(format!("{e} (using the copy from {})", f.fetched_at));
                     }
-                    calendars.push(crate::engine::parse_calendar(&source.name, &f.body));
+                    calendars.push(crate::engine::parse_calendar_shared(&source.name, f.body));
                 }
                 Err(e) => out_err(e.to_string()),
             }

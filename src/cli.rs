@@ -478,7 +478,7 @@ fn run_brief(
                 if let Some(e) = f.error() {
                     eprintln!("rapport: {e} (using the copy from {})", f.fetched_at);
                 }
-                let cal = crate::engine::parse_calendar(&source.name, &f.body);
+                let cal = crate::engine::parse_calendar_shared(&source.name, f.body);
                 crate::agenda::report_feed_warnings(&source.name, &cal.warnings);
                 calendars.push(cal);
             }
