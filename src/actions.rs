@@ -62,7 +62,7 @@ const REQUEST_SUFFIX: &str = ".json";
 /// temporary name starts with a dot and is never read).
 pub fn queue_snooze(state_dir: &Path, request: &SnoozeRequest) -> anyhow::Result<PathBuf> {
     let dir = requests_dir(state_dir);
-    std::fs::create_dir_all(&dir)
+    crate::fsutil::create_private_dir(&dir)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let path = dir.join(format!(

@@ -218,6 +218,13 @@ struct Daemon<N: Notifier> {
 pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Result<()> {
     let config = config::load(&paths).map_err(|e| anyhow::anyhow!("{e}"))?;
     let now = Utc::now();
+    // Private from the first run on; a folder an earlier version made 0755
+    // is closed too.
+    for dir in [&paths.state_dir, &paths.cache_dir] {
+        if let Err(e) = crate::fsutil::ensure_private_dir(dir) {
+            tracing::warn!("cannot make {} private (0700): {e}", dir.display());
+        }
+    }
     let loaded = State::load(&paths.state_dir, now)?;
     if let Some(aside) = &loaded.moved_aside {
         tracing::warn!(
@@ -958,7 +965,7 @@ impl<N: Notifier> Daemon<N> {
         let (composed, _) = brief::compose(occ, &attendance, &settings, &rotation, &local_now);
         let text = brief::markdown(&composed, &local_now);
         let dir = &self.paths.runtime_dir;
-        create_private_dir(dir)?;
+        crate::fsutil::create_private_dir(dir)?;
         let name = format!(
             "brief-{}-{}.md",
             file_safe(&occ.summary),
@@ -1281,7 +1288,9 @@ impl Watcher {
                 people_dir.display()
             );
         }
-        if std::fs::create_dir_all(&self.requests_dir).is_ok() {
+        // The state folder too, when this is the first run (0700: it holds
+        // what was sent about which meetings).
+        if crate::fsutil::create_private_dir(&self.requests_dir).is_ok() {
             if let Err(e) = watcher.watch(&self.requests_dir, notify::RecursiveMode::NonRecursive) {
                 tracing::warn!("cannot watch {}: {e}", self.requests_dir.display());
             }
@@ -1340,14 +1349,6 @@ fn file_safe(text: &str) -> String {
     } else {
         s
     }
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
 }
 
 // ---------------------------------------------------------------------------

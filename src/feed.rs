@@ -966,11 +966,10 @@ fn read_cache(path: &Path) -> Option<CacheEntry> {
 }
 
 fn write_cache(path: &Path, meta: &CacheMeta, body: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
     if let Some(dir) = path.parent() {
         if !dir.exists() {
-            std::fs::create_dir_all(dir)?;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+            // The cache folder and its `feeds/`, both 0700.
+            crate::fsutil::create_private_dir(dir)?;
         }
     }
     let mut header = CACHE_MAGIC.as_bytes().to_vec();

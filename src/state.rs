@@ -244,12 +244,7 @@ impl State {
             source,
         };
         if !state_dir.exists() {
-            use std::os::unix::fs::DirBuilderExt;
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(state_dir)
-                .map_err(io_err)?;
+            crate::fsutil::create_private_dir(state_dir).map_err(io_err)?;
         }
         let mut json = serde_json::to_vec_pretty(self).map_err(|e| io_err(io::Error::other(e)))?;
         json.push(b'\n');

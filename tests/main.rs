@@ -28,6 +28,7 @@ mod recur_libical;
 mod recur_libical_counts;
 mod reliability_clock;
 mod reliability_daemon_network;
+mod reliability_files;
 mod reliability_injection;
 mod reliability_network;
 mod reliability_notes;

@@ -63,6 +63,7 @@ pub fn rapport(root: &Path, args: &[&str]) -> Output {
     }
 }
 
+pub mod bin;
 pub mod http;
 
 /// Fetch limits for the feed tests: short timeouts, a 1 MB body cap.

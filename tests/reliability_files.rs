@@ -1,0 +1,96 @@
+//! Issue 10, points 7 and 8: the folders rapport creates are private, and
+//! its state file is read only when it is a regular file of a sane size.
+//! Runs the real binary in a temporary home (`common::bin`).
+
+use std::time::Duration;
+
+use chrono::{Duration as ChronoDuration, Utc};
+
+use crate::common::bin::{folders_with_modes, BinHome};
+use crate::common::http::{Reply, TestServer};
+
+fn stamp(t: chrono::DateTime<Utc>) -> String {
+    t.format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// A calendar with one meeting with Tom, `in_minutes` from now.
+fn calendar(in_minutes: i64) -> String {
+    let start = Utc::now() + ChronoDuration::minutes(in_minutes);
+    format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:files-1\r\n\
+         DTSTAMP:20260101T000000Z\r\nDTSTART:{}\r\nDTEND:{}\r\nSUMMARY:Planning\r\n\
+         ORGANIZER;CN=Me Myself:mailto:me@example.org\r\n\
+         ATTENDEE;CN=Tom de Vries:mailto:tom@example.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+        stamp(start),
+        stamp(start + ChronoDuration::minutes(30))
+    )
+}
+
+fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = std::time::Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < limit,
+            "{what} did not happen in {limit:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn every_folder_rapport_creates_under_state_cache_and_config_is_0700() {
+    let home = BinHome::new();
+    let server = TestServer::start();
+    server.route("/cal.ics", vec![Reply::calendar(calendar(120))]);
+    // `init` makes the config folder (and the people folder).
+    let out = home.run(&["init"]);
+    assert!(out.status.success(), "{out:?}");
+    home.write_config(&home.config_with(&format!(
+        "[[calendar]]\nname = \"work\"\nurl = \"{}\"\n",
+        server.url("/cal.ics")
+    )));
+    // The daemon on a fresh state and cache: its request watcher used to
+    // make the state folder first, 0755.
+    let mut daemon = home.start_daemon(&[]);
+    let feeds = home.cache_dir().join("feeds");
+    let state = home.state_dir().join("state.json");
+    wait_for(
+        "the first cache file and state",
+        Duration::from_secs(30),
+        || state.exists() && std::fs::read_dir(&feeds).is_ok_and(|mut d| d.next().is_some()),
+    );
+    daemon.terminate();
+    // The CLI's writers: a snooze request, the systemd unit.
+    let out = home.run(&["snooze"]);
+    assert!(out.status.success(), "{out:?}");
+    let out = home.run(&["service", "install"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(home
+        .path("xdg-config/systemd/user/rapport.service")
+        .exists());
+
+    for root in ["xdg-state", "xdg-cache", "xdg-config"] {
+        let folders = folders_with_modes(&home.path(root));
+        assert!(folders.len() >= 2, "{root}: {folders:?}");
+        let open: Vec<_> = folders.iter().filter(|(_, m)| *m != 0o700).collect();
+        assert!(open.is_empty(), "folders that are not 0700: {open:?}");
+    }
+}
+
+#[test]
+fn a_state_folder_an_earlier_version_made_0755_is_closed_by_the_daemon() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = BinHome::new();
+    home.write_config(&home.config_with(""));
+    for dir in [home.state_dir(), home.cache_dir()] {
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let mut daemon = home.start_daemon(&[]);
+    daemon.wait_log("rapport daemon started", Duration::from_secs(30));
+    daemon.terminate();
+    for dir in [home.state_dir(), home.cache_dir()] {
+        let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700, "{}", dir.display());
+    }
+}
