@@ -94,3 +94,81 @@ fn a_state_folder_an_earlier_version_made_0755_is_closed_by_the_daemon() {
         assert_eq!(mode, 0o700, "{}", dir.display());
     }
 }
+
+/// A home whose state file's path is something else than a regular file.
+fn home_with_unfit_state(kind: &str) -> BinHome {
+    let home = BinHome::new();
+    home.write_config(&home.config_with(""));
+    let path = home.state_dir().join("state.json");
+    std::fs::create_dir_all(home.state_dir()).unwrap();
+    match kind {
+        "fifo" => {
+            let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+            // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+            assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        }
+        "folder" => std::fs::create_dir(&path).unwrap(),
+        "symlink to /dev/zero" => std::os::unix::fs::symlink("/dev/zero", &path).unwrap(),
+        "sparse 100 GB" => {
+            let f = std::fs::File::create(&path).unwrap();
+            f.set_len(100 * 1024 * 1024 * 1024).unwrap();
+        }
+        other => panic!("{other}"),
+    }
+    home
+}
+
+const UNFIT: [&str; 4] = ["fifo", "folder", "symlink to /dev/zero", "sparse 100 GB"];
+
+#[test]
+fn status_never_hangs_or_reads_a_state_file_that_is_not_a_regular_file() {
+    for kind in UNFIT {
+        let home = home_with_unfit_state(kind);
+        let child = home.command(&["status"]).spawn().unwrap();
+        let out = crate::common::bin::wait_output(child, Duration::from_secs(10));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{kind}: {out:?}");
+        assert!(
+            err.contains("state.json") && err.contains("unreadable"),
+            "{kind}: {err}"
+        );
+        // `status` never repairs: the daemon owns the file.
+        assert!(
+            std::fs::symlink_metadata(home.state_dir().join("state.json")).is_ok(),
+            "{kind}"
+        );
+    }
+}
+
+#[test]
+fn run_moves_a_state_file_that_is_not_a_regular_file_aside_and_starts() {
+    for kind in UNFIT {
+        let home = home_with_unfit_state(kind);
+        let mut daemon = home.start_daemon(&[]);
+        daemon.wait_log("rapport daemon started", Duration::from_secs(10));
+        let (_, status) = daemon.terminate();
+        assert!(status.success(), "{kind}: {}", daemon.log_text());
+        let log = daemon.log_text();
+        assert!(
+            log.contains("unreadable state") && log.contains("moved to"),
+            "{kind}: {log}"
+        );
+        let names: Vec<String> = std::fs::read_dir(home.state_dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(
+            names.iter().any(|n| n.starts_with("state.json.corrupt-")),
+            "{kind}: {names:?}"
+        );
+        // A new, regular state file in its place, which loads.
+        let path = home.state_dir().join("state.json");
+        assert!(
+            std::fs::symlink_metadata(&path).unwrap().is_file(),
+            "{kind}"
+        );
+        let loaded = rapport::state::State::load(&home.state_dir(), Utc::now()).unwrap();
+        assert!(loaded.moved_aside.is_none(), "{kind}");
+    }
+    assert!(std::fs::metadata("/dev/zero").unwrap().len() == 0);
+}
