@@ -18,6 +18,7 @@ mod hardening;
 mod hardening_bounds;
 mod hardening_checks;
 mod hardening_faults;
+mod hardening_inputs;
 mod hardening_secrets;
 mod matching;
 mod notify;

@@ -221,3 +221,22 @@ pub fn folders_with_modes(dir: &Path) -> Vec<(PathBuf, u32)> {
     out.sort();
     out
 }
+
+/// Caps the address space of the process `command` starts, so that a
+/// runaway allocation fails there instead of taking the machine's memory.
+pub fn limit_memory(command: &mut Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: setrlimit(2) is async-signal-safe and touches no shared memory.
+    unsafe {
+        command.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: bytes as libc::rlim_t,
+                rlim_max: bytes as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
