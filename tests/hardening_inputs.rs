@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use rapport::feed::{password_command_output, FeedError};
 
-use crate::common::bin::BinHome;
+use crate::common::bin::{limit_memory, wait_output, BinHome};
 
 fn sh(script: &str) -> Vec<String> {
     vec!["sh".into(), "-c".into(), script.into()]
@@ -152,9 +152,9 @@ fn agenda_with_yes_as_password_command_says_so_and_stays_small() {
         server.url("/cal.ics")
     )));
     let mut command = home.command(&["agenda"]);
-    crate::common::bin::limit_memory(&mut command, 2 << 30);
+    limit_memory(&mut command, 2 << 30);
     let start = Instant::now();
-    let out = crate::common::bin::wait_output(command.spawn().unwrap(), Duration::from_secs(30));
+    let out = wait_output(command.spawn().unwrap(), Duration::from_secs(30));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("password_command `yes` printed more than 64 kB"),
@@ -164,5 +164,85 @@ fn agenda_with_yes_as_password_command_says_so_and_stays_small() {
     assert!(
         server.requests().is_empty(),
         "no request without a password"
+    );
+}
+
+/// "Billion laughs" in 363 bytes (nine levels of nine aliases).
+fn yaml_bomb(name: &str) -> String {
+    let mut text = format!("---\nname: {name}\na: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n");
+    let levels = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+    for pair in levels.windows(2) {
+        let refs = vec![format!("*{}", pair[0]); 9].join(",");
+        text.push_str(&format!("{}: &{} [{refs}]\n", pair[1], pair[1]));
+    }
+    text.push_str("---\nPlays the lute.\n");
+    text
+}
+
+fn home_with_a_yaml_bomb() -> BinHome {
+    let home = BinHome::new();
+    std::fs::create_dir_all(home.people_dir()).unwrap();
+    std::fs::write(home.people_dir().join("lol.md"), yaml_bomb("Lol")).unwrap();
+    std::fs::write(
+        home.people_dir().join("tom.md"),
+        "---\nname: Tom de Vries\nemail: tom@example.org\n---\n",
+    )
+    .unwrap();
+    home.write_config(&home.config_with(""));
+    home
+}
+
+#[test]
+fn people_reports_a_yaml_bomb_by_file_and_line_and_lists_everyone_else() {
+    let home = home_with_a_yaml_bomb();
+    for args in [
+        &["people"][..],
+        &["people", "--json"],
+        &["person", "show", "tom"],
+    ] {
+        let mut command = home.command(args);
+        limit_memory(&mut command, 2 << 30);
+        let start = Instant::now();
+        let out = wait_output(command.spawn().unwrap(), Duration::from_secs(30));
+        assert!(start.elapsed() < Duration::from_secs(10), "{args:?}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let all = format!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains("Tom de Vries"), "{args:?}: {all}");
+        if args[0] == "people" {
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {all}");
+            assert!(all.contains("lol.md"), "{args:?}: {all}");
+            assert!(all.contains("aliases"), "{args:?}: {all}");
+        } else {
+            assert!(out.status.success(), "{args:?}: {all}");
+        }
+    }
+    let out = home.run(&["people"]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains("lol.md, line 7: front matter: its YAML aliases"),
+        "{listed}"
+    );
+}
+
+#[test]
+fn the_daemon_reports_a_yaml_bomb_and_keeps_running() {
+    let home = home_with_a_yaml_bomb();
+    let mut command = home.command(&["run"]);
+    limit_memory(&mut command, 2 << 30);
+    let mut daemon = home.spawn_logged(command);
+    daemon.wait_log("rapport daemon started", Duration::from_secs(20));
+    let log = daemon.log_text();
+    assert!(log.contains("lol.md, line 7: front matter"), "{log}");
+    assert!(log.contains("0 calendar(s), 1 people"), "{log}");
+    // One more appears while it runs (the people folder is watched).
+    std::fs::write(home.people_dir().join("lol2.md"), yaml_bomb("Lol 2")).unwrap();
+    daemon.wait_log("lol2.md, line 7: front matter", Duration::from_secs(20));
+    daemon.wait_log("people notes reloaded: 1 people", Duration::from_secs(20));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(daemon.is_running(), "{}", daemon.log_text());
+    let (took, status) = daemon.terminate();
+    assert!(
+        status.success() && took < Duration::from_secs(2),
+        "{took:?}"
     );
 }

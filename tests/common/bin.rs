@@ -98,17 +98,23 @@ impl BinHome {
 
     /// Starts `rapport run` with its log (stdout and stderr) going to a file.
     pub fn start_daemon(&self, extra_env: &[(&str, &str)]) -> Daemon {
+        let mut c = self.command(&["run"]);
+        for (k, v) in extra_env {
+            c.env(k, v);
+        }
+        self.spawn_logged(c)
+    }
+
+    /// Starts `command` (made by [`BinHome::command`]) with its output going
+    /// to a log file.
+    pub fn spawn_logged(&self, mut command: Command) -> Daemon {
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
         let log = self.path(&format!("daemon-{}.log", N.fetch_add(1, Ordering::Relaxed)));
         let file = std::fs::File::create(&log).unwrap();
-        let mut c = self.command(&["run"]);
-        c.stdout(file.try_clone().unwrap()).stderr(file);
-        for (k, v) in extra_env {
-            c.env(k, v);
-        }
+        command.stdout(file.try_clone().unwrap()).stderr(file);
         Daemon {
-            child: c.spawn().unwrap(),
+            child: command.spawn().unwrap(),
             log,
         }
     }
