@@ -2,7 +2,8 @@
 //! (`config::Paths::state_dir`).
 //!
 //! It holds which notifications were handled (so a restart sends nothing
-//! twice), when the scheduler last ran (to tell a restart or suspend from a
+//! twice; a send is recorded as "maybe sent" before the call, see
+//! [`Outcome::MaybeSent`]), when the scheduler last ran (to tell a restart or suspend from a
 //! first run), the snoozes, which talking points each person was last shown
 //! (rotation), each feed's last refresh and error, and the next due
 //! notifications (for `rapport status`).
@@ -40,6 +41,11 @@ pub const KEEP_SENT: Duration = Duration::days(4);
 pub enum Outcome {
     Sent,
     Skipped,
+    /// Written (durably) right before the call to the notification server,
+    /// and left so when the call got no answer or the daemon died during it:
+    /// it may be on screen, so it is never sent again.
+    #[serde(rename = "maybe-sent")]
+    MaybeSent,
 }
 
 /// One handled notification.
@@ -262,6 +268,13 @@ impl State {
 
     pub fn record(&mut self, key: SentKey, at: DateTime<Utc>, outcome: Outcome) {
         self.sent.insert(key, Handled { at, outcome });
+    }
+
+    /// Forgets a key recorded as maybe sent whose call certainly failed (no
+    /// server, or the server answered with an error), so it is tried again
+    /// while it is useful.
+    pub fn forget(&mut self, key: &SentKey) {
+        self.sent.remove(key);
     }
 
     /// Forgets handled keys of meetings that started more than [`KEEP_SENT`]
