@@ -43,7 +43,8 @@ pub enum Command {
     Owe(OweArgs),
     /// Tick an open follow-up (by its number in `person show`, or part of its text).
     Done(DoneArgs),
-    /// Check the setup: config, each calendar, the people folder, the notification server.
+    /// Check the setup: config, each calendar, the people folder, the notification server
+    /// (`-v`: also each calendar's whole link, which is otherwise shown as its host only).
     Check,
     /// Print the full brief of the next meeting, or of the next one matching TEXT.
     Brief(BriefArgs),
@@ -311,7 +312,10 @@ pub fn run(
         }
         Command::Check => crate::check::run(
             paths,
-            &crate::check::CheckOptions::new(chrono::Utc::now()),
+            &crate::check::CheckOptions {
+                show_links: cli.verbose > 0,
+                ..crate::check::CheckOptions::new(chrono::Utc::now())
+            },
             out,
         ),
         Command::People(args) => people::list(&people_settings(paths)?.0, args.json, out),

@@ -1233,10 +1233,14 @@ fn kill_group(pgid: u32) {
 // ---------------------------------------------------------------------------
 // Redaction
 
-/// A calendar URL safe to log: credentials, query and fragment are replaced by
-/// `…`, and so is every path segment that looks like a token (Google's
-/// `private-…`, Office 365 / iCloud / Nextcloud published tokens, email
-/// addresses). Text without `://` (a file path) only loses its query.
+/// A calendar link as rapport shows it anywhere (output, log lines, errors,
+/// the state file, the cache header): its scheme and host (with the port)
+/// only, then `/…` when the link has more. Which part of a link is the
+/// secret cannot be guessed (a 16-letter share token without a digit, a run
+/// of 20 digits, a user name in the path), so every part after the host is
+/// left out; the calendar's name says which feed it is. Credentials are
+/// dropped. Text without `://` (a file path) only loses its query.
+/// [`full_url_for_display`] is the one way to see more, for `check -v`.
 pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return match url.split_once('?') {
@@ -1248,75 +1252,57 @@ pub fn redact_url(url: &str) -> String {
     let rest = &url[scheme_end + 3..];
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..authority_end];
-    let host = match authority.rfind('@') {
-        Some(at) => format!("…@{}", &authority[at + 1..]),
-        None => authority.to_string(),
-    };
-    let after = &rest[authority_end..];
-    let path_end = after.find(['?', '#']).unwrap_or(after.len());
-    let path = &after[..path_end];
-    let tail = &after[path_end..];
-    let redacted_path: Vec<&str> = path
-        .split('/')
-        .map(|seg| if is_token_segment(seg) { "…" } else { seg })
-        .collect();
-    let mut out = format!("{scheme}://{host}{}", redacted_path.join("/"));
-    if !tail.is_empty() {
-        out.push(tail.as_bytes()[0] as char);
-        out.push('…');
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let bare = rest[authority_end..]
+        .trim_start_matches('/')
+        .trim()
+        .is_empty();
+    if bare {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{host}/…")
     }
-    out
 }
 
-/// A path segment that is (or holds) a secret: an email or GUID@domain, a
-/// `private-` token, or a long mix of letters and digits.
-fn is_token_segment(seg: &str) -> bool {
-    if seg.is_empty() {
-        return false;
-    }
-    let lower = seg.to_ascii_lowercase();
-    if lower.contains('@') || lower.contains("%40") || lower.starts_with("private-") {
-        return true;
-    }
-    // A file name keeps its extension out of the count (`basic.ics`).
-    let stem = match seg.rsplit_once('.') {
-        Some((stem, ext))
-            if !stem.is_empty()
-                && ext.len() <= 5
-                && ext.chars().all(|c| c.is_ascii_alphabetic()) =>
-        {
-            stem
+/// The whole link with only a password hidden: what `rapport check -v`
+/// shows when the user asks to see the links they configured.
+pub fn full_url_for_display(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!(
+                "{}{user}:…@{host}{}",
+                &url[..scheme_end + 3],
+                &rest[authority_end..]
+            )
         }
-        _ => seg,
-    };
-    let len = stem.chars().count();
-    let digits = stem.chars().filter(char::is_ascii_digit).count();
-    let letters = stem.chars().filter(char::is_ascii_alphabetic).count();
-    len >= 24 || (len >= 8 && digits >= 2 && letters >= 2)
+        None => url.to_string(),
+    }
 }
 
-/// Removes the secret parts of `url` (the whole URL, credentials, query, and
-/// token segments) from free text such as an error message from a library.
+/// Removes every part of `url` but its scheme and host from free text such
+/// as an error message from a library: the URL itself, its credentials,
+/// path, path segments, query and fragment.
 fn scrub(text: &str, url: &str) -> String {
     let mut out = text.replace(url, &redact_url(url));
     let mut secrets: Vec<String> = Vec::new();
     if let Some((_, rest)) = url.split_once("://") {
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            secrets.push(rest[..at].to_string());
+        if let Some((userinfo, _)) = rest[..authority_end].rsplit_once('@') {
+            secrets.push(userinfo.to_string());
+            secrets.extend(userinfo.split(':').map(str::to_owned));
         }
         let after = &rest[authority_end..];
-        if let Some(q) = after.find(['?', '#']) {
-            secrets.push(after[q + 1..].to_string());
-        }
-        let path_end = after.find(['?', '#']).unwrap_or(after.len());
-        secrets.extend(
-            after[..path_end]
-                .split('/')
-                .filter(|s| is_token_segment(s))
-                .map(str::to_owned),
-        );
+        secrets.push(after.to_string());
+        secrets.extend(after.split(['/', '?', '#', '&', '=']).map(str::to_owned));
     }
+    // Longest first, so that a part is not left behind in pieces.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     for s in secrets.into_iter().filter(|s| s.len() >= 4) {
         out = out.replace(&s, "…");
     }
@@ -1362,39 +1348,36 @@ mod tests {
     }
 
     #[test]
-    fn redacts_known_secret_link_shapes() {
-        let google = "https://calendar.google.com/calendar/ical/jane.doe%40gmail.com/private-0123456789abcdef0123456789abcdef/basic.ics";
-        assert_eq!(
-            redact_url(google),
-            "https://calendar.google.com/calendar/ical/…/…/basic.ics"
-        );
-        let o365 = "https://outlook.office365.com/owa/calendar/8f14e45fceea167a5a36dedd4bea2543@contoso.com/a1b2c3d4e5f60718293a4b5c6d7e8f9012345678901234567/calendar.ics";
-        assert_eq!(
-            redact_url(o365),
-            "https://outlook.office365.com/owa/calendar/…/…/calendar.ics"
-        );
-        let icloud = "webcal://p42-caldav.icloud.com/published/2/MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2";
-        assert_eq!(
-            redact_url(icloud),
-            "webcal://p42-caldav.icloud.com/published/2/…"
-        );
-        assert_eq!(
-            redact_url(
-                "https://cloud.example.com/remote.php/dav/public-calendars/Xk3rT9qLm2Zp8sWd?export"
+    fn links_are_shown_as_scheme_and_host_only() {
+        let cases = [
+            (
+                "https://calendar.google.com/calendar/ical/jane.doe%40gmail.com/private-0123456789abcdef0123456789abcdef/basic.ics",
+                "https://calendar.google.com/…",
             ),
-            "https://cloud.example.com/remote.php/dav/public-calendars/…?…"
-        );
+            (
+                "webcal://p42-caldav.icloud.com/published/2/MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2",
+                "webcal://p42-caldav.icloud.com/…",
+            ),
+            (
+                "https://cloud.example.com/remote.php/dav/public-calendars/KawfLgSTTxHdLyPq?export",
+                "https://cloud.example.com/…",
+            ),
+            (
+                "https://user:hunter2@example.com:8443/cal.ics#frag",
+                "https://example.com:8443/…",
+            ),
+            ("https://example.com/team/calendar.ics", "https://example.com/…"),
+            ("https://example.com/?token=x", "https://example.com/…"),
+            ("https://example.com/", "https://example.com"),
+            ("http://[::1]:8080", "http://[::1]:8080"),
+            ("/home/me/calendars/work.ics", "/home/me/calendars/work.ics"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
         assert_eq!(
-            redact_url("https://user:hunter2@example.com:8443/cal.ics#frag"),
-            "https://…@example.com:8443/cal.ics#…"
-        );
-        assert_eq!(
-            redact_url("https://example.com/team/calendar.ics"),
-            "https://example.com/team/calendar.ics"
-        );
-        assert_eq!(
-            redact_url("/home/me/calendars/work.ics"),
-            "/home/me/calendars/work.ics"
+            full_url_for_display("https://jane:hunter2@dav.example.com/cal/x.ics?k=v"),
+            "https://jane:…@dav.example.com/cal/x.ics?k=v"
         );
     }
 

@@ -19,6 +19,7 @@ mod hardening_bounds;
 mod hardening_checks;
 mod hardening_faults;
 mod hardening_inputs;
+mod hardening_links;
 mod hardening_secrets;
 mod matching;
 mod notify;

@@ -4,27 +4,10 @@
 
 use std::time::Duration;
 
-use chrono::{Duration as ChronoDuration, Utc};
+use chrono::Utc;
 
-use crate::common::bin::{folders_with_modes, BinHome};
+use crate::common::bin::{folders_with_modes, meeting_with_tom_in, BinHome};
 use crate::common::http::{Reply, TestServer};
-
-fn stamp(t: chrono::DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
-}
-
-/// A calendar with one meeting with Tom, `in_minutes` from now.
-fn calendar(in_minutes: i64) -> String {
-    let start = Utc::now() + ChronoDuration::minutes(in_minutes);
-    format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:files-1\r\n\
-         DTSTAMP:20260101T000000Z\r\nDTSTART:{}\r\nDTEND:{}\r\nSUMMARY:Planning\r\n\
-         ORGANIZER;CN=Me Myself:mailto:me@example.org\r\n\
-         ATTENDEE;CN=Tom de Vries:mailto:tom@example.org\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
-        stamp(start),
-        stamp(start + ChronoDuration::minutes(30))
-    )
-}
 
 fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let start = std::time::Instant::now();
@@ -41,7 +24,12 @@ fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
 fn every_folder_rapport_creates_under_state_cache_and_config_is_0700() {
     let home = BinHome::new();
     let server = TestServer::start();
-    server.route("/cal.ics", vec![Reply::calendar(calendar(120))]);
+    server.route(
+        "/cal.ics",
+        vec![Reply::calendar(meeting_with_tom_in(
+            "files-1", "Planning", 120,
+        ))],
+    );
     // `init` makes the config folder (and the people folder).
     let out = home.run(&["init"]);
     assert!(out.status.success(), "{out:?}");

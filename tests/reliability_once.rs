@@ -23,36 +23,15 @@ use rapport::daemon::{Opener, Options};
 use rapport::notify::DbusNotifier;
 use rapport::state::{Outcome, State};
 
-use crate::common::bin::BinHome;
+use crate::common::bin::{calendar_with_tom, BinHome};
 use crate::common::notify_stack;
 use crate::common::stalled::{Answer, StalledServer};
-
-fn stamp(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
-}
 
 /// A whole second at least `secs` from now (ICS times have no fractions).
 fn in_secs(secs: i64) -> DateTime<Utc> {
     let now = Utc::now();
     now - ChronoDuration::nanoseconds(now.timestamp_subsec_nanos().into())
         + ChronoDuration::seconds(secs + 1)
-}
-
-/// A calendar of meetings with Tom: (uid, title, start, length in seconds).
-fn calendar(meetings: &[(String, String, DateTime<Utc>, i64)]) -> String {
-    let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rapport tests//EN\r\n");
-    for (uid, title, start, secs) in meetings {
-        s.push_str(&format!(
-            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{}\r\nDTEND:{}\r\n\
-             SUMMARY:{title}\r\nORGANIZER;CN=Me Myself:mailto:me@example.org\r\n\
-             ATTENDEE;CN=Me Myself;PARTSTAT=ACCEPTED:mailto:me@example.org\r\n\
-             ATTENDEE;CN=Tom de Vries;PARTSTAT=ACCEPTED:mailto:tom@example.org\r\nEND:VEVENT\r\n",
-            stamp(*start),
-            stamp(*start + ChronoDuration::seconds(*secs))
-        ));
-    }
-    s.push_str("END:VCALENDAR\r\n");
-    s
 }
 
 const TOM: &str =
@@ -74,7 +53,7 @@ fn config(root: &Path, people: &Path, notify: &str) -> String {
 fn set_up(home: &BinHome, meetings: &[(String, String, DateTime<Utc>, i64)], notify: &str) {
     std::fs::create_dir_all(home.people_dir()).unwrap();
     std::fs::write(home.people_dir().join("tom.md"), TOM).unwrap();
-    std::fs::write(home.path("cal.ics"), calendar(meetings)).unwrap();
+    std::fs::write(home.path("cal.ics"), calendar_with_tom(meetings)).unwrap();
     home.write_config(&config(home.root.path(), &home.people_dir(), notify));
 }
 

@@ -246,3 +246,30 @@ pub fn limit_memory(command: &mut Command, bytes: u64) {
         });
     }
 }
+
+/// A calendar of meetings with Tom de Vries (me@example.org invites):
+/// (uid, title, start, length in seconds).
+pub fn calendar_with_tom(
+    meetings: &[(String, String, chrono::DateTime<chrono::Utc>, i64)],
+) -> String {
+    let stamp = |t: chrono::DateTime<chrono::Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
+    let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rapport tests//EN\r\n");
+    for (uid, title, start, secs) in meetings {
+        s.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{}\r\nDTEND:{}\r\n\
+             SUMMARY:{title}\r\nORGANIZER;CN=Me Myself:mailto:me@example.org\r\n\
+             ATTENDEE;CN=Me Myself;PARTSTAT=ACCEPTED:mailto:me@example.org\r\n\
+             ATTENDEE;CN=Tom de Vries;PARTSTAT=ACCEPTED:mailto:tom@example.org\r\nEND:VEVENT\r\n",
+            stamp(*start),
+            stamp(*start + chrono::Duration::seconds(*secs))
+        ));
+    }
+    s.push_str("END:VCALENDAR\r\n");
+    s
+}
+
+/// One 30-minute meeting with Tom, `in_minutes` from now.
+pub fn meeting_with_tom_in(uid: &str, title: &str, in_minutes: i64) -> String {
+    let start = chrono::Utc::now() + chrono::Duration::minutes(in_minutes);
+    calendar_with_tom(&[(uid.into(), title.into(), start, 1800)])
+}
