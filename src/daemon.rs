@@ -394,10 +394,22 @@ pub fn init_logging(verbose: u8) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let under_journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    // Log lines quote meeting titles, names and file names, and `rapport
+    // run` may write to a terminal: every field is cleaned (crate::text).
+    use tracing_subscriber::field::MakeExt;
+    let fields = tracing_subscriber::fmt::format::debug_fn(|w, field, value| {
+        let value = text::clean(&format!("{value:?}"), true);
+        match field.name() {
+            "message" => write!(w, "{value}"),
+            name => write!(w, "{name}={value}"),
+        }
+    })
+    .delimited(" ");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false);
+        .with_target(false)
+        .fmt_fields(fields);
     let result = if under_journald {
         builder.without_time().with_ansi(false).try_init()
     } else {

@@ -21,6 +21,7 @@ mod hardening_faults;
 mod hardening_inputs;
 mod hardening_links;
 mod hardening_secrets;
+mod hardening_terminal;
 mod matching;
 mod notify;
 mod people;
