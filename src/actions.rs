@@ -62,7 +62,7 @@ const REQUEST_SUFFIX: &str = ".json";
 /// temporary name starts with a dot and is never read).
 pub fn queue_snooze(state_dir: &Path, request: &SnoozeRequest) -> anyhow::Result<PathBuf> {
     let dir = requests_dir(state_dir);
-    std::fs::create_dir_all(&dir)
+    crate::fsutil::create_private_dir(&dir)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let path = dir.join(format!(
@@ -152,7 +152,12 @@ pub fn attendees_of(occ: &Occurrence) -> Vec<crate::model::Attendee> {
 }
 
 fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    // A title from a feed may hold control characters: the note gets the
+    // cleaned title (the note editor refuses them, so `met` failed).
+    crate::text::clean(text, false)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// An http(s) link, the only kind Join opens.
@@ -299,7 +304,7 @@ fn not_found(
 }
 
 fn eprint(line: String) {
-    eprintln!("rapport: {line}");
+    crate::text::eprint(&line);
 }
 
 /// The meeting `join` and `snooze` act on: the next one with people, or

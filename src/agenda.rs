@@ -781,10 +781,10 @@ pub fn run(
             Ok(f) => {
                 if let Some(e) = f.error() {
                     // Still worth showing: the last good copy.
-                    eprintln!(
-                        "rapport: {e}; showing the copy fetched {}",
+                    text::eprint(&format!(
+                        "{e}; showing the copy fetched {}",
                         f.fetched_at.format("%Y-%m-%d %H:%M UTC")
-                    );
+                    ));
                 }
                 let cal = parse_calendar_shared(&source.name, f.body);
                 report_feed_warnings(&source.name, &cal.warnings);
@@ -798,7 +798,7 @@ pub fn run(
     }
     for f in &failures {
         // The agenda of the other calendars is still worth showing.
-        eprintln!("rapport: {f}");
+        text::eprint(f);
     }
     let opts = ExpandOptions {
         floating: local.clone(),

@@ -712,6 +712,9 @@ pub struct Notification {
     pub body: String,
 }
 
+/// Within this of the start (or after it, up to a minute) a prep says "now".
+const NOW_WITHIN: Duration = Duration::seconds(30);
+
 /// "in 10 min", "now", "started 2 min ago", "today" (all-day).
 pub fn relative_when(meeting: &Meeting, now: &Now) -> String {
     let today = now.today();
@@ -730,7 +733,10 @@ pub fn relative_when(meeting: &Meeting, now: &Now) -> String {
     }
     let now_utc = now.utc;
     let until = start - now_utc;
-    if until >= Duration::seconds(60) {
+    // "now" only within half a minute of the start: a 1-minute lead goes out
+    // a few milliseconds after its due time, under 60 s before the start,
+    // and must still say "in 1 min".
+    if until > NOW_WITHIN {
         // Round up: a notification a few seconds late still says "in 10 min".
         let mins = (until.num_seconds() + 59) / 60;
         if mins >= 24 * 60 {

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{self, CalendarSource, Config, ConfigError, Paths};
+use crate::config::{self, CalendarSource, Config, ConfigError, FeedLocation, Paths};
 use crate::engine::{self, ExpandOptions};
 use crate::feed::{FeedError, FeedFetcher, FetchLimits, FetchStatus, Fetched};
 use crate::matching::normalize_email;
@@ -158,6 +158,10 @@ pub enum Bus {
 #[derive(Debug, Clone)]
 pub struct CheckOptions {
     pub now: DateTime<Utc>,
+    /// Show each calendar's whole link (`check -v`): links are shown as
+    /// scheme and host everywhere else, since any part of one may be its
+    /// secret. Only a password in it stays hidden.
+    pub show_links: bool,
     pub bus: Bus,
     pub limits: FetchLimits,
 }
@@ -166,6 +170,7 @@ impl CheckOptions {
     pub fn new(now: DateTime<Utc>) -> CheckOptions {
         CheckOptions {
             now,
+            show_links: false,
             bus: Bus::Session,
             limits: FetchLimits::default(),
         }
@@ -281,7 +286,15 @@ fn calendar_sections(config: &Config, paths: &Paths, options: &CheckOptions) -> 
             .calendars
             .iter()
             .zip(results)
-            .map(|(source, result)| calendar_section(source, &result, options.now, &expand))
+            .map(|(source, result)| {
+                let mut section = calendar_section(source, &result, options.now, &expand);
+                if let (true, FeedLocation::Url(url)) = (options.show_links, &source.location) {
+                    let link = crate::feed::full_url_for_display(url);
+                    let shown = format!("link (shown because of -v): {link}");
+                    section.findings.insert(0, Finding::ok(shown));
+                }
+                section
+            })
             .collect(),
         Err(e) => vec![Section {
             title: "Calendars".into(),

@@ -43,7 +43,8 @@ pub enum Command {
     Owe(OweArgs),
     /// Tick an open follow-up (by its number in `person show`, or part of its text).
     Done(DoneArgs),
-    /// Check the setup: config, each calendar, the people folder, the notification server.
+    /// Check the setup: config, each calendar, the people folder, the notification server
+    /// (`-v`: also each calendar's whole link, which is otherwise shown as its host only).
     Check,
     /// Print the full brief of the next meeting, or of the next one matching TEXT.
     Brief(BriefArgs),
@@ -232,7 +233,8 @@ pub fn main() -> ExitCode {
     match result.and_then(|code| flushed.map(|()| code).map_err(Into::into)) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("rapport: {err:#}");
+            // Errors quote notes and feeds too.
+            crate::text::eprint(&format!("{err:#}"));
             ExitCode::from(2)
         }
     }
@@ -290,7 +292,38 @@ where
 
 /// Runs a parsed command line with the given file locations, writing the
 /// command's output to `out`. Tests call this in-process.
+///
+/// Text output goes through [`crate::text::TerminalWriter`]: notes, feeds
+/// and file names are written by others, and no control sequence of theirs
+/// reaches the terminal, whichever command prints them. JSON is exact and
+/// escaped, so it is written as it is.
 pub fn run(
+    cli: Cli,
+    paths: &crate::config::Paths,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<ExitCode> {
+    if cli.command.prints_json() {
+        return run_command(cli, paths, out);
+    }
+    let mut clean = crate::text::TerminalWriter::new(out);
+    let result = run_command(cli, paths, &mut clean);
+    std::io::Write::flush(&mut clean)?;
+    result
+}
+
+impl Command {
+    fn prints_json(&self) -> bool {
+        match self {
+            Command::Agenda(a) => a.json,
+            Command::People(p) => p.json,
+            Command::Person(PersonCommand::Show { json, .. }) => *json,
+            Command::Brief(b) => b.json,
+            _ => false,
+        }
+    }
+}
+
+fn run_command(
     cli: Cli,
     paths: &crate::config::Paths,
     out: &mut dyn std::io::Write,
@@ -311,7 +344,10 @@ pub fn run(
         }
         Command::Check => crate::check::run(
             paths,
-            &crate::check::CheckOptions::new(chrono::Utc::now()),
+            &crate::check::CheckOptions {
+                show_links: cli.verbose > 0,
+                ..crate::check::CheckOptions::new(chrono::Utc::now())
+            },
             out,
         ),
         Command::People(args) => people::list(&people_settings(paths)?.0, args.json, out),
@@ -476,7 +512,7 @@ fn run_brief(
         match fetched {
             Ok(f) => {
                 if let Some(e) = f.error() {
-                    eprintln!("rapport: {e} (using the copy from {})", f.fetched_at);
+                    crate::text::eprint(&format!("{e} (using the copy from {})", f.fetched_at));
                 }
                 let cal = crate::engine::parse_calendar_shared(&source.name, f.body);
                 crate::agenda::report_feed_warnings(&source.name, &cal.warnings);
@@ -484,7 +520,7 @@ fn run_brief(
             }
             Err(e) => {
                 failures += 1;
-                eprintln!("rapport: {e}");
+                crate::text::eprint(&e.to_string());
             }
         }
     }
@@ -513,7 +549,7 @@ fn run_brief(
 
     let people = crate::people::load(&config.people.dir);
     for e in &people.errors {
-        eprintln!("rapport: {}: {e}", config.people.dir.display());
+        crate::text::eprint(&format!("{}: {e}", config.people.dir.display()));
     }
     let matcher = crate::matching::Matcher::new(&people, &config.me);
     let attendees_of = |o: &crate::model::Occurrence| {

@@ -1258,16 +1258,17 @@ impl Checker<'_> {
     }
 }
 
-/// What kind of secret a calendar URL holds, if any: credentials, a query, or
-/// a long token in the path (the parts [`crate::feed::redact_url`] hides).
+/// What kind of secret a calendar URL holds, if any: credentials, or
+/// anything after the host (the parts [`crate::feed::redact_url`] hides: the
+/// secret of a shared link can be any part of it).
 fn url_secret_kind(url: &str) -> Option<&'static str> {
     if let Ok(u) = reqwest::Url::parse(url) {
         if u.password().is_some() {
             return Some("a password inside a calendar URL");
         }
     }
-    if crate::feed::redact_url(url) != url {
-        return Some("a private calendar link (its token is the key to the calendar)");
+    if crate::feed::redact_url(url) != url.trim_end_matches('/') {
+        return Some("a calendar link (whoever has it can read the calendar)");
     }
     None
 }

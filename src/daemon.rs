@@ -216,8 +216,18 @@ struct Daemon<N: Notifier> {
 /// Runs the daemon until SIGTERM/SIGINT (or `options.stop`). Errors only when
 /// it cannot start (no valid config, a state file from a newer rapport).
 pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Result<()> {
+    // First, so that a stop request is heard while anything below waits
+    // (a notification server that never answers).
+    let mut signals = Signals::new(options.stop)?;
     let config = config::load(&paths).map_err(|e| anyhow::anyhow!("{e}"))?;
     let now = Utc::now();
+    // Private from the first run on; a folder an earlier version made 0755
+    // is closed too.
+    for dir in [&paths.state_dir, &paths.cache_dir] {
+        if let Err(e) = crate::fsutil::ensure_private_dir(dir) {
+            tracing::warn!("cannot make {} private (0700): {e}", dir.display());
+        }
+    }
     let loaded = State::load(&paths.state_dir, now)?;
     if let Some(aside) = &loaded.moved_aside {
         tracing::warn!(
@@ -256,7 +266,16 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
         generation: 0,
     };
     daemon.set_feeds(now);
-    match daemon.notifier.capabilities().await {
+    let caps = tokio::select! {
+        biased;
+        why = signals.recv() => {
+            tracing::info!("{why}: stopping");
+            daemon.save(Utc::now(), true);
+            return Ok(());
+        }
+        caps = daemon.notifier.capabilities() => caps,
+    };
+    match caps {
         Ok(caps) => tracing::info!(
             "notification server ready (actions: {}, markup: {})",
             caps.actions,
@@ -272,10 +291,6 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
     let mut watcher = Watcher::new(fs_tx, crate::actions::requests_dir(&daemon.paths.state_dir));
     watcher.watch(&daemon.paths.config_file, &daemon.config.people.dir);
 
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    let mut sigint = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())?;
-    let mut stop = options.stop;
-
     let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
     tracing::info!(
         "rapport daemon started: {} calendar(s), {} people",
@@ -290,7 +305,14 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
         daemon.start_due_fetches(now);
         daemon.reexpand_if_old(now);
         daemon.take_requests(now);
-        let mut wake = daemon.tick(now).await;
+        // Sending waits for the notification server (10 s per call when it
+        // stalls): a stop request ends the wait. What was being sent is on
+        // disk as maybe sent, so it is never shown twice.
+        let mut wake = tokio::select! {
+            biased;
+            why = signals.recv() => { tracing::info!("{why}: stopping"); break; }
+            wake = daemon.tick(now) => wake,
+        };
         if let Some(refresh) = daemon.next_refresh() {
             wake = wake.min(refresh);
         }
@@ -313,16 +335,18 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
                 changed.merge(change);
                 reload_at = Some(tokio::time::Instant::now() + DEBOUNCE);
             }
-            _ = sigterm.recv() => { tracing::info!("SIGTERM: stopping"); break; }
-            _ = sigint.recv() => { tracing::info!("SIGINT: stopping"); break; }
-            _ = stopped(&mut stop) => break,
+            why = signals.recv() => { tracing::info!("{why}: stopping"); break; }
         }
         if reload_at.is_some_and(|r| r <= tokio::time::Instant::now()) {
             reload_at = None;
             let what = std::mem::take(&mut changed);
             let now = Utc::now();
             if what.config {
-                daemon.reload_config(now).await;
+                tokio::select! {
+                    biased;
+                    why = signals.recv() => { tracing::info!("{why}: stopping"); break; }
+                    () = daemon.reload_config(now) => {}
+                }
                 watcher.watch(&daemon.paths.config_file, &daemon.config.people.dir);
             }
             if what.people || what.config {
@@ -345,14 +369,18 @@ pub fn run_blocking(paths: Paths) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    runtime.block_on(run(
+    let result = runtime.block_on(run(
         paths,
         Options {
             notifier: crate::notify::DbusNotifier::session(),
             opener: Box::new(XdgOpen),
             stop: None,
         },
-    ))
+    ));
+    // A feed parse still running off the loop must not hold up the stop
+    // (systemd waits for the process, not for the parse).
+    runtime.shutdown_timeout(StdDuration::from_millis(200));
+    result
 }
 
 /// Logs to stderr: plain lines without timestamps or colours under systemd
@@ -366,10 +394,22 @@ pub fn init_logging(verbose: u8) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let under_journald = std::env::var_os("JOURNAL_STREAM").is_some();
+    // Log lines quote meeting titles, names and file names, and `rapport
+    // run` may write to a terminal: every field is cleaned (crate::text).
+    use tracing_subscriber::field::MakeExt;
+    let fields = tracing_subscriber::fmt::format::debug_fn(|w, field, value| {
+        let value = text::clean(&format!("{value:?}"), true);
+        match field.name() {
+            "message" => write!(w, "{value}"),
+            name => write!(w, "{name}={value}"),
+        }
+    })
+    .delimited(" ");
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false);
+        .with_target(false)
+        .fmt_fields(fields);
     let result = if under_journald {
         builder.without_time().with_ansi(false).try_init()
     } else {
@@ -379,6 +419,33 @@ pub fn init_logging(verbose: u8) {
     };
     // Already initialised (tests): keep the existing subscriber.
     let _ = result;
+}
+
+/// What stops the daemon: SIGTERM, SIGINT, or `Options::stop` (tests).
+struct Signals {
+    sigterm: tokio::signal::unix::Signal,
+    sigint: tokio::signal::unix::Signal,
+    stop: Option<tokio::sync::watch::Receiver<bool>>,
+}
+
+impl Signals {
+    fn new(stop: Option<tokio::sync::watch::Receiver<bool>>) -> std::io::Result<Signals> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Signals {
+            sigterm: signal(SignalKind::terminate())?,
+            sigint: signal(SignalKind::interrupt())?,
+            stop,
+        })
+    }
+
+    /// Waits for the next stop request and names it.
+    async fn recv(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.sigterm.recv() => "SIGTERM",
+            _ = self.sigint.recv() => "SIGINT",
+            _ = stopped(&mut self.stop) => "stop requested",
+        }
+    }
 }
 
 async fn stopped(stop: &mut Option<tokio::sync::watch::Receiver<bool>>) {
@@ -679,6 +746,11 @@ impl<N: Notifier> Daemon<N> {
                     };
                     let slot = slot_of(&occ);
                     notification.replaces_id = self.current.get(&slot).copied().unwrap_or(0);
+                    // Write-ahead: on disk as "maybe sent" before the call, so
+                    // a kill during or after it never shows it again (a kill
+                    // before the call loses it: at most one per kill).
+                    self.state.record(send.key.clone(), now, Outcome::MaybeSent);
+                    self.save_now(now);
                     match self.notifier.show(&notification).await {
                         Ok(id) => {
                             if self.server_down {
@@ -707,7 +779,16 @@ impl<N: Notifier> Daemon<N> {
                             self.state.record(send.key, now, Outcome::Sent);
                             self.state_dirty = true;
                         }
-                        Err(e) => self.notify_failed(&e, &describe(&occ, send.kind)),
+                        Err(e) if e.maybe_shown() => {
+                            // Kept as maybe sent: never again.
+                            tracing::warn!("{}: {e}", describe(&occ, send.kind));
+                        }
+                        Err(e) => {
+                            // Certainly not shown: tried again while useful.
+                            self.state.forget(&send.key);
+                            self.state_dirty = true;
+                            self.notify_failed(&e, &describe(&occ, send.kind));
+                        }
                     }
                 }
             }
@@ -727,6 +808,14 @@ impl<N: Notifier> Daemon<N> {
         if matches!(e, NotifyError::NoServer | NotifyError::NoBus(_)) {
             self.server_down = true;
         }
+    }
+
+    /// Saves the state at once (fsync'd): the write-ahead record of a send.
+    /// When it cannot be saved the notification still goes out (a missed
+    /// meeting is worse than a repeat after a crash on a failing disk).
+    fn save_now(&mut self, now: DateTime<Utc>) {
+        self.state_dirty = true;
+        self.save(now, true);
     }
 
     fn save(&mut self, now: DateTime<Utc>, force: bool) {
@@ -958,7 +1047,7 @@ impl<N: Notifier> Daemon<N> {
         let (composed, _) = brief::compose(occ, &attendance, &settings, &rotation, &local_now);
         let text = brief::markdown(&composed, &local_now);
         let dir = &self.paths.runtime_dir;
-        create_private_dir(dir)?;
+        crate::fsutil::create_private_dir(dir)?;
         let name = format!(
             "brief-{}-{}.md",
             file_safe(&occ.summary),
@@ -1281,7 +1370,9 @@ impl Watcher {
                 people_dir.display()
             );
         }
-        if std::fs::create_dir_all(&self.requests_dir).is_ok() {
+        // The state folder too, when this is the first run (0700: it holds
+        // what was sent about which meetings).
+        if crate::fsutil::create_private_dir(&self.requests_dir).is_ok() {
             if let Err(e) = watcher.watch(&self.requests_dir, notify::RecursiveMode::NonRecursive) {
                 tracing::warn!("cannot watch {}: {e}", self.requests_dir.display());
             }
@@ -1340,14 +1431,6 @@ fn file_safe(text: &str) -> String {
     } else {
         s
     }
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
 }
 
 // ---------------------------------------------------------------------------

@@ -619,7 +619,9 @@ impl FeedFetcher {
     ) -> Result<Response, FeedError> {
         let feed = source.name.as_str();
         let password = match (&source.username, &source.password_command) {
-            (Some(_), Some(cmd)) => Some(run_password_command(cmd, feed).await?),
+            (Some(_), Some(cmd)) => {
+                Some(password_command_output(cmd, feed, PASSWORD_COMMAND_TIMEOUT).await?)
+            }
             _ => None,
         };
         let mut req = self
@@ -966,11 +968,10 @@ fn read_cache(path: &Path) -> Option<CacheEntry> {
 }
 
 fn write_cache(path: &Path, meta: &CacheMeta, body: &[u8]) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
     if let Some(dir) = path.parent() {
         if !dir.exists() {
-            std::fs::create_dir_all(dir)?;
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+            // The cache folder and its `feeds/`, both 0700.
+            crate::fsutil::create_private_dir(dir)?;
         }
     }
     let mut header = CACHE_MAGIC.as_bytes().to_vec();
@@ -1087,7 +1088,19 @@ fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
 
 /// Runs `password_command` without a shell and returns the first line of its
 /// output. The output is never logged or put into an error.
-async fn run_password_command(cmd: &[String], feed: &str) -> Result<String, FeedError> {
+///
+/// Bounded like everything that comes from outside: at most
+/// [`PASSWORD_OUTPUT_LIMIT`] bytes are read from each of its outputs (a
+/// command that prints more, such as `yes`, is an error, not 8 GB of memory),
+/// the first line is at most [`PASSWORD_MAX_BYTES`], and it runs in a process
+/// group of its own that is killed when it finishes, fails or times out, so
+/// nothing it started outlives it (a daemon it starts in a session of its
+/// own, as gpg-agent does, is not in the group).
+pub async fn password_command_output(
+    cmd: &[String],
+    feed: &str,
+    timeout: Duration,
+) -> Result<String, FeedError> {
     let fail = |detail: String| FeedError::PasswordCommand {
         feed: feed.to_string(),
         detail,
@@ -1099,30 +1112,54 @@ async fn run_password_command(cmd: &[String], feed: &str) -> Result<String, Feed
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
+        .process_group(0)
         .kill_on_drop(true);
-    let output = match tokio::time::timeout(PASSWORD_COMMAND_TIMEOUT, command.output()).await {
+    let mut child = command
+        .spawn()
+        .map_err(|e| fail(format!("`{program}` could not be run: {e}")))?;
+    // Killed on every way out of this function. The group's id is the
+    // child's pid, which Linux does not reuse while the group has members.
+    let pgid = child.id();
+    let _group = pgid.map(ProcessGroup);
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let work = async {
+        let reading = async { tokio::try_join!(read_bounded(stdout), read_bounded(stderr)) };
+        let waiting = async {
+            let status = child.wait().await;
+            // What it left behind may hold the pipes open: end it, so the
+            // reads see the end of the output.
+            if let Some(pgid) = pgid {
+                kill_group(pgid);
+            }
+            Ok::<_, Bounded>(status)
+        };
+        tokio::try_join!(waiting, reading)
+    };
+    let (status, (stdout, stderr)) = match tokio::time::timeout(timeout, work).await {
         Err(_) => {
             return Err(fail(format!(
-                "`{program}` did not finish within {}",
-                crate::config::format_duration(PASSWORD_COMMAND_TIMEOUT)
+                "`{program}` did not finish within {} (it and what it started were stopped)",
+                crate::config::format_duration(timeout)
             )))
         }
-        Ok(Err(e)) => return Err(fail(format!("`{program}` could not be run: {e}"))),
-        Ok(Ok(o)) => o,
+        Ok(Err(Bounded::TooMuch)) => {
+            return Err(fail(format!(
+                "`{program}` printed more than {}, which is no password (it was stopped); it \
+                 should print the password on its first line and little else",
+                human_bytes(PASSWORD_OUTPUT_LIMIT as u64)
+            )))
+        }
+        Ok(Err(Bounded::Io(e))) => {
+            return Err(fail(format!("`{program}`: reading its output: {e}")))
+        }
+        Ok(Ok((Err(e), _))) => return Err(fail(format!("`{program}` could not be run: {e}"))),
+        Ok(Ok((Ok(status), outputs))) => (status, outputs),
     };
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let first: String = stderr
-            .lines()
-            .next()
-            .unwrap_or("")
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect();
+    if !status.success() {
+        let stderr = String::from_utf8_lossy(&stderr);
+        let first = crate::text::line(stderr.lines().next().unwrap_or(""), 200);
         return Err(fail(format!(
-            "`{program}` failed ({}){}",
-            output.status,
+            "`{program}` failed ({status}){}",
             if first.is_empty() {
                 String::new()
             } else {
@@ -1130,22 +1167,80 @@ async fn run_password_command(cmd: &[String], feed: &str) -> Result<String, Feed
             }
         )));
     }
-    let stdout = String::from_utf8(output.stdout)
+    let first = stdout.split(|b| *b == b'\n').next().unwrap_or_default();
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    if first.len() > PASSWORD_MAX_BYTES {
+        return Err(fail(format!(
+            "`{program}` printed a first line of {}, which is no password (at most {})",
+            human_bytes(first.len() as u64),
+            human_bytes(PASSWORD_MAX_BYTES as u64)
+        )));
+    }
+    let line = std::str::from_utf8(first)
         .map_err(|_| fail(format!("`{program}` printed something that is not UTF-8")))?;
-    let line = stdout.lines().next().unwrap_or("").trim_end_matches('\r');
     if line.is_empty() {
         return Err(fail(format!("`{program}` printed nothing")));
     }
     Ok(line.to_string())
 }
 
+/// The most read from each output of a `password_command`: a password, and
+/// room for the rest of a `pass` entry after it.
+pub const PASSWORD_OUTPUT_LIMIT: usize = 64 * 1024;
+/// The longest first line taken as a password.
+pub const PASSWORD_MAX_BYTES: usize = 4096;
+
+enum Bounded {
+    /// More than [`PASSWORD_OUTPUT_LIMIT`].
+    TooMuch,
+    Io(std::io::Error),
+}
+
+/// Reads `pipe` to its end, or fails as soon as it gave more than
+/// [`PASSWORD_OUTPUT_LIMIT`] bytes.
+async fn read_bounded(pipe: Option<impl tokio::io::AsyncRead + Unpin>) -> Result<Vec<u8>, Bounded> {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let Some(pipe) = pipe else { return Ok(out) };
+    pipe.take(PASSWORD_OUTPUT_LIMIT as u64 + 1)
+        .read_to_end(&mut out)
+        .await
+        .map_err(Bounded::Io)?;
+    if out.len() > PASSWORD_OUTPUT_LIMIT {
+        return Err(Bounded::TooMuch);
+    }
+    Ok(out)
+}
+
+/// A process group killed when this is dropped.
+struct ProcessGroup(u32);
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        kill_group(self.0);
+    }
+}
+
+fn kill_group(pgid: u32) {
+    if let Ok(pgid) = libc::pid_t::try_from(pgid) {
+        // SAFETY: killpg(3) only sends a signal; a group that is gone is ESRCH.
+        unsafe {
+            libc::killpg(pgid, libc::SIGKILL);
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Redaction
 
-/// A calendar URL safe to log: credentials, query and fragment are replaced by
-/// `…`, and so is every path segment that looks like a token (Google's
-/// `private-…`, Office 365 / iCloud / Nextcloud published tokens, email
-/// addresses). Text without `://` (a file path) only loses its query.
+/// A calendar link as rapport shows it anywhere (output, log lines, errors,
+/// the state file, the cache header): its scheme and host (with the port)
+/// only, then `/…` when the link has more. Which part of a link is the
+/// secret cannot be guessed (a 16-letter share token without a digit, a run
+/// of 20 digits, a user name in the path), so every part after the host is
+/// left out; the calendar's name says which feed it is. Credentials are
+/// dropped. Text without `://` (a file path) only loses its query.
+/// [`full_url_for_display`] is the one way to see more, for `check -v`.
 pub fn redact_url(url: &str) -> String {
     let Some(scheme_end) = url.find("://") else {
         return match url.split_once('?') {
@@ -1157,75 +1252,57 @@ pub fn redact_url(url: &str) -> String {
     let rest = &url[scheme_end + 3..];
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     let authority = &rest[..authority_end];
-    let host = match authority.rfind('@') {
-        Some(at) => format!("…@{}", &authority[at + 1..]),
-        None => authority.to_string(),
-    };
-    let after = &rest[authority_end..];
-    let path_end = after.find(['?', '#']).unwrap_or(after.len());
-    let path = &after[..path_end];
-    let tail = &after[path_end..];
-    let redacted_path: Vec<&str> = path
-        .split('/')
-        .map(|seg| if is_token_segment(seg) { "…" } else { seg })
-        .collect();
-    let mut out = format!("{scheme}://{host}{}", redacted_path.join("/"));
-    if !tail.is_empty() {
-        out.push(tail.as_bytes()[0] as char);
-        out.push('…');
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let bare = rest[authority_end..]
+        .trim_start_matches('/')
+        .trim()
+        .is_empty();
+    if bare {
+        format!("{scheme}://{host}")
+    } else {
+        format!("{scheme}://{host}/…")
     }
-    out
 }
 
-/// A path segment that is (or holds) a secret: an email or GUID@domain, a
-/// `private-` token, or a long mix of letters and digits.
-fn is_token_segment(seg: &str) -> bool {
-    if seg.is_empty() {
-        return false;
-    }
-    let lower = seg.to_ascii_lowercase();
-    if lower.contains('@') || lower.contains("%40") || lower.starts_with("private-") {
-        return true;
-    }
-    // A file name keeps its extension out of the count (`basic.ics`).
-    let stem = match seg.rsplit_once('.') {
-        Some((stem, ext))
-            if !stem.is_empty()
-                && ext.len() <= 5
-                && ext.chars().all(|c| c.is_ascii_alphabetic()) =>
-        {
-            stem
+/// The whole link with only a password hidden: what `rapport check -v`
+/// shows when the user asks to see the links they configured.
+pub fn full_url_for_display(url: &str) -> String {
+    let Some(scheme_end) = url.find("://") else {
+        return url.to_string();
+    };
+    let rest = &url[scheme_end + 3..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!(
+                "{}{user}:…@{host}{}",
+                &url[..scheme_end + 3],
+                &rest[authority_end..]
+            )
         }
-        _ => seg,
-    };
-    let len = stem.chars().count();
-    let digits = stem.chars().filter(char::is_ascii_digit).count();
-    let letters = stem.chars().filter(char::is_ascii_alphabetic).count();
-    len >= 24 || (len >= 8 && digits >= 2 && letters >= 2)
+        None => url.to_string(),
+    }
 }
 
-/// Removes the secret parts of `url` (the whole URL, credentials, query, and
-/// token segments) from free text such as an error message from a library.
+/// Removes every part of `url` but its scheme and host from free text such
+/// as an error message from a library: the URL itself, its credentials,
+/// path, path segments, query and fragment.
 fn scrub(text: &str, url: &str) -> String {
     let mut out = text.replace(url, &redact_url(url));
     let mut secrets: Vec<String> = Vec::new();
     if let Some((_, rest)) = url.split_once("://") {
         let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            secrets.push(rest[..at].to_string());
+        if let Some((userinfo, _)) = rest[..authority_end].rsplit_once('@') {
+            secrets.push(userinfo.to_string());
+            secrets.extend(userinfo.split(':').map(str::to_owned));
         }
         let after = &rest[authority_end..];
-        if let Some(q) = after.find(['?', '#']) {
-            secrets.push(after[q + 1..].to_string());
-        }
-        let path_end = after.find(['?', '#']).unwrap_or(after.len());
-        secrets.extend(
-            after[..path_end]
-                .split('/')
-                .filter(|s| is_token_segment(s))
-                .map(str::to_owned),
-        );
+        secrets.push(after.to_string());
+        secrets.extend(after.split(['/', '?', '#', '&', '=']).map(str::to_owned));
     }
+    // Longest first, so that a part is not left behind in pieces.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     for s in secrets.into_iter().filter(|s| s.len() >= 4) {
         out = out.replace(&s, "…");
     }
@@ -1271,39 +1348,36 @@ mod tests {
     }
 
     #[test]
-    fn redacts_known_secret_link_shapes() {
-        let google = "https://calendar.google.com/calendar/ical/jane.doe%40gmail.com/private-0123456789abcdef0123456789abcdef/basic.ics";
-        assert_eq!(
-            redact_url(google),
-            "https://calendar.google.com/calendar/ical/…/…/basic.ics"
-        );
-        let o365 = "https://outlook.office365.com/owa/calendar/8f14e45fceea167a5a36dedd4bea2543@contoso.com/a1b2c3d4e5f60718293a4b5c6d7e8f9012345678901234567/calendar.ics";
-        assert_eq!(
-            redact_url(o365),
-            "https://outlook.office365.com/owa/calendar/…/…/calendar.ics"
-        );
-        let icloud = "webcal://p42-caldav.icloud.com/published/2/MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2";
-        assert_eq!(
-            redact_url(icloud),
-            "webcal://p42-caldav.icloud.com/published/2/…"
-        );
-        assert_eq!(
-            redact_url(
-                "https://cloud.example.com/remote.php/dav/public-calendars/Xk3rT9qLm2Zp8sWd?export"
+    fn links_are_shown_as_scheme_and_host_only() {
+        let cases = [
+            (
+                "https://calendar.google.com/calendar/ical/jane.doe%40gmail.com/private-0123456789abcdef0123456789abcdef/basic.ics",
+                "https://calendar.google.com/…",
             ),
-            "https://cloud.example.com/remote.php/dav/public-calendars/…?…"
-        );
+            (
+                "webcal://p42-caldav.icloud.com/published/2/MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2",
+                "webcal://p42-caldav.icloud.com/…",
+            ),
+            (
+                "https://cloud.example.com/remote.php/dav/public-calendars/KawfLgSTTxHdLyPq?export",
+                "https://cloud.example.com/…",
+            ),
+            (
+                "https://user:hunter2@example.com:8443/cal.ics#frag",
+                "https://example.com:8443/…",
+            ),
+            ("https://example.com/team/calendar.ics", "https://example.com/…"),
+            ("https://example.com/?token=x", "https://example.com/…"),
+            ("https://example.com/", "https://example.com"),
+            ("http://[::1]:8080", "http://[::1]:8080"),
+            ("/home/me/calendars/work.ics", "/home/me/calendars/work.ics"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redact_url(url), shown, "{url}");
+        }
         assert_eq!(
-            redact_url("https://user:hunter2@example.com:8443/cal.ics#frag"),
-            "https://…@example.com:8443/cal.ics#…"
-        );
-        assert_eq!(
-            redact_url("https://example.com/team/calendar.ics"),
-            "https://example.com/team/calendar.ics"
-        );
-        assert_eq!(
-            redact_url("/home/me/calendars/work.ics"),
-            "/home/me/calendars/work.ics"
+            full_url_for_display("https://jane:hunter2@dav.example.com/cal/x.ics?k=v"),
+            "https://jane:…@dav.example.com/cal/x.ics?k=v"
         );
     }
 

@@ -107,6 +107,29 @@ pub fn atomic_write_parts(
     result
 }
 
+/// Creates `dir` and every missing parent with mode 0700: rapport's folders
+/// hold calendar links, meeting titles and what was sent, which is nobody
+/// else's business. Existing folders are left as they are.
+pub fn create_private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// [`create_private_dir`], and `dir` itself made 0700 when it exists with
+/// more open permissions (earlier versions made the state folder 0755). Only
+/// for folders that are rapport's alone (its state and cache folders).
+pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
+    create_private_dir(dir)?;
+    let mode = fs::metadata(dir)?.permissions().mode() & 0o7777;
+    if mode & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
 /// Fault injection for the reliability tests, always compiled in so the tests
 /// exercise the shipped binary; it costs one environment lookup per write.
 /// `RAPPORT_FAULT=<point>` stops the process (SIGSTOP) at that point so a test

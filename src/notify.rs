@@ -185,9 +185,24 @@ pub enum NotifyError {
         "cannot connect to the D-Bus session bus ({0}); is DBUS_SESSION_BUS_ADDRESS set for this session?"
     )]
     NoBus(String),
-    /// The server (or the bus) answered with an error or did not answer.
+    /// The server (or the bus) answered with an error: nothing was shown.
     #[error("the notification server failed: {0}")]
     Server(String),
+    /// A `Notify` call got no answer (timed out, or the connection broke
+    /// after it was sent): the server may show it, now or later. Never retry
+    /// it, or a stalled server shows it twice.
+    #[error(
+        "the notification server did not answer ({0}); it may still show the notification, so it is not sent again"
+    )]
+    NoAnswer(String),
+}
+
+impl NotifyError {
+    /// Whether the notification may have reached the screen although the
+    /// call failed.
+    pub fn maybe_shown(&self) -> bool {
+        matches!(self, NotifyError::NoAnswer(_))
+    }
 }
 
 /// Sends notifications and reports what happens to them. Implementations are
@@ -293,6 +308,8 @@ pub fn escape_markup(text: &str) -> String {
 pub struct DbusNotifier {
     /// None: the session bus from `DBUS_SESSION_BUS_ADDRESS`.
     address: Option<String>,
+    /// How long a call may wait for its answer.
+    method_timeout: Duration,
     conn: tokio::sync::Mutex<Option<Live>>,
     capabilities: std::sync::Arc<Mutex<Option<(Instant, Capabilities)>>>,
     events: broadcast::Sender<Event>,
@@ -378,11 +395,20 @@ impl DbusNotifier {
         let (events, _) = broadcast::channel(64);
         DbusNotifier {
             address,
+            method_timeout: METHOD_TIMEOUT,
             conn: tokio::sync::Mutex::new(None),
             capabilities: std::sync::Arc::new(Mutex::new(None)),
             events,
             ours: std::sync::Arc::default(),
         }
+    }
+
+    /// A server that has not answered a call after `timeout` is treated as
+    /// broken (default 10 s; tests of stalled servers use less). Set before
+    /// the first call.
+    pub fn with_method_timeout(mut self, timeout: Duration) -> DbusNotifier {
+        self.method_timeout = timeout;
+        self
     }
 
     /// Connects now (instead of on first use), so that signals of
@@ -421,7 +447,7 @@ impl DbusNotifier {
             None => zbus::connection::Builder::session(),
         };
         let connection = builder
-            .method_timeout(METHOD_TIMEOUT)
+            .method_timeout(self.method_timeout)
             .build()
             .await
             .map_err(|e| match &self.address {
@@ -469,6 +495,20 @@ impl DbusNotifier {
         B: serde::Serialize + zbus::Type + Sync,
         R: for<'d> serde::Deserialize<'d> + zbus::Type,
     {
+        self.call_classified(method, body, classify).await
+    }
+
+    /// [`DbusNotifier::call`] with the caller's reading of a failed call.
+    async fn call_classified<B, R>(
+        &self,
+        method: &str,
+        body: &B,
+        classify: fn(zbus::Error) -> NotifyError,
+    ) -> Result<R, NotifyError>
+    where
+        B: serde::Serialize + zbus::Type + Sync,
+        R: for<'d> serde::Deserialize<'d> + zbus::Type,
+    {
         let connection = self.connection().await?;
         let result = connection
             .call_method(Some(BUS_NAME), OBJECT_PATH, Some(INTERFACE), method, body)
@@ -503,6 +543,34 @@ fn classify(error: zbus::Error) -> NotifyError {
             NotifyError::NoServer
         }
         _ => NotifyError::Server(error.to_string()),
+    }
+}
+
+/// A failed `Notify` call: an error answer means nothing was shown; no
+/// answer at all (our timeout, the bus's `NoReply`, a connection that broke
+/// after the call went out) means the server may show it.
+fn classify_notify(error: zbus::Error) -> NotifyError {
+    let no_answer = match &error {
+        zbus::Error::InputOutput(_) => true,
+        zbus::Error::MethodError(name, _, _) => matches!(
+            name.as_str(),
+            "org.freedesktop.DBus.Error.NoReply"
+                | "org.freedesktop.DBus.Error.TimedOut"
+                | "org.freedesktop.DBus.Error.Timeout"
+                | "org.freedesktop.DBus.Error.Disconnected"
+        ),
+        zbus::Error::FDO(e) => matches!(
+            **e,
+            zbus::fdo::Error::NoReply(_)
+                | zbus::fdo::Error::TimedOut(_)
+                | zbus::fdo::Error::Timeout(_)
+                | zbus::fdo::Error::Disconnected(_)
+        ),
+        _ => false,
+    };
+    match classify(error) {
+        NotifyError::Server(text) if no_answer => NotifyError::NoAnswer(text),
+        other => other,
     }
 }
 
@@ -582,7 +650,7 @@ impl Notifier for DbusNotifier {
             Expiry::After(d) => i32::try_from(d.as_millis()).unwrap_or(i32::MAX).max(1),
         };
         let id: u32 = self
-            .call(
+            .call_classified(
                 "Notify",
                 &(
                     APP_NAME,
@@ -594,6 +662,7 @@ impl Notifier for DbusNotifier {
                     hints,
                     expire_ms,
                 ),
+                classify_notify,
             )
             .await?;
         let early = self
@@ -882,6 +951,28 @@ mod tests {
         fake.set_failure(None);
         assert_eq!(fake.shown().len(), 3);
         assert_eq!(fake.closed(), vec![id]);
+    }
+
+    #[test]
+    fn a_notify_call_without_an_answer_may_have_been_shown() {
+        let timed_out = zbus::Error::InputOutput(std::sync::Arc::new(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "timed out",
+        )));
+        assert!(classify_notify(timed_out).maybe_shown());
+        let no_reply = zbus::Error::FDO(Box::new(zbus::fdo::Error::NoReply("gone".into())));
+        assert!(classify_notify(no_reply).maybe_shown());
+        // Certainly not shown: retried while useful.
+        let no_server = zbus::Error::FDO(Box::new(zbus::fdo::Error::ServiceUnknown("none".into())));
+        assert_eq!(classify_notify(no_server), NotifyError::NoServer);
+        let refused = zbus::Error::FDO(Box::new(zbus::fdo::Error::Failed("no".into())));
+        assert!(!classify_notify(refused).maybe_shown());
+        // Other calls are never "maybe shown".
+        let timed_out = zbus::Error::InputOutput(std::sync::Arc::new(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "timed out",
+        )));
+        assert!(!classify(timed_out).maybe_shown());
     }
 
     #[test]

@@ -16,9 +16,10 @@
 //!   is useful: a prep until `max_late` after the meeting started (a prep for
 //!   a meeting in 2 minutes is worth sending after a resume even when its
 //!   10-minute notification time passed 8 minutes ago; "started 2 min ago"
-//!   once it began), a debrief until `max_late` after its time, a snooze until
-//!   the start. Later than that it is skipped with a log reason: after a long
-//!   suspend nothing stale floods the screen.
+//!   once it began) but never once it is over, a debrief until `max_late`
+//!   after its time, a snooze until the start. Later than that it is
+//!   skipped with a log reason: after a long suspend nothing stale floods
+//!   the screen.
 //! - Without state (first run, corrupt state file) nothing due before `now` is
 //!   sent: we cannot know whether it already was. Such items are returned as
 //!   skips so the caller records them.
@@ -209,6 +210,9 @@ pub enum SkipReason {
     Superseded { by_lead_s: i64 },
     /// The snoozed meeting has started.
     SnoozeAfterStart,
+    /// The meeting ended before the prep could go out (a short meeting
+    /// after a suspend or restart): a prep for it is no use any more.
+    MeetingOver { end: DateTime<Utc> },
 }
 
 impl fmt::Display for SkipReason {
@@ -231,6 +235,9 @@ impl fmt::Display for SkipReason {
                 human_duration(Duration::seconds(*by_lead_s))
             ),
             SkipReason::SnoozeAfterStart => f.write_str("snoozed until after the start"),
+            SkipReason::MeetingOver { end } => {
+                write!(f, "the meeting ended at {}", end.to_rfc3339())
+            }
         }
     }
 }
@@ -326,6 +333,10 @@ pub fn plan<H: Handled + ?Sized>(input: &Input<'_, H>) -> Plan {
             Some(prev) if now > item.deadline && item.deadline < prev.min(now) => continue,
             _ if now > item.deadline => Some(if item.key.kind == Kind::Snooze {
                 SkipReason::SnoozeAfterStart
+            } else if item.key.kind == Kind::Prep && now > meeting_over(input, &item) {
+                SkipReason::MeetingOver {
+                    end: meeting_over(input, &item),
+                }
             } else {
                 SkipReason::Stale {
                     due: item.due,
@@ -367,6 +378,12 @@ pub fn plan<H: Handled + ?Sized>(input: &Input<'_, H>) -> Plan {
     }
 }
 
+/// When the meeting of `item` is over (its start for a meeting without length).
+fn meeting_over<H: Handled + ?Sized>(input: &Input<'_, H>, item: &Item) -> DateTime<Utc> {
+    let occ = input.candidates[item.candidate].occurrence;
+    occ.end_utc().max(occ.start_utc())
+}
+
 /// Everything the rules allow for the candidates, ignoring time, in due order.
 fn items<H: Handled + ?Sized>(input: &Input<'_, H>, max_late: Duration) -> Vec<Item> {
     let config = input.config;
@@ -396,12 +413,15 @@ fn items<H: Handled + ?Sized>(input: &Input<'_, H>, max_late: Duration) -> Vec<I
                 .collect();
             leads.sort();
             leads.dedup();
+            // A prep is useful until `max_late` into the meeting, and never
+            // once it is over (a 15-minute meeting after a 20-minute suspend).
+            let over = occ.end_utc().max(start);
             for lead in leads {
                 items.push(Item {
                     key: key(Kind::Prep, lead.num_seconds()),
                     candidate: index,
                     due: start - lead,
-                    deadline: start + max_late,
+                    deadline: (start + max_late).min(over),
                 });
             }
         }
@@ -743,8 +763,8 @@ mod tests {
         assert_eq!(s[1].key.uid, "soon");
         assert_eq!(s[1].key.lead_s, 600);
         assert_eq!(s[1].started_ago, None);
-        // the rest was skipped with a reason: the 10:00 meeting (both preps and
-        // its debrief are stale) and the 1-hour preps superseded by the 10-minute ones
+        // the rest was skipped with a reason: the 10:00 meeting (both preps
+        // are for a meeting that is over, its debrief is stale) and the 1-hour preps superseded by the 10-minute ones
         let mut skipped: Vec<(String, Kind, i64, bool)> = w
             .skipped
             .iter()
@@ -753,7 +773,7 @@ mod tests {
                     k.uid.clone(),
                     k.kind,
                     k.lead_s,
-                    matches!(r, SkipReason::Stale { .. }),
+                    matches!(r, SkipReason::Stale { .. } | SkipReason::MeetingOver { .. }),
                 )
             })
             .collect();
@@ -804,6 +824,53 @@ mod tests {
         w.run(t(9, 0));
         let p = w.run(t(10, 5));
         assert_eq!(sends(&p)[0].started_ago, Some(Duration::minutes(5)));
+    }
+
+    /// A short meeting is over before `max_late` has passed: after a
+    /// suspend or restart its prep is skipped, never sent "ended 1 min ago".
+    #[test]
+    fn a_prep_never_goes_out_once_the_meeting_is_over() {
+        // 10:00-10:03, max_late 5 min (the default); back at 10:04.
+        let mut w = World::new(vec![occ("short", t(10, 0), 3)]);
+        w.config.debrief = None;
+        w.run(t(9, 0));
+        let p = w.run(t(10, 4));
+        assert!(sends(&p).is_empty(), "{p:?}");
+        assert!(
+            matches!(
+                &p.decisions[..],
+                [Decision::Skip {
+                    reason: SkipReason::MeetingOver { end },
+                    ..
+                }] if *end == t(10, 3)
+            ),
+            "{p:?}"
+        );
+        // While it runs, the prep still goes out ("started 2 min ago")...
+        let mut w = World::new(vec![occ("short", t(10, 0), 3)]);
+        w.run(t(9, 0));
+        let p = w.run(t(10, 2));
+        assert_eq!(sends(&p)[0].started_ago, Some(Duration::minutes(2)));
+        // ...and up to its last second.
+        let mut w = World::new(vec![occ("short", t(10, 0), 3)]);
+        w.run(t(9, 0));
+        assert_eq!(sends(&w.run(t(10, 3))).len(), 1);
+        // A meeting without length ends at its start.
+        let mut w = World::new(vec![occ("instant", t(10, 0), 0)]);
+        w.config.debrief = None;
+        w.run(t(9, 0));
+        let p = w.run(ts(10, 0, 30));
+        assert!(sends(&p).is_empty(), "{p:?}");
+        // A long meeting keeps the max_late rule.
+        let mut w = World::new(vec![occ("long", t(10, 0), 60)]);
+        w.run(t(9, 0));
+        assert!(matches!(
+            w.run(t(10, 6)).decisions[0],
+            Decision::Skip {
+                reason: SkipReason::Stale { .. },
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -1160,7 +1227,8 @@ mod tests {
                     let o = &meeting_by_uid[&s.key.uid];
                     let deadline = match s.kind {
                         Kind::Debrief => s.due + max_late,
-                        _ => o.start_utc() + max_late,
+                        Kind::Prep => (o.start_utc() + max_late).min(o.end_utc()),
+                        Kind::Snooze => o.start_utc() + max_late,
                     };
                     prop_assert!(*at <= deadline, "stale: {} at {}", s.key, at);
                 }

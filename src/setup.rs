@@ -121,7 +121,7 @@ pub fn install_service(
 ) -> anyhow::Result<Installed> {
     let unit = render_unit(exe, config, writable)?;
     let path = dir.join(UNIT_NAME);
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    create_private_dir(dir)?;
     let result = match std::fs::read(&path) {
         Ok(old) if old == unit.as_bytes() => Installed::Unchanged,
         Ok(old) => {
@@ -248,12 +248,7 @@ fn write_new(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<bool> {
 }
 
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("creating {}", dir.display()))
+    crate::fsutil::create_private_dir(dir).with_context(|| format!("creating {}", dir.display()))
 }
 
 /// Whether `dir` already holds a note (a visible `.md` file at any depth).

@@ -2,7 +2,8 @@
 //! (`config::Paths::state_dir`).
 //!
 //! It holds which notifications were handled (so a restart sends nothing
-//! twice), when the scheduler last ran (to tell a restart or suspend from a
+//! twice; a send is recorded as "maybe sent" before the call, see
+//! [`Outcome::MaybeSent`]), when the scheduler last ran (to tell a restart or suspend from a
 //! first run), the snoozes, which talking points each person was last shown
 //! (rotation), each feed's last refresh and error, and the next due
 //! notifications (for `rapport status`).
@@ -27,6 +28,9 @@ use crate::schedule::{Kind, SentKey, Snooze};
 pub const STATE_VERSION: u32 = 1;
 /// The file name inside the state dir.
 pub const STATE_FILE: &str = "state.json";
+/// The largest state file read. A real one is a few kB (four days of sent
+/// keys, twenty upcoming notifications); anything near this is not ours.
+pub const MAX_STATE_BYTES: u64 = 16 * 1024 * 1024;
 /// How long handled keys are remembered after their meeting started: longer
 /// than the daemon ever looks back, so pruning never lets a notification
 /// come again.
@@ -37,6 +41,11 @@ pub const KEEP_SENT: Duration = Duration::days(4);
 pub enum Outcome {
     Sent,
     Skipped,
+    /// Written (durably) right before the call to the notification server,
+    /// and left so when the call got no answer or the daemon died during it:
+    /// it may be on screen, so it is never sent again.
+    #[serde(rename = "maybe-sent")]
+    MaybeSent,
 }
 
 /// One handled notification.
@@ -183,28 +192,30 @@ impl State {
             path: path.clone(),
             source,
         };
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+        let problem = match read_file(&path).map_err(io_err)? {
+            Contents::Missing => {
                 return Ok(Loaded {
                     state: State::default(),
                     moved_aside: None,
                     problem: None,
                 })
             }
-            Err(e) => return Err(io_err(e)),
+            Contents::Unfit(why) => why,
+            Contents::Bytes(bytes) => match parse(&bytes) {
+                Ok(state) => {
+                    return Ok(Loaded {
+                        state,
+                        moved_aside: None,
+                        problem: None,
+                    })
+                }
+                Err(Parse::Future(found)) => return Err(StateError::FutureVersion { path, found }),
+                Err(Parse::Corrupt(why)) => why,
+            },
         };
-        let problem = match parse(&bytes) {
-            Ok(state) => {
-                return Ok(Loaded {
-                    state,
-                    moved_aside: None,
-                    problem: None,
-                })
-            }
-            Err(Parse::Future(found)) => return Err(StateError::FutureVersion { path, found }),
-            Err(Parse::Corrupt(why)) => why,
-        };
+        // A rename moves a folder, a FIFO or a symlink itself, never what
+        // it points to.
+
         let aside = state_dir.join(format!(
             "{STATE_FILE}.corrupt-{}",
             now.format("%Y%m%dT%H%M%SZ")
@@ -221,9 +232,13 @@ impl State {
     /// daemon owns the file). A missing file is a clean state.
     pub fn load_read_only(state_dir: &Path) -> anyhow::Result<State> {
         let path = State::path(state_dir);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(State::default()),
+        let bytes = match read_file(&path) {
+            Ok(Contents::Bytes(b)) => b,
+            Ok(Contents::Missing) => return Ok(State::default()),
+            Ok(Contents::Unfit(why)) => anyhow::bail!(
+                "{}: unreadable ({why}); the daemon moves it aside and starts clean when it next starts",
+                path.display()
+            ),
             Err(e) => anyhow::bail!("{}: {e}", path.display()),
         };
         match parse(&bytes) {
@@ -244,12 +259,7 @@ impl State {
             source,
         };
         if !state_dir.exists() {
-            use std::os::unix::fs::DirBuilderExt;
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(state_dir)
-                .map_err(io_err)?;
+            crate::fsutil::create_private_dir(state_dir).map_err(io_err)?;
         }
         let mut json = serde_json::to_vec_pretty(self).map_err(|e| io_err(io::Error::other(e)))?;
         json.push(b'\n');
@@ -258,6 +268,13 @@ impl State {
 
     pub fn record(&mut self, key: SentKey, at: DateTime<Utc>, outcome: Outcome) {
         self.sent.insert(key, Handled { at, outcome });
+    }
+
+    /// Forgets a key recorded as maybe sent whose call certainly failed (no
+    /// server, or the server answered with an error), so it is tried again
+    /// while it is useful.
+    pub fn forget(&mut self, key: &SentKey) {
+        self.sent.remove(key);
     }
 
     /// Forgets handled keys of meetings that started more than [`KEEP_SENT`]
@@ -303,6 +320,67 @@ impl State {
     pub fn set_rotation<T: Serialize>(&mut self, rotation: &T) {
         self.rotation = serde_json::to_value(rotation).unwrap_or(serde_json::Value::Null);
     }
+}
+
+/// What is at the state file's path.
+enum Contents {
+    Missing,
+    Bytes(Vec<u8>),
+    /// Not a regular file of a sane size: why.
+    Unfit(String),
+}
+
+/// Reads the state file when it is a regular file of at most
+/// [`MAX_STATE_BYTES`]. Anything else is never read: a FIFO would block the
+/// open (so it is opened non-blocking), a symlink to /dev/zero or a sparse
+/// 100 GB file would fill the memory.
+fn read_file(path: &Path) -> io::Result<Contents> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = match std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Contents::Missing),
+        Err(e) => return Err(e),
+    };
+    // The opened file's own type and size, not the path's (which may change).
+    let meta = file.metadata()?;
+    let kind = meta.file_type();
+    let what = if kind.is_file() {
+        None
+    } else if kind.is_dir() {
+        Some("a folder")
+    } else if kind.is_fifo() {
+        Some("a named pipe (FIFO)")
+    } else if kind.is_char_device() || kind.is_block_device() {
+        Some("a device")
+    } else if kind.is_socket() {
+        Some("a socket")
+    } else {
+        Some("something other than a file")
+    };
+    if let Some(what) = what {
+        return Ok(Contents::Unfit(format!("it is {what}, not a file")));
+    }
+    let too_big = || {
+        Contents::Unfit(format!(
+            "{} bytes, larger than any state file ({} MB at most)",
+            meta.len(),
+            MAX_STATE_BYTES / (1024 * 1024)
+        ))
+    };
+    if meta.len() > MAX_STATE_BYTES {
+        return Ok(too_big());
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_STATE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_STATE_BYTES {
+        return Ok(too_big());
+    }
+    Ok(Contents::Bytes(bytes))
 }
 
 enum Parse {
@@ -458,13 +536,43 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_file_is_an_io_error_naming_it() {
-        let dir = tempfile::tempdir().unwrap();
-        // a directory where the file should be
-        std::fs::create_dir(State::path(dir.path())).unwrap();
-        let err = State::load(dir.path(), t(12, 0)).unwrap_err();
-        assert!(matches!(err, StateError::Io { .. }));
-        assert!(err.to_string().contains("state.json"), "{err}");
+    fn anything_but_a_regular_file_of_a_sane_size_is_moved_aside_unread() {
+        use std::os::unix::fs::PermissionsExt;
+        type Make = fn(&Path);
+        let kinds: [(&str, Make); 4] = [
+            ("folder", |p| std::fs::create_dir(p).unwrap()),
+            ("fifo", |p| {
+                let c = std::ffi::CString::new(p.as_os_str().as_encoded_bytes()).unwrap();
+                // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+                assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+            }),
+            ("device", |p| {
+                std::os::unix::fs::symlink("/dev/zero", p).unwrap()
+            }),
+            ("sparse", |p| {
+                let f = std::fs::File::create(p).unwrap();
+                f.set_len(MAX_STATE_BYTES + 1).unwrap();
+            }),
+        ];
+        for (name, make) in kinds {
+            let dir = tempfile::tempdir().unwrap();
+            make(&State::path(dir.path()));
+            let status = State::load_read_only(dir.path()).unwrap_err().to_string();
+            assert!(status.contains("unreadable"), "{name}: {status}");
+            let loaded = State::load(dir.path(), t(12, 0)).unwrap();
+            assert_eq!(loaded.state, State::default(), "{name}");
+            assert!(loaded.problem.is_some(), "{name}");
+            assert!(loaded.moved_aside.is_some(), "{name}");
+            assert!(!State::path(dir.path()).exists(), "{name}");
+            loaded.state.save(dir.path()).unwrap();
+            let mode = std::fs::metadata(State::path(dir.path())).unwrap();
+            assert!(mode.is_file(), "{name}");
+            assert_eq!(mode.permissions().mode() & 0o777, 0o600, "{name}");
+        }
+        assert!(
+            std::fs::metadata("/dev/zero").is_ok(),
+            "the device is untouched"
+        );
     }
 
     #[test]

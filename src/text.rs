@@ -78,6 +78,68 @@ pub fn lines(text: &str, max_chars: usize, max_lines: usize) -> String {
     shorten(&clean(text, true), max_chars, max_lines)
 }
 
+/// What every text command prints goes through this writer: each line is
+/// passed through [`clean`] (line breaks kept), so no note, feed, file name
+/// or error reaches the terminal with a control sequence, whichever part of
+/// a command printed it. JSON output does not go through it (see the module
+/// comment). Lines are written when complete; [`std::io::Write::flush`]
+/// writes a partial one (cut on a character boundary).
+pub struct TerminalWriter<W: std::io::Write> {
+    inner: W,
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> TerminalWriter<W> {
+    pub fn new(inner: W) -> TerminalWriter<W> {
+        TerminalWriter {
+            inner,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Cleans and writes the first `len` pending bytes.
+    fn emit(&mut self, len: usize) -> std::io::Result<()> {
+        let rest = self.pending.split_off(len);
+        let done = std::mem::replace(&mut self.pending, rest);
+        let cleaned = clean(&String::from_utf8_lossy(&done), true);
+        self.inner.write_all(cleaned.as_bytes())
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for TerminalWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        if let Some(end) = memchr::memrchr(b'\n', &self.pending) {
+            self.emit(end + 1)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        // A character cut between two writes waits for its other bytes.
+        let whole = match std::str::from_utf8(&self.pending) {
+            Ok(_) => self.pending.len(),
+            Err(e) if e.error_len().is_none() => e.valid_up_to(),
+            Err(_) => self.pending.len(),
+        };
+        self.emit(whole)?;
+        self.inner.flush()
+    }
+}
+
+impl<W: std::io::Write> Drop for TerminalWriter<W> {
+    fn drop(&mut self) {
+        let all = self.pending.len();
+        let _ = self.emit(all);
+    }
+}
+
+/// Prints `rapport: LINE` on stderr, cleaned: errors and warnings quote
+/// notes, feeds and file names.
+pub fn eprint(line: &str) {
+    eprintln!("rapport: {}", clean(line, true));
+}
+
 /// How long a title, location or name may be on a terminal line.
 pub const TITLE_CHARS: usize = 200;
 
@@ -94,6 +156,26 @@ mod tests {
         assert_eq!(line(s, 100), "a[31mbcdefg");
         assert_eq!(clean("x\r\ny\rz\u{2028}w\tv", true), "x\ny\nz\nw v");
         assert_eq!(clean("  x\r\ny \n", false), "x y");
+    }
+
+    #[test]
+    fn the_terminal_writer_cleans_every_line_it_passes() {
+        use std::io::Write;
+        let mut out = Vec::new();
+        {
+            let mut w = TerminalWriter::new(&mut out);
+            write!(w, "a\u{1b}]52;c;aGk=\u{7}b\n\u{1b}[2J").unwrap();
+            // A character split across two writes stays whole.
+            let e = "é".as_bytes();
+            w.write_all(&e[..1]).unwrap();
+            w.flush().unwrap();
+            w.write_all(&e[1..]).unwrap();
+            write!(w, "\u{202E}\u{9b}31m\r\nend\tx").unwrap();
+        }
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a]52;c;aGk=b\n[2Jé31m\nend x"
+        );
     }
 
     #[test]

@@ -157,12 +157,19 @@ fn a_future_state_version_is_refused_and_left_untouched() {
 }
 
 #[test]
-fn a_state_path_that_is_a_folder_is_an_error_naming_it() {
+fn a_state_path_that_is_a_folder_is_moved_aside_like_a_corrupt_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join(STATE_FILE)).unwrap();
-    let err = State::load(dir.path(), t("2026-11-27T12:00:00Z")).unwrap_err();
-    assert!(err.to_string().contains(STATE_FILE), "{err}");
-    assert!(State::default().save(dir.path()).is_err());
+    std::fs::write(dir.path().join(STATE_FILE).join("inside"), "kept").unwrap();
+    let loaded = State::load(dir.path(), t("2026-11-27T12:00:00Z")).unwrap();
+    assert!(loaded.problem.unwrap().contains("folder"));
+    let aside = loaded.moved_aside.unwrap();
+    assert_eq!(
+        std::fs::read_to_string(aside.join("inside")).unwrap(),
+        "kept"
+    );
+    State::default().save(dir.path()).unwrap();
+    assert!(dir.path().join(STATE_FILE).is_file());
 }
 
 // --- Calendar days ---------------------------------------------------------------------------

@@ -527,6 +527,11 @@ fn relative_times() {
         (now_at(2026, 12, 1, 9, 50, 0), "in 10 min"),
         // A few seconds late still reads as the lead time.
         (now_at(2026, 12, 1, 9, 50, 20), "in 10 min"),
+        // A 1-minute lead: due at 9:59:00, sent a moment later.
+        (now_at(2026, 12, 1, 9, 59, 0), "in 1 min"),
+        (now_at(2026, 12, 1, 9, 59, 1), "in 1 min"),
+        (now_at(2026, 12, 1, 9, 59, 29), "in 1 min"),
+        (now_at(2026, 12, 1, 9, 59, 31), "now"),
         (now_at(2026, 12, 1, 9, 59, 30), "now"),
         (now_at(2026, 12, 1, 10, 0, 0), "now"),
         (now_at(2026, 12, 1, 10, 2, 10), "started 2 min ago"),

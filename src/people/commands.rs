@@ -100,9 +100,10 @@ pub fn list(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<ExitC
             .people
             .iter()
             .map(|p| {
+                // Cleaned here too, so that the columns line up.
                 [
-                    p.name.clone(),
-                    p.org.clone().unwrap_or_default(),
+                    crate::text::clean(&p.name, false),
+                    crate::text::clean(p.org.as_deref().unwrap_or_default(), false),
                     p.last_met().map_or("never".into(), |d| d.to_string()),
                     match p.follow_ups.len() {
                         0 => "-".to_string(),

@@ -136,6 +136,7 @@ fn read_front_matter(
     lines: &[&str],
     first_line: usize,
 ) -> Result<(), ParseError> {
+    check_expansion(yaml, lines, first_line)?;
     let docs = YamlLoader::load_from_str(yaml).map_err(|e| ParseError {
         // An error found at the end of the YAML points at its last line,
         // not at the closing `---`.
@@ -223,6 +224,71 @@ fn read_front_matter(
         }
     }
     Ok(())
+}
+
+/// The most values the front matter may stand for once its aliases are
+/// expanded. Real front matter has a few dozen; "billion laughs" (ten
+/// aliases of ten aliases of ...) stands for billions in a few hundred bytes.
+pub const MAX_FRONT_MATTER_VALUES: usize = 10_000;
+
+/// Refuses front matter whose aliases (`*name`) would expand beyond
+/// [`MAX_FRONT_MATTER_VALUES`]. yaml-rust2's loader copies the anchored value
+/// for every alias, so 363 bytes took 5.7 GB; this counts instead, from the
+/// parser's events, in time linear in the text, before the loader runs.
+fn check_expansion(yaml: &str, lines: &[&str], first_line: usize) -> Result<(), ParseError> {
+    use yaml_rust2::parser::Parser;
+    use yaml_rust2::Event;
+    let mut parser = Parser::new_from_str(yaml);
+    // Each open collection: values so far, its anchor id (0: none).
+    let mut open: Vec<(usize, usize)> = Vec::new();
+    let mut anchors: std::collections::HashMap<usize, usize> = Default::default();
+    let mut values: usize = 0;
+    loop {
+        // Syntax errors are the loader's to report, with its message.
+        let Ok((event, mark)) = parser.next_token() else {
+            return Ok(());
+        };
+        // A value is complete: its size (itself and everything in it) and
+        // its anchor; `new` is how many values the loader makes for it now.
+        let (size, anchor, new) = match event {
+            Event::StreamEnd => return Ok(()),
+            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                open.push((1, anchor));
+                values = values.saturating_add(1);
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match open.pop() {
+                Some((size, anchor)) => (size, anchor, 0),
+                None => continue,
+            },
+            Event::Scalar(_, _, anchor, _) => (1, anchor, 1),
+            Event::Alias(id) => {
+                let size = anchors.get(&id).copied().unwrap_or(1);
+                (size, 0, size)
+            }
+            _ => continue,
+        };
+        if anchor > 0 {
+            anchors.insert(anchor, size);
+        }
+        if let Some(parent) = open.last_mut() {
+            parent.0 = parent.0.saturating_add(size);
+        }
+        values = values.saturating_add(new);
+        if values > MAX_FRONT_MATTER_VALUES {
+            let at = mark
+                .line()
+                .saturating_sub(1)
+                .min(lines.len().saturating_sub(1));
+            return Err(ParseError {
+                line: Some(first_line + at),
+                message: format!(
+                    "front matter: its YAML aliases (`*name`) stand for more than \
+                     {MAX_FRONT_MATTER_VALUES} values, which no note needs; write the values out"
+                ),
+            });
+        }
+    }
 }
 
 fn scalar(v: &Yaml) -> Option<String> {
@@ -527,5 +593,33 @@ mod tests {
             take_tag("#privateer stuff", "#private"),
             ("#privateer stuff".into(), false)
         );
+    }
+
+    /// "Billion laughs": nine levels of nine aliases, 363 bytes that stand
+    /// for 387 million values. Refused at once with the line where the
+    /// count goes over; a note with an ordinary alias still reads.
+    #[test]
+    fn yaml_aliases_are_counted_not_expanded() {
+        let mut bomb =
+            String::from("---\nname: Lol\na: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n");
+        for (name, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+        {
+            let refs = vec![format!("*{prev}"); 9].join(",");
+            bomb.push_str(&format!("{name}: &{name} [{refs}]\n"));
+        }
+        bomb.push_str("---\n# Lol\n");
+        assert!(bomb.len() < 400, "{}", bomb.len());
+        let start = std::time::Instant::now();
+        let err = parse_person(Path::new("lol.md"), &bomb).unwrap_err();
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+        assert!(err.message.contains("aliases"), "{err:?}");
+        // 2 + 11 + 92 + 822 + 7383 values up to `d`; `e` goes over.
+        assert_eq!(err.line, Some(7), "{err:?}");
+
+        let fine = "---\nname: Ann\nemails: &mail [ann@example.org]\nwork: *mail\n---\n";
+        let p = parse_person(Path::new("ann.md"), fine).unwrap();
+        assert_eq!(p.emails, vec!["ann@example.org"]);
     }
 }

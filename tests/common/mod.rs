@@ -63,7 +63,9 @@ pub fn rapport(root: &Path, args: &[&str]) -> Output {
     }
 }
 
+pub mod bin;
 pub mod http;
+pub mod stalled;
 
 /// Fetch limits for the feed tests: short timeouts, a 1 MB body cap.
 pub fn feed_limits() -> rapport::feed::FetchLimits {
