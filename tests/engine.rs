@@ -521,3 +521,36 @@ fn parsed_calendars_can_be_shared_between_threads() {
     assert_send_sync::<ParsedCalendar>();
     assert_send_sync::<ExpandOptions>();
 }
+
+// --- Calendar truth (issue 15, issue 10 item 10): a meeting never depends on the viewer ------
+
+/// One occurrence as the viewer-independent facts: `uid start..end` in UTC for a timed one,
+/// `uid date..date` for an all-day one.
+fn fact(o: &Occurrence) -> String {
+    if o.all_day {
+        format!("{} {}..{}", o.uid, o.start_date(), o.end.date_naive())
+    } else {
+        let f = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%MZ").to_string();
+        format!("{} {}..{}", o.uid, f(o.start_utc()), f(o.end_utc()))
+    }
+}
+
+#[test]
+fn blank_lines_between_a_name_and_its_continuation_do_not_end_the_fold() {
+    let c = cal("truth_blank_line_folds.ics");
+    let occs = december(&c, &utc_opts());
+    let facts: Vec<String> = occs.iter().map(fact).collect();
+    assert_eq!(
+        facts,
+        [
+            "fold-123 2026-12-01T08:00Z..2026-12-01T09:00Z",
+            "fold-123 2026-12-02T10:00Z..2026-12-02T11:00Z",
+        ]
+    );
+    assert_eq!(
+        occs[0].summary,
+        "Blank lines between a name and its continuation"
+    );
+    assert_eq!(occs[1].summary, "Moved");
+    assert!(c.warnings.is_empty(), "{:#?}", c.warnings);
+}
