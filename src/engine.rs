@@ -505,12 +505,25 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
+            // A bad or negative DURATION says nothing about the length: the
+            // event keeps its default one (a day for a date, zero otherwise)
+            // rather than the sign dropped (`-PT1W1D2H3M4S` on an all-day
+            // event was an 8-day timed event).
             Prop::Duration => match ics::parse_duration(p.value()) {
-                Some(v) => d.duration = Some(v),
+                Some(v) if v >= Duration::zero() => d.duration = Some(v),
+                Some(_) => d.notes.push((
+                    line.number,
+                    format!(
+                        "DURATION `{}` is negative; ignored, the event keeps its default length \
+                         (one day for a date, none for a time)",
+                        p.value()
+                    ),
+                )),
                 None => d.notes.push((
                     line.number,
                     format!(
-                        "DURATION value `{}` is not a duration (e.g. PT1H30M); ignored",
+                        "DURATION value `{}` is not a duration (e.g. PT1H30M); ignored, the \
+                         event keeps its default length (one day for a date, none for a time)",
                         p.value()
                     ),
                 )),
@@ -663,17 +676,7 @@ impl<'a> Parser<'a> {
                 );
             }
         }
-        let mut duration = d.duration;
-        if let Some(x) = duration {
-            if x < Duration::zero() {
-                self.warn(
-                    Some(d.line),
-                    d.uid.as_deref(),
-                    "negative DURATION; read as its absolute value".into(),
-                );
-                duration = Some(-x);
-            }
-        }
+        let duration = d.duration;
         self.events.push(Event {
             uid: d.uid,
             line: d.line,

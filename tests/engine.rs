@@ -524,6 +524,15 @@ fn parsed_calendars_can_be_shared_between_threads() {
 
 // --- Calendar truth (issue 15, issue 10 item 10): a meeting never depends on the viewer ------
 
+/// The viewer zones every calendar-truth feed is read in: a half-hour offset, a half-hour offset
+/// with DST, and UTC+14.
+const VIEWERS: [&str; 4] = [
+    "UTC",
+    "Asia/Kolkata",
+    "America/St_Johns",
+    "Pacific/Kiritimati",
+];
+
 /// One occurrence as the viewer-independent facts: `uid start..end` in UTC for a timed one,
 /// `uid date..date` for an all-day one.
 fn fact(o: &Occurrence) -> String {
@@ -533,6 +542,62 @@ fn fact(o: &Occurrence) -> String {
         let f = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%MZ").to_string();
         format!("{} {}..{}", o.uid, f(o.start_utc()), f(o.end_utc()))
     }
+}
+
+/// The December facts of a feed, asserted identical in every viewer zone (the uids in
+/// `floating` are left out: they move with the viewer, on purpose).
+fn december_in_every_zone(c: &ParsedCalendar, floating: &[&str]) -> Vec<String> {
+    let mut first: Option<Vec<String>> = None;
+    for zone in VIEWERS {
+        let facts: Vec<String> = december(c, &opts_in(zone))
+            .iter()
+            .filter(|o| !floating.contains(&o.uid.as_str()))
+            .map(fact)
+            .collect();
+        match &first {
+            None => first = Some(facts),
+            Some(f) => assert_eq!(&facts, f, "{zone} differs from UTC"),
+        }
+    }
+    first.unwrap_or_default()
+}
+
+/// Each (uid, text) is in a warning about that UID.
+fn assert_warned(c: &ParsedCalendar, expected: &[(&str, &str)]) {
+    for (uid, needle) in expected {
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.uid.as_deref() == Some(*uid) && w.message.contains(needle)),
+            "{uid}: {:#?}",
+            c.warnings
+        );
+    }
+}
+
+#[test]
+fn a_negative_or_invalid_duration_is_ignored_with_a_warning() {
+    let c = cal("truth_durations.ics");
+    assert_eq!(
+        december_in_every_zone(&c, &[]),
+        [
+            // Not an 8-day timed event: the sign is not dropped, the default day is kept.
+            "negative-all-day 2026-12-01..2026-12-02",
+            "negative-timed 2026-12-02T08:00Z..2026-12-02T08:00Z",
+            "invalid-all-day 2026-12-03..2026-12-04",
+            "valid-timed 2026-12-04T08:00Z..2026-12-04T09:30Z",
+        ]
+    );
+    let occs = december(&c, &utc_opts());
+    assert!(of(&occs, "negative-all-day")[0].all_day);
+    assert_warned(
+        &c,
+        &[
+            ("negative-all-day", "`-PT1W1D2H3M4S` is negative; ignored"),
+            ("negative-timed", "`-PT1H` is negative; ignored"),
+            ("invalid-all-day", "`P1H` is not a duration"),
+        ],
+    );
 }
 
 #[test]
