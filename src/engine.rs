@@ -462,8 +462,13 @@ impl<'a> Parser<'a> {
         let p = match line.parse() {
             Ok(p) => p,
             Err(e) => {
-                if matches!(kind, Prop::DtStart | Prop::RRule | Prop::RecurrenceId) {
+                if matches!(kind, Prop::DtStart | Prop::RecurrenceId) {
                     d.fatal.get_or_insert((line.number, e));
+                } else if kind == Prop::RRule {
+                    d.notes.push((
+                        line.number,
+                        format!("RRULE line: {e}; rule ignored, only DTSTART (and RDATE) listed"),
+                    ));
                 } else {
                     d.notes.push((line.number, e));
                 }
@@ -534,11 +539,37 @@ impl<'a> Parser<'a> {
                     // CalendarLabs writes empty `RRULE:` lines on single events.
                     return;
                 }
-                match RRule::parse(v) {
-                    Ok(r) => d.rrules.push(r),
+                // A damaged rule keeps what can be read, and an unreadable
+                // one leaves DTSTART (and RDATE): the event is never lost
+                // for its RRULE (issue 15).
+                let strict = match RRule::parse(v) {
+                    Ok(r) => return d.rrules.push(r),
+                    Err(e) => e,
+                };
+                match RRule::parse_lenient(v) {
+                    Ok((r, skipped)) => {
+                        let skipped: Vec<String> = skipped.iter().map(|e| e.to_string()).collect();
+                        d.notes.push((
+                            line.number,
+                            format!(
+                                "RRULE `{v}`: {}; skipped, the rest of the rule is used",
+                                skipped.join("; ")
+                            ),
+                        ));
+                        d.rrules.push(r);
+                    }
                     Err(e) => {
-                        d.fatal
-                            .get_or_insert((line.number, format!("RRULE `{v}`: {e}")));
+                        let why = if matches!(e, recur::RecurError::MissingFreq) {
+                            strict
+                        } else {
+                            e
+                        };
+                        d.notes.push((
+                            line.number,
+                            format!(
+                                "RRULE `{v}`: {why}; rule ignored, only DTSTART (and RDATE) listed"
+                            ),
+                        ));
                     }
                 }
             }

@@ -116,7 +116,9 @@ fn a_bad_component_is_dropped_with_a_warning_and_the_rest_kept() {
     let c = cal("bad_components.ics");
     let occs = december(&c, &utc_opts());
     let uids: Vec<&str> = occs.iter().map(|o| o.uid.as_str()).collect();
-    assert_eq!(uids, ["good-1", "no-colon", "good-2"]);
+    // The RRULE typo (`UNTL=`) hides the series' end: the rule is ignored, never guessed,
+    // and the event keeps its first instance (issue 15).
+    assert_eq!(uids, ["good-1", "bad-rrule", "no-colon", "good-2"]);
     let warned = |uid: &str, line: usize, needle: &str| {
         c.warnings.iter().any(|w| {
             w.uid.as_deref() == Some(uid)
@@ -127,6 +129,7 @@ fn a_bad_component_is_dropped_with_a_warning_and_the_rest_kept() {
     };
     assert!(warned("bad-dtstart", 15, "DTSTART"), "{:#?}", c.warnings);
     assert!(warned("bad-rrule", 21, "UNTL"), "{:#?}", c.warnings);
+    assert!(warned("bad-rrule", 21, "rule ignored"), "{:#?}", c.warnings);
     assert!(warned("no-colon", 27, "no ':'"), "{:#?}", c.warnings);
     assert!(warned("truncated", 35, "not closed"), "{:#?}", c.warnings);
     // The zero-length event (DTSTART only) is in the window by its start.
@@ -596,6 +599,43 @@ fn a_negative_or_invalid_duration_is_ignored_with_a_warning() {
             ("negative-all-day", "`-PT1W1D2H3M4S` is negative; ignored"),
             ("negative-timed", "`-PT1H` is negative; ignored"),
             ("invalid-all-day", "`P1H` is not a duration"),
+        ],
+    );
+}
+
+#[test]
+fn a_damaged_rrule_keeps_what_can_be_read_and_never_loses_the_first_instance() {
+    let c = cal("truth_damaged_rrule.ics");
+    let mut facts = december_in_every_zone(&c, &[]);
+    facts.sort();
+    assert_eq!(
+        facts,
+        [
+            "damaged-google 2026-12-02T09:00Z..2026-12-02T10:00Z",
+            "damaged-google 2026-12-09T09:00Z..2026-12-09T10:00Z",
+            "damaged-google 2026-12-16T09:00Z..2026-12-16T10:00Z",
+            "damaged-list 2026-12-07T09:00Z..2026-12-07T09:00Z",
+            "damaged-list 2026-12-11T09:00Z..2026-12-11T09:00Z",
+            "damaged-list 2026-12-14T09:00Z..2026-12-14T09:00Z",
+            "damaged-list 2026-12-18T09:00Z..2026-12-18T09:00Z",
+            // Without FREQ, or with an end that cannot be read, only DTSTART: never invented
+            // instances, never a lost meeting.
+            "no-freq 2026-12-03T09:00Z..2026-12-03T09:00Z",
+            "rrule-without-colon 2026-12-05T09:00Z..2026-12-05T09:00Z",
+            "unreadable-until 2026-12-04T09:00Z..2026-12-04T09:00Z",
+        ]
+    );
+    assert_warned(
+        &c,
+        &[
+            (
+                "damaged-google",
+                "`RRULE:AnythingRandom` is not of the form KEY=VALUE; skipped",
+            ),
+            ("damaged-list", "`XX`: not a weekday; skipped"),
+            ("no-freq", "rule ignored, only DTSTART"),
+            ("unreadable-until", "UNTIL: invalid value `TOMORROW`"),
+            ("rrule-without-colon", "rule ignored, only DTSTART"),
         ],
     );
 }
