@@ -579,6 +579,41 @@ fn assert_warned(c: &ParsedCalendar, expected: &[(&str, &str)]) {
 }
 
 #[test]
+fn a_tzid_the_file_defines_uses_the_files_rules_unless_it_is_an_iana_name() {
+    let c = cal("truth_foreign_tzid.ics");
+    let in_year = |zone: &str| {
+        c.occurrences(
+            t("2026-01-01T00:00:00Z"),
+            t("2027-01-01T00:00:00Z"),
+            &opts_in(zone),
+        )
+        .iter()
+        .map(|o| format!("{} {}", fact(o), o.tz.as_deref().unwrap_or("-")))
+        .collect::<Vec<_>>()
+    };
+    let utc = in_year("UTC");
+    for zone in VIEWERS {
+        assert_eq!(in_year(zone), utc, "{zone}");
+    }
+    assert_eq!(
+        utc,
+        [
+            // The file's 1987 rules: DST from the first Sunday of April, so still EST (-05:00)
+            // on 20 March, where tzdata's current rules say EDT.
+            "us-eastern-march 2026-03-20T14:00Z..2026-03-20T15:00Z -",
+            // A Windows name whose Exchange rules agree with tzdata keeps the IANA zone.
+            "windows-name 2026-07-01T07:00Z..2026-07-01T08:00Z Europe/Berlin",
+            // `(US and Canada)` is the display name `(US & Canada)`: New York with DST, not a
+            // fixed -05:00.
+            "display-name-and 2026-07-01T13:00Z..2026-07-01T14:00Z America/New_York",
+            "us-eastern-july 2026-07-01T13:00Z..2026-07-01T14:00Z -",
+            // EST again from the last Sunday of October in the file's rules.
+            "us-eastern-october 2026-10-28T14:00Z..2026-10-28T15:00Z -",
+        ]
+    );
+}
+
+#[test]
 fn a_negative_or_invalid_duration_is_ignored_with_a_warning() {
     let c = cal("truth_durations.ics");
     assert_eq!(
