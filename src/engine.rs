@@ -202,6 +202,7 @@ pub fn parse_calendar_shared(name: &str, body: Arc<Vec<u8>>) -> ParsedCalendar {
         refresh: None,
         title: None,
         xwr: None,
+        mixed: MixedFrames::default(),
     };
     p.run();
     p.finish(bytes, Arc::clone(&body))
@@ -219,6 +220,15 @@ struct Parser<'a> {
     title: Option<String>,
     /// X-WR-TIMEZONE of the current VCALENDAR (interned TZID).
     xwr: Option<u32>,
+    mixed: MixedFrames,
+}
+
+/// Events whose times mix values with and without a zone, reported once per feed.
+#[derive(Default)]
+struct MixedFrames {
+    count: usize,
+    /// Line and UID of the first one.
+    first: Option<(usize, Option<String>)>,
 }
 
 /// A VEVENT being read.
@@ -614,7 +624,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn finish_event(&mut self, d: Draft, end_offset: usize) {
+    fn finish_event(&mut self, mut d: Draft, end_offset: usize) {
         for (line, msg) in &d.notes {
             self.warn(Some(*line), d.uid.as_deref(), msg.clone());
         }
@@ -634,6 +644,10 @@ impl<'a> Parser<'a> {
             );
             return;
         };
+        if unify_frames(&mut start, &mut d) {
+            self.mixed.count += 1;
+            self.mixed.first.get_or_insert((d.line, d.uid.clone()));
+        }
         let mut end = d.end;
         // A DATE start next to a DATE-TIME end, or a DURATION with hours, is
         // invalid (RFC 5545 3.8.2.2); read it as timed from midnight, as
@@ -726,6 +740,19 @@ impl<'a> Parser<'a> {
     }
 
     fn finish(mut self, bytes: &[u8], body: Arc<Vec<u8>>) -> ParsedCalendar {
+        if let Some((line, uid)) = self.mixed.first.take() {
+            // Once per feed: an export that does it does it for every event.
+            let n = self.mixed.count;
+            self.warn(
+                Some(line),
+                uid.as_deref(),
+                format!(
+                    "{n} {} times without a zone next to a DTSTART or DTEND with one (the first \
+                     here); those times are read in the event's own zone",
+                    if n == 1 { "event mixes" } else { "events mix" }
+                ),
+            );
+        }
         let vtimezones: Vec<tz::VTimezone> = std::mem::take(&mut self.vtimezones)
             .into_iter()
             .filter_map(|(line, span)| self.read_vtimezone(line, &bytes[span]))
@@ -798,6 +825,48 @@ impl Draft {
             notes: Vec::new(),
         }
     }
+}
+
+/// A time without a zone inside an event whose DTSTART has one (`DTSTART;TZID=US-Eastern:...`
+/// next to `DTEND:19970902T100000`) is on DTSTART's clock: that is what its producer meant, and
+/// read on the viewer's clock instead the meeting's length (or whether an EXDATE hits) would
+/// change with the viewer's zone (issue 15). The same for DTEND, EXDATE, RDATE (also a PERIOD's
+/// end) and RECURRENCE-ID; a DTSTART without a zone next to a zoned DTEND takes the DTEND's
+/// zone, and with it the event's other times without one. Dates are days, not times: untouched.
+/// True when a value was moved.
+fn unify_frames(start: &mut Stamp, d: &mut Draft) -> bool {
+    let floating = |s: &Stamp| s.frame == Frame::Floating && matches!(s.value, TimeValue::Local(_));
+    let zoned = |s: &Stamp| s.frame != Frame::Floating && !s.is_date();
+    let mut moved = false;
+    let frame = if zoned(start) {
+        start.frame
+    } else if let Some(end) = d.end.filter(|e| floating(start) && zoned(e)) {
+        start.frame = end.frame;
+        moved = true;
+        end.frame
+    } else {
+        return false;
+    };
+    let mut adopt = |s: &mut Stamp| {
+        if floating(s) {
+            s.frame = frame;
+            moved = true;
+        }
+    };
+    if let Some(e) = d.end.as_mut() {
+        adopt(e);
+    }
+    if let Some(r) = d.recurrence_id.as_mut() {
+        adopt(r);
+    }
+    d.exdates.iter_mut().for_each(&mut adopt);
+    for (r, end) in d.rdates.iter_mut() {
+        adopt(r);
+        if let Some(RdEnd::At(e)) = end.as_mut() {
+            adopt(e);
+        }
+    }
+    moved
 }
 
 fn parse_status(v: &str) -> Option<Status> {
@@ -1088,7 +1157,12 @@ impl ParsedCalendar {
     /// The length of the event's instances from DTEND/DURATION.
     fn length(&self, ev: &Event) -> Length {
         if let Some(e) = ev.end {
-            if e.frame == ev.start.frame || ev.start.is_date() {
+            // On one clock: same frame, and not a `Z` value beside a local one
+            // (`DTSTART;TZID=Europe/Berlin:...Z` next to a DTEND in Berlin time).
+            let same_clock = e.frame == ev.start.frame
+                && matches!(e.value, TimeValue::Utc(_))
+                    == matches!(ev.start.value, TimeValue::Utc(_));
+            if same_clock || ev.start.is_date() {
                 return Length {
                     nominal: e.value.naive() - ev.start.value.naive(),
                     exact: Duration::zero(),

@@ -578,6 +578,53 @@ fn assert_warned(c: &ParsedCalendar, expected: &[(&str, &str)]) {
     }
 }
 
+fn warnings_with<'c>(c: &'c ParsedCalendar, needle: &str) -> Vec<&'c rapport::model::Warning> {
+    c.warnings
+        .iter()
+        .filter(|w| w.message.contains(needle))
+        .collect()
+}
+
+#[test]
+fn floating_times_beside_a_zoned_dtstart_are_read_in_its_zone() {
+    let c = cal("truth_mixed_floating.ics");
+    assert_eq!(
+        december_in_every_zone(&c, &["all-floating"]),
+        [
+            // 09:00-10:00 New York: one hour, not zero (UTC) or minus 4.5 hours (Kolkata).
+            "floating-dtend 2026-12-01T14:00Z..2026-12-01T15:00Z",
+            "floating-series 2026-12-02T14:00Z..2026-12-02T14:30Z",
+            // The 3rd is excluded by the floating EXDATE; the 4th moved by its override.
+            "floating-series 2026-12-04T16:00Z..2026-12-04T17:00Z",
+            "floating-dtstart 2026-12-05T08:00Z..2026-12-05T09:00Z",
+            "floating-series 2026-12-05T14:00Z..2026-12-05T14:30Z",
+            "utc-start 2026-12-06T09:00Z..2026-12-06T10:00Z",
+            "floating-series 2026-12-06T14:00Z..2026-12-06T14:30Z",
+            // The floating RDATE: 15:00 in New York.
+            "floating-series 2026-12-10T20:00Z..2026-12-10T20:30Z",
+        ]
+    );
+    // The event whose times all float stays on the viewer's clock, an hour long.
+    for zone in VIEWERS {
+        let occs = december(&c, &opts_in(zone));
+        let o = of(&occs, "all-floating")[0];
+        assert_eq!(
+            o.start.naive_local().to_string(),
+            "2026-12-07 09:00:00",
+            "{zone}"
+        );
+        assert_eq!(o.end - o.start, chrono::Duration::hours(1), "{zone}");
+    }
+    // One warning for the feed, at the first such event.
+    let w = warnings_with(&c, "read in the event's own zone");
+    assert_eq!(w.len(), 1, "{:#?}", c.warnings);
+    assert!(w[0].message.starts_with("5 events mix"), "{}", w[0].message);
+    assert_eq!(
+        (w[0].line, w[0].uid.as_deref()),
+        (Some(4), Some("floating-dtend"))
+    );
+}
+
 #[test]
 fn a_tzid_the_file_defines_uses_the_files_rules_unless_it_is_an_iana_name() {
     let c = cal("truth_foreign_tzid.ics");
