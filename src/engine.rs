@@ -1283,12 +1283,17 @@ impl ParsedCalendar {
 
     /// The calendar date a stamp names, for matching against an all-day
     /// series: a zoned value's own wall date (Exchange writes the RECURRENCE-ID
-    /// of an all-day instance as local midnight `TZID=GMT Standard Time`).
+    /// of an all-day instance as local midnight `TZID=GMT Standard Time`); a
+    /// UTC one on the sender's clock ([`SENDER_CLOCK`] when unknown).
     fn date_of(&self, s: &Stamp, opts: &ExpandOptions) -> NaiveDate {
         match s.value {
             TimeValue::Date(d) => d,
             TimeValue::Local(n) => n.date(),
-            TimeValue::Utc(_) => wall(&opts.floating, self.instant(s, opts)).date(),
+            // `TZID=X:...Z`: the Z wins, and X is the sender's clock.
+            TimeValue::Utc(n) => match self.zone_of(s.frame, opts) {
+                (zone, true) if s.frame != Frame::Utc => wall(zone, n.and_utc()).date(),
+                _ => shifted(n, SENDER_CLOCK).date(),
+            },
         }
     }
 
@@ -1460,7 +1465,7 @@ impl ParsedCalendar {
         } else {
             master.start.frame
         };
-        let (zone, _) = self.zone_of(frame, opts);
+        let (zone, named) = self.zone_of(frame, opts);
         let same = |a: &Stamp, b: &Stamp| {
             if all_day || a.is_date() || b.is_date() {
                 self.date_of(a, opts) == self.date_of(b, opts)
@@ -1482,7 +1487,9 @@ impl ParsedCalendar {
         };
         let limits = recur::Limits::default();
         master.rrules.iter().any(|rule| {
-            let until = rule.until.map(|u| self.until_local(u, zone, all_day, opts));
+            let until = rule
+                .until
+                .map(|u| Self::until_local(u, zone, all_day || !named));
             let to = shifted(w, Duration::seconds(1));
             let exp = if all_day {
                 recur::expand_all_day(rule, dtstart.date(), until, w, to, &limits)
@@ -1613,7 +1620,9 @@ impl ParsedCalendar {
         let mut dtstart_ok = master.rrules.is_empty();
         let mut exhausted = false;
         for rule in &master.rrules {
-            let until = rule.until.map(|u| self.until_local(u, zone, all_day, opts));
+            let until = rule
+                .until
+                .map(|u| Self::until_local(u, zone, all_day || !named));
             if until.is_none_or(|u| u >= dtstart) {
                 dtstart_ok = true;
             }
@@ -1748,26 +1757,26 @@ impl ParsedCalendar {
     }
 
     /// UNTIL on the series' clock (RFC 5545 3.3.10: a UTC UNTIL is compared
-    /// as an instant; a DATE or floating one on DTSTART's wall clock).
-    fn until_local(
-        &self,
-        u: Until,
-        zone: &Zone,
-        all_day: bool,
-        opts: &ExpandOptions,
-    ) -> NaiveDateTime {
+    /// as an instant; a DATE or floating one on DTSTART's wall clock). A UTC
+    /// UNTIL on an all-day or floating series (Exchange writes them) has no
+    /// instant to be compared with: it is read at [`SENDER_CLOCK`], never on
+    /// the viewer's clock, so whether the last instance exists does not
+    /// depend on who looks (issue 15).
+    fn until_local(u: Until, zone: &Zone, on_viewer_clock: bool) -> NaiveDateTime {
         match u {
-            Until::Utc(n) => {
-                if all_day {
-                    wall(&opts.floating, n.and_utc())
-                } else {
-                    wall(zone, n.and_utc())
-                }
-            }
+            Until::Utc(n) if on_viewer_clock => shifted(n, SENDER_CLOCK),
+            Until::Utc(n) => wall(zone, n.and_utc()),
             other => other.as_wall_clock(),
         }
     }
 }
+
+/// The clock on which a UTC time is read when it stands for a day or a wall time that has no
+/// zone (the UNTIL of an all-day or floating series, the EXDATE or RECURRENCE-ID of an all-day
+/// instance): UTC+13. Exchange writes the sender's local midnight of the day in UTC
+/// (`UNTIL=20200916T230000Z` for Thursday 17 September in London), which names the right day
+/// for every sender from UTC-11 to UTC+13, so the UNTIL day is included as Outlook shows it.
+const SENDER_CLOCK: Duration = Duration::hours(13);
 
 /// The widest window [`ParsedCalendar::occurrences`] looks at.
 fn window_limits() -> (DateTime<Utc>, DateTime<Utc>) {

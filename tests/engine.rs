@@ -661,6 +661,55 @@ fn a_tzid_the_file_defines_uses_the_files_rules_unless_it_is_an_iana_name() {
 }
 
 #[test]
+fn a_utc_until_on_an_all_day_or_floating_series_includes_the_until_day_in_every_zone() {
+    let c = cal("truth_until_utc.ics");
+    let mut facts = december_in_every_zone(&c, &["floating-daily"]);
+    facts.sort();
+    assert_eq!(
+        facts,
+        [
+            // The 3rd, 9th is excluded (its EXDATE is Berlin's midnight in UTC), the 10th moved
+            // to the 12th (its RECURRENCE-ID too).
+            "all-day-utc-ids 2026-12-07..2026-12-08",
+            "all-day-utc-ids 2026-12-08..2026-12-09",
+            "all-day-utc-ids 2026-12-12..2026-12-13",
+            // Thursday 17 December is the UNTIL day (midnight in Berlin), as Outlook shows it.
+            "exchange-all-day 2026-12-03..2026-12-04",
+            "exchange-all-day 2026-12-17..2026-12-18",
+            "hawaii-all-day 2026-12-01..2026-12-02",
+            "hawaii-all-day 2026-12-02..2026-12-03",
+            "hawaii-all-day 2026-12-03..2026-12-04",
+            "hawaii-all-day 2026-12-04..2026-12-05",
+            "hawaii-all-day 2026-12-05..2026-12-06",
+            "utc-midnight-all-day 2026-12-01..2026-12-02",
+            "utc-midnight-all-day 2026-12-02..2026-12-03",
+            "utc-midnight-all-day 2026-12-03..2026-12-04",
+            "utc-midnight-all-day 2026-12-04..2026-12-05",
+            "utc-midnight-all-day 2026-12-05..2026-12-06",
+        ]
+    );
+    // The floating series is on the viewer's clock, with the same four instances everywhere:
+    // the last one (the 4th at 09:00, written from Berlin as 08:00Z) is kept.
+    for zone in VIEWERS {
+        let occs = december(&c, &opts_in(zone));
+        let walls: Vec<String> = of(&occs, "floating-daily")
+            .iter()
+            .map(|o| o.start.naive_local().to_string())
+            .collect();
+        assert_eq!(
+            walls,
+            [
+                "2026-12-01 09:00:00",
+                "2026-12-02 09:00:00",
+                "2026-12-03 09:00:00",
+                "2026-12-04 09:00:00"
+            ],
+            "{zone}"
+        );
+    }
+}
+
+#[test]
 fn a_negative_or_invalid_duration_is_ignored_with_a_warning() {
     let c = cal("truth_durations.ics");
     assert_eq!(
