@@ -202,6 +202,8 @@ pub fn parse_calendar_shared(name: &str, body: Arc<Vec<u8>>) -> ParsedCalendar {
         refresh: None,
         title: None,
         xwr: None,
+        feed_xwr: None,
+        empty_vtimezone: None,
         mixed: MixedFrames::default(),
     };
     p.run();
@@ -220,6 +222,10 @@ struct Parser<'a> {
     title: Option<String>,
     /// X-WR-TIMEZONE of the current VCALENDAR (interned TZID).
     xwr: Option<u32>,
+    /// The first X-WR-TIMEZONE of the feed: where a TZID nothing explains is read.
+    feed_xwr: Option<u32>,
+    /// Whether the file has a VTIMEZONE whose TZID is empty (looked up on the first `TZID=`).
+    empty_vtimezone: Option<bool>,
     mixed: MixedFrames,
 }
 
@@ -413,7 +419,9 @@ impl<'a> Parser<'a> {
             if let Ok(p) = line.parse() {
                 let v = p.text().trim().to_string();
                 if !v.is_empty() {
-                    self.xwr = Some(self.intern(&v));
+                    let i = self.intern(&v);
+                    self.xwr = Some(i);
+                    self.feed_xwr.get_or_insert(i);
                 }
             }
         } else if is("REFRESH-INTERVAL") || is("X-PUBLISHED-TTL") {
@@ -451,10 +459,25 @@ impl<'a> Parser<'a> {
         let frame = match (&value, tzid.as_deref().map(str::trim)) {
             (TimeValue::Date(_), _) => Frame::Floating,
             (_, Some(t)) if !t.is_empty() => Frame::Tzid(self.intern(t)),
+            // `TZID=` names the VTIMEZONE whose TZID is empty when there is one (RFC 5545
+            // 3.2.19: the text may be empty); otherwise it says nothing.
+            (_, Some(_)) if self.has_empty_vtimezone() => Frame::Tzid(self.intern("")),
             (TimeValue::Utc(_), _) => self.xwr.map_or(Frame::Utc, Frame::Tzid),
             (TimeValue::Local(_), _) => self.xwr.map_or(Frame::Floating, Frame::Tzid),
         };
         Stamp { value, frame }
+    }
+
+    /// Rare (old Mozilla exports): looked up once, the first time a `TZID=` is empty.
+    fn has_empty_vtimezone(&mut self) -> bool {
+        let data = self.data;
+        *self.empty_vtimezone.get_or_insert_with(|| {
+            ics::lines(data).any(|l| {
+                l.is("TZID")
+                    && l.parse()
+                        .is_ok_and(|p| p.value().trim().trim_matches('"').trim().is_empty())
+            })
+        })
     }
 
     fn event_property(&mut self, d: &mut Draft, line: &Line<'_>) {
@@ -757,7 +780,8 @@ impl<'a> Parser<'a> {
             .into_iter()
             .filter_map(|(line, span)| self.read_vtimezone(line, &bytes[span]))
             .collect();
-        let resolver = tz::ZoneResolver::new(vtimezones);
+        let feed_xwr = self.feed_xwr.map(|i| self.tzids[i as usize].clone());
+        let resolver = tz::ZoneResolver::new(vtimezones).with_calendar_zone(feed_xwr.as_deref());
         // The resolver hands back the caller's fallback for a TZID it cannot
         // place. The engine reads such times as floating (in the local zone at
         // expansion time, like an unknown TZID in the recurring-ical-events

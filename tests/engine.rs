@@ -772,6 +772,72 @@ fn a_damaged_rrule_keeps_what_can_be_read_and_never_loses_the_first_instance() {
 }
 
 #[test]
+fn an_empty_tzid_refers_to_the_vtimezone_whose_tzid_is_empty() {
+    // RFC 5545 3.2.19: `TZID=` is a reference like any other, here to +05:30.
+    let c = cal("truth_empty_tzid.ics");
+    assert_eq!(
+        december_in_every_zone(&c, &[]),
+        ["empty-tzid 2026-12-01T03:30Z..2026-12-01T04:30Z"]
+    );
+    assert!(c.warnings.is_empty(), "{:#?}", c.warnings);
+    // Without such a VTIMEZONE it names nothing: floating, as before, without a warning.
+    let c = cal("truth_empty_tzid_undefined.ics");
+    let o = &december(&c, &opts_in("Asia/Tokyo"))[0];
+    assert_eq!(o.start.to_rfc3339(), "2026-12-01T09:00:00+09:00");
+    assert!(c.warnings.is_empty(), "{:#?}", c.warnings);
+}
+
+#[test]
+fn an_unknown_tzid_is_read_in_a_matching_zone_the_calendars_or_yours_with_a_warning() {
+    let c = cal("truth_unknown_tzid.ics");
+    let occs = december(&c, &opts_in("Asia/Tokyo"));
+    // `Western/Central Europe`: the Windows zone W. Europe Standard Time, Berlin.
+    let wc = of(&occs, "western-central")[0];
+    assert_eq!(
+        fact(wc),
+        "western-central 2026-12-01T08:00Z..2026-12-01T09:00Z"
+    );
+    assert_eq!(wc.tz.as_deref(), Some("Europe/Berlin"));
+    // A name like nothing, no X-WR-TIMEZONE: the viewer's own zone, not UTC.
+    let ho = of(&occs, "head-office")[0];
+    assert_eq!(ho.start.to_rfc3339(), "2026-12-02T09:00:00+09:00");
+    let said = |c: &ParsedCalendar, tzid: &str, needle: &str| {
+        c.warnings
+            .iter()
+            .any(|w| w.message.contains(&format!("{tzid:?}")) && w.message.contains(needle))
+    };
+    assert!(
+        said(
+            &c,
+            "Western/Central Europe",
+            "read as Europe/Berlin, whose Windows name \"W. Europe Standard Time\" matches"
+        ),
+        "{:#?}",
+        c.warnings
+    );
+    assert!(
+        said(&c, "Head Office", "read in your own time zone"),
+        "{:#?}",
+        c.warnings
+    );
+    // With X-WR-TIMEZONE, the calendar's zone comes before yours.
+    let c = cal("truth_unknown_tzid_xwr.ics");
+    assert_eq!(
+        december_in_every_zone(&c, &[]),
+        ["head-office 2026-12-02T15:00Z..2026-12-02T16:00Z"]
+    );
+    assert!(
+        said(
+            &c,
+            "Head Office",
+            "read in the calendar's zone America/Chicago (X-WR-TIMEZONE)"
+        ),
+        "{:#?}",
+        c.warnings
+    );
+}
+
+#[test]
 fn blank_lines_between_a_name_and_its_continuation_do_not_end_the_fold() {
     let c = cal("truth_blank_line_folds.ics");
     let occs = december(&c, &utc_opts());
