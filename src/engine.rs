@@ -27,6 +27,12 @@
 //! - `TZID=X:...Z`: the `Z` wins, the instant is UTC (displayed in X).
 //! - DTEND before DTSTART: the two are swapped (what recurring-ical-events does
 //!   for `issue_132_swapped_start_and_end.ics`), with a warning.
+//! - Nothing but floating times and dates depends on the viewer's zone
+//!   (issue 15): a time without a zone in a zoned event is read in the event's
+//!   zone (`unify_frames`); a UTC UNTIL on an all-day or floating series, or a
+//!   UTC EXDATE/RECURRENCE-ID on an all-day one, is read at UTC+13 (`SENDER_CLOCK`).
+//! - A negative or unreadable DURATION is ignored (default length), a damaged
+//!   RRULE keeps what can be read ([`RRule::parse_lenient`]), with warnings.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -1783,7 +1789,7 @@ impl ParsedCalendar {
     /// UNTIL on the series' clock (RFC 5545 3.3.10: a UTC UNTIL is compared
     /// as an instant; a DATE or floating one on DTSTART's wall clock). A UTC
     /// UNTIL on an all-day or floating series (Exchange writes them) has no
-    /// instant to be compared with: it is read at [`SENDER_CLOCK`], never on
+    /// instant to be compared with: it is read at UTC+13 (`SENDER_CLOCK`). never on
     /// the viewer's clock, so whether the last instance exists does not
     /// depend on who looks (issue 15).
     fn until_local(u: Until, zone: &Zone, on_viewer_clock: bool) -> NaiveDateTime {
