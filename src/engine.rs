@@ -27,6 +27,12 @@
 //! - `TZID=X:...Z`: the `Z` wins, the instant is UTC (displayed in X).
 //! - DTEND before DTSTART: the two are swapped (what recurring-ical-events does
 //!   for `issue_132_swapped_start_and_end.ics`), with a warning.
+//! - Nothing but floating times and dates depends on the viewer's zone
+//!   (issue 15): a time without a zone in a zoned event is read in the event's
+//!   zone (`unify_frames`); a UTC UNTIL on an all-day or floating series, or a
+//!   UTC EXDATE/RECURRENCE-ID on an all-day one, is read at UTC+13 (`SENDER_CLOCK`).
+//! - A negative or unreadable DURATION is ignored (default length), a damaged
+//!   RRULE keeps what can be read ([`RRule::parse_lenient`]), with warnings.
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -202,6 +208,9 @@ pub fn parse_calendar_shared(name: &str, body: Arc<Vec<u8>>) -> ParsedCalendar {
         refresh: None,
         title: None,
         xwr: None,
+        feed_xwr: None,
+        empty_vtimezone: None,
+        mixed: MixedFrames::default(),
     };
     p.run();
     p.finish(bytes, Arc::clone(&body))
@@ -219,6 +228,19 @@ struct Parser<'a> {
     title: Option<String>,
     /// X-WR-TIMEZONE of the current VCALENDAR (interned TZID).
     xwr: Option<u32>,
+    /// The first X-WR-TIMEZONE of the feed: where a TZID nothing explains is read.
+    feed_xwr: Option<u32>,
+    /// Whether the file has a VTIMEZONE whose TZID is empty (looked up on the first `TZID=`).
+    empty_vtimezone: Option<bool>,
+    mixed: MixedFrames,
+}
+
+/// Events whose times mix values with and without a zone, reported once per feed.
+#[derive(Default)]
+struct MixedFrames {
+    count: usize,
+    /// Line and UID of the first one.
+    first: Option<(usize, Option<String>)>,
 }
 
 /// A VEVENT being read.
@@ -403,7 +425,9 @@ impl<'a> Parser<'a> {
             if let Ok(p) = line.parse() {
                 let v = p.text().trim().to_string();
                 if !v.is_empty() {
-                    self.xwr = Some(self.intern(&v));
+                    let i = self.intern(&v);
+                    self.xwr = Some(i);
+                    self.feed_xwr.get_or_insert(i);
                 }
             }
         } else if is("REFRESH-INTERVAL") || is("X-PUBLISHED-TTL") {
@@ -441,10 +465,25 @@ impl<'a> Parser<'a> {
         let frame = match (&value, tzid.as_deref().map(str::trim)) {
             (TimeValue::Date(_), _) => Frame::Floating,
             (_, Some(t)) if !t.is_empty() => Frame::Tzid(self.intern(t)),
+            // `TZID=` names the VTIMEZONE whose TZID is empty when there is one (RFC 5545
+            // 3.2.19: the text may be empty); otherwise it says nothing.
+            (_, Some(_)) if self.has_empty_vtimezone() => Frame::Tzid(self.intern("")),
             (TimeValue::Utc(_), _) => self.xwr.map_or(Frame::Utc, Frame::Tzid),
             (TimeValue::Local(_), _) => self.xwr.map_or(Frame::Floating, Frame::Tzid),
         };
         Stamp { value, frame }
+    }
+
+    /// Rare (old Mozilla exports): looked up once, the first time a `TZID=` is empty.
+    fn has_empty_vtimezone(&mut self) -> bool {
+        let data = self.data;
+        *self.empty_vtimezone.get_or_insert_with(|| {
+            ics::lines(data).any(|l| {
+                l.is("TZID")
+                    && l.parse()
+                        .is_ok_and(|p| p.value().trim().trim_matches('"').trim().is_empty())
+            })
+        })
     }
 
     fn event_property(&mut self, d: &mut Draft, line: &Line<'_>) {
@@ -462,8 +501,13 @@ impl<'a> Parser<'a> {
         let p = match line.parse() {
             Ok(p) => p,
             Err(e) => {
-                if matches!(kind, Prop::DtStart | Prop::RRule | Prop::RecurrenceId) {
+                if matches!(kind, Prop::DtStart | Prop::RecurrenceId) {
                     d.fatal.get_or_insert((line.number, e));
+                } else if kind == Prop::RRule {
+                    d.notes.push((
+                        line.number,
+                        format!("RRULE line: {e}; rule ignored, only DTSTART (and RDATE) listed"),
+                    ));
                 } else {
                     d.notes.push((line.number, e));
                 }
@@ -505,12 +549,25 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
+            // A bad or negative DURATION says nothing about the length: the
+            // event keeps its default one (a day for a date, zero otherwise)
+            // rather than the sign dropped (`-PT1W1D2H3M4S` on an all-day
+            // event was an 8-day timed event).
             Prop::Duration => match ics::parse_duration(p.value()) {
-                Some(v) => d.duration = Some(v),
+                Some(v) if v >= Duration::zero() => d.duration = Some(v),
+                Some(_) => d.notes.push((
+                    line.number,
+                    format!(
+                        "DURATION `{}` is negative; ignored, the event keeps its default length \
+                         (one day for a date, none for a time)",
+                        p.value()
+                    ),
+                )),
                 None => d.notes.push((
                     line.number,
                     format!(
-                        "DURATION value `{}` is not a duration (e.g. PT1H30M); ignored",
+                        "DURATION value `{}` is not a duration (e.g. PT1H30M); ignored, the \
+                         event keeps its default length (one day for a date, none for a time)",
                         p.value()
                     ),
                 )),
@@ -521,11 +578,37 @@ impl<'a> Parser<'a> {
                     // CalendarLabs writes empty `RRULE:` lines on single events.
                     return;
                 }
-                match RRule::parse(v) {
-                    Ok(r) => d.rrules.push(r),
+                // A damaged rule keeps what can be read, and an unreadable
+                // one leaves DTSTART (and RDATE): the event is never lost
+                // for its RRULE (issue 15).
+                let strict = match RRule::parse(v) {
+                    Ok(r) => return d.rrules.push(r),
+                    Err(e) => e,
+                };
+                match RRule::parse_lenient(v) {
+                    Ok((r, skipped)) => {
+                        let skipped: Vec<String> = skipped.iter().map(|e| e.to_string()).collect();
+                        d.notes.push((
+                            line.number,
+                            format!(
+                                "RRULE `{v}`: {}; skipped, the rest of the rule is used",
+                                skipped.join("; ")
+                            ),
+                        ));
+                        d.rrules.push(r);
+                    }
                     Err(e) => {
-                        d.fatal
-                            .get_or_insert((line.number, format!("RRULE `{v}`: {e}")));
+                        let why = if matches!(e, recur::RecurError::MissingFreq) {
+                            strict
+                        } else {
+                            e
+                        };
+                        d.notes.push((
+                            line.number,
+                            format!(
+                                "RRULE `{v}`: {why}; rule ignored, only DTSTART (and RDATE) listed"
+                            ),
+                        ));
                     }
                 }
             }
@@ -570,7 +653,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn finish_event(&mut self, d: Draft, end_offset: usize) {
+    fn finish_event(&mut self, mut d: Draft, end_offset: usize) {
         for (line, msg) in &d.notes {
             self.warn(Some(*line), d.uid.as_deref(), msg.clone());
         }
@@ -590,6 +673,10 @@ impl<'a> Parser<'a> {
             );
             return;
         };
+        if unify_frames(&mut start, &mut d) {
+            self.mixed.count += 1;
+            self.mixed.first.get_or_insert((d.line, d.uid.clone()));
+        }
         let mut end = d.end;
         // A DATE start next to a DATE-TIME end, or a DURATION with hours, is
         // invalid (RFC 5545 3.8.2.2); read it as timed from midnight, as
@@ -663,17 +750,7 @@ impl<'a> Parser<'a> {
                 );
             }
         }
-        let mut duration = d.duration;
-        if let Some(x) = duration {
-            if x < Duration::zero() {
-                self.warn(
-                    Some(d.line),
-                    d.uid.as_deref(),
-                    "negative DURATION; read as its absolute value".into(),
-                );
-                duration = Some(-x);
-            }
-        }
+        let duration = d.duration;
         self.events.push(Event {
             uid: d.uid,
             line: d.line,
@@ -692,11 +769,25 @@ impl<'a> Parser<'a> {
     }
 
     fn finish(mut self, bytes: &[u8], body: Arc<Vec<u8>>) -> ParsedCalendar {
+        if let Some((line, uid)) = self.mixed.first.take() {
+            // Once per feed: an export that does it does it for every event.
+            let n = self.mixed.count;
+            self.warn(
+                Some(line),
+                uid.as_deref(),
+                format!(
+                    "{n} {} times without a zone next to a DTSTART or DTEND with one (the first \
+                     here); those times are read in the event's own zone",
+                    if n == 1 { "event mixes" } else { "events mix" }
+                ),
+            );
+        }
         let vtimezones: Vec<tz::VTimezone> = std::mem::take(&mut self.vtimezones)
             .into_iter()
             .filter_map(|(line, span)| self.read_vtimezone(line, &bytes[span]))
             .collect();
-        let resolver = tz::ZoneResolver::new(vtimezones);
+        let feed_xwr = self.feed_xwr.map(|i| self.tzids[i as usize].clone());
+        let resolver = tz::ZoneResolver::new(vtimezones).with_calendar_zone(feed_xwr.as_deref());
         // The resolver hands back the caller's fallback for a TZID it cannot
         // place. The engine reads such times as floating (in the local zone at
         // expansion time, like an unknown TZID in the recurring-ical-events
@@ -764,6 +855,48 @@ impl Draft {
             notes: Vec::new(),
         }
     }
+}
+
+/// A time without a zone inside an event whose DTSTART has one (`DTSTART;TZID=US-Eastern:...`
+/// next to `DTEND:19970902T100000`) is on DTSTART's clock: that is what its producer meant, and
+/// read on the viewer's clock instead the meeting's length (or whether an EXDATE hits) would
+/// change with the viewer's zone (issue 15). The same for DTEND, EXDATE, RDATE (also a PERIOD's
+/// end) and RECURRENCE-ID; a DTSTART without a zone next to a zoned DTEND takes the DTEND's
+/// zone, and with it the event's other times without one. Dates are days, not times: untouched.
+/// True when a value was moved.
+fn unify_frames(start: &mut Stamp, d: &mut Draft) -> bool {
+    let floating = |s: &Stamp| s.frame == Frame::Floating && matches!(s.value, TimeValue::Local(_));
+    let zoned = |s: &Stamp| s.frame != Frame::Floating && !s.is_date();
+    let mut moved = false;
+    let frame = if zoned(start) {
+        start.frame
+    } else if let Some(end) = d.end.filter(|e| floating(start) && zoned(e)) {
+        start.frame = end.frame;
+        moved = true;
+        end.frame
+    } else {
+        return false;
+    };
+    let mut adopt = |s: &mut Stamp| {
+        if floating(s) {
+            s.frame = frame;
+            moved = true;
+        }
+    };
+    if let Some(e) = d.end.as_mut() {
+        adopt(e);
+    }
+    if let Some(r) = d.recurrence_id.as_mut() {
+        adopt(r);
+    }
+    d.exdates.iter_mut().for_each(&mut adopt);
+    for (r, end) in d.rdates.iter_mut() {
+        adopt(r);
+        if let Some(RdEnd::At(e)) = end.as_mut() {
+            adopt(e);
+        }
+    }
+    moved
 }
 
 fn parse_status(v: &str) -> Option<Status> {
@@ -1054,7 +1187,12 @@ impl ParsedCalendar {
     /// The length of the event's instances from DTEND/DURATION.
     fn length(&self, ev: &Event) -> Length {
         if let Some(e) = ev.end {
-            if e.frame == ev.start.frame || ev.start.is_date() {
+            // On one clock: same frame, and not a `Z` value beside a local one
+            // (`DTSTART;TZID=Europe/Berlin:...Z` next to a DTEND in Berlin time).
+            let same_clock = e.frame == ev.start.frame
+                && matches!(e.value, TimeValue::Utc(_))
+                    == matches!(ev.start.value, TimeValue::Utc(_));
+            if same_clock || ev.start.is_date() {
                 return Length {
                     nominal: e.value.naive() - ev.start.value.naive(),
                     exact: Duration::zero(),
@@ -1175,12 +1313,17 @@ impl ParsedCalendar {
 
     /// The calendar date a stamp names, for matching against an all-day
     /// series: a zoned value's own wall date (Exchange writes the RECURRENCE-ID
-    /// of an all-day instance as local midnight `TZID=GMT Standard Time`).
+    /// of an all-day instance as local midnight `TZID=GMT Standard Time`); a
+    /// UTC one on the sender's clock ([`SENDER_CLOCK`] when unknown).
     fn date_of(&self, s: &Stamp, opts: &ExpandOptions) -> NaiveDate {
         match s.value {
             TimeValue::Date(d) => d,
             TimeValue::Local(n) => n.date(),
-            TimeValue::Utc(_) => wall(&opts.floating, self.instant(s, opts)).date(),
+            // `TZID=X:...Z`: the Z wins, and X is the sender's clock.
+            TimeValue::Utc(n) => match self.zone_of(s.frame, opts) {
+                (zone, true) if s.frame != Frame::Utc => wall(zone, n.and_utc()).date(),
+                _ => shifted(n, SENDER_CLOCK).date(),
+            },
         }
     }
 
@@ -1352,7 +1495,7 @@ impl ParsedCalendar {
         } else {
             master.start.frame
         };
-        let (zone, _) = self.zone_of(frame, opts);
+        let (zone, named) = self.zone_of(frame, opts);
         let same = |a: &Stamp, b: &Stamp| {
             if all_day || a.is_date() || b.is_date() {
                 self.date_of(a, opts) == self.date_of(b, opts)
@@ -1374,7 +1517,9 @@ impl ParsedCalendar {
         };
         let limits = recur::Limits::default();
         master.rrules.iter().any(|rule| {
-            let until = rule.until.map(|u| self.until_local(u, zone, all_day, opts));
+            let until = rule
+                .until
+                .map(|u| Self::until_local(u, zone, all_day || !named));
             let to = shifted(w, Duration::seconds(1));
             let exp = if all_day {
                 recur::expand_all_day(rule, dtstart.date(), until, w, to, &limits)
@@ -1505,7 +1650,9 @@ impl ParsedCalendar {
         let mut dtstart_ok = master.rrules.is_empty();
         let mut exhausted = false;
         for rule in &master.rrules {
-            let until = rule.until.map(|u| self.until_local(u, zone, all_day, opts));
+            let until = rule
+                .until
+                .map(|u| Self::until_local(u, zone, all_day || !named));
             if until.is_none_or(|u| u >= dtstart) {
                 dtstart_ok = true;
             }
@@ -1640,26 +1787,26 @@ impl ParsedCalendar {
     }
 
     /// UNTIL on the series' clock (RFC 5545 3.3.10: a UTC UNTIL is compared
-    /// as an instant; a DATE or floating one on DTSTART's wall clock).
-    fn until_local(
-        &self,
-        u: Until,
-        zone: &Zone,
-        all_day: bool,
-        opts: &ExpandOptions,
-    ) -> NaiveDateTime {
+    /// as an instant; a DATE or floating one on DTSTART's wall clock). A UTC
+    /// UNTIL on an all-day or floating series (Exchange writes them) has no
+    /// instant to be compared with: it is read at UTC+13 (`SENDER_CLOCK`). never on
+    /// the viewer's clock, so whether the last instance exists does not
+    /// depend on who looks (issue 15).
+    fn until_local(u: Until, zone: &Zone, on_viewer_clock: bool) -> NaiveDateTime {
         match u {
-            Until::Utc(n) => {
-                if all_day {
-                    wall(&opts.floating, n.and_utc())
-                } else {
-                    wall(zone, n.and_utc())
-                }
-            }
+            Until::Utc(n) if on_viewer_clock => shifted(n, SENDER_CLOCK),
+            Until::Utc(n) => wall(zone, n.and_utc()),
             other => other.as_wall_clock(),
         }
     }
 }
+
+/// The clock on which a UTC time is read when it stands for a day or a wall time that has no
+/// zone (the UNTIL of an all-day or floating series, the EXDATE or RECURRENCE-ID of an all-day
+/// instance): UTC+13. Exchange writes the sender's local midnight of the day in UTC
+/// (`UNTIL=20200916T230000Z` for Thursday 17 September in London), which names the right day
+/// for every sender from UTC-11 to UTC+13, so the UNTIL day is included as Outlook shows it.
+const SENDER_CLOCK: Duration = Duration::hours(13);
 
 /// The widest window [`ParsedCalendar::occurrences`] looks at.
 fn window_limits() -> (DateTime<Utc>, DateTime<Utc>) {

@@ -216,10 +216,23 @@ impl<'a> Iterator for Lines<'a> {
                     brk + 1
                 };
                 self.line += 1;
-                if matches!(data.get(after), Some(b' ') | Some(b'\t')) {
-                    folded = true;
-                    search = after + 1;
-                    continue;
+                match data.get(after) {
+                    Some(b' ' | b'\t') => {
+                        folded = true;
+                        search = after + 1;
+                        continue;
+                    }
+                    // Blank lines before a continuation (old Mozilla exports write
+                    // `UID\r\n\r\n :123`) do not end the fold: a line never starts with
+                    // a blank, so the continuation belongs to this line.
+                    Some(b'\r' | b'\n') => {
+                        if let Some(next) = fold_after_blank_lines(data, after, &mut self.line) {
+                            folded = true;
+                            search = next + 1;
+                            continue;
+                        }
+                    }
+                    _ => {}
                 }
                 self.pos = after;
                 break brk;
@@ -240,6 +253,38 @@ impl<'a> Iterator for Lines<'a> {
             });
         }
     }
+}
+
+/// From `at` (the start of a blank line), the position of the blank or tab that continues the
+/// line before the blank lines (counting the line breaks passed in `line`); `None` when the next
+/// non-blank line is a line of its own. Out of line: blank lines are rare, and the loop that
+/// splits lines is the hottest of the reader.
+#[cold]
+#[inline(never)]
+fn fold_after_blank_lines(data: &[u8], mut at: usize, line: &mut usize) -> Option<usize> {
+    let mut breaks = 0;
+    while let Some(&c) = data.get(at) {
+        match c {
+            b'\r' => {
+                at += if data.get(at + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                breaks += 1;
+            }
+            b'\n' => {
+                at += 1;
+                breaks += 1;
+            }
+            b' ' | b'\t' => {
+                *line += breaks;
+                return Some(at);
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// A parsed content line. The text is decoded (lossy UTF-8) and unfolded;
@@ -597,6 +642,36 @@ mod tests {
                 (5, "Y:2z".into()),
                 (8, "END:VCALENDAR".into()),
             ]
+        );
+    }
+
+    #[test]
+    fn blank_lines_do_not_end_a_fold() {
+        // Old Mozilla exports: `UID\r\n\r\n :123` is `UID:123` (issue 10); line numbers
+        // still count the blank lines.
+        let data = b"UID\r\n\r\n :123\r\nX\n\n\n\tY:1\rZ:2\r\rW:3\n";
+        assert_eq!(
+            collect(data),
+            vec![
+                (1, "UID:123".into()),
+                (4, "XY:1".into()),
+                (8, "Z:2".into()),
+                (10, "W:3".into())
+            ]
+        );
+        let l = lines(b"DTSTART;TZID=Europe/Berlin\r\n\r\n :20261201T090000")
+            .next()
+            .unwrap();
+        assert!(l.is("DTSTART"));
+        let p = l.parse().unwrap();
+        assert_eq!(
+            (p.param("TZID").unwrap().as_ref(), p.value()),
+            ("Europe/Berlin", "20261201T090000")
+        );
+        // A blank line before a line of its own ends the line as before.
+        assert_eq!(
+            collect(b"A:1\r\n\r\nB:2"),
+            vec![(1, "A:1".into()), (3, "B:2".into())]
         );
     }
 

@@ -99,6 +99,58 @@ pub enum RecurError {
     },
 }
 
+impl RecurError {
+    /// Whether the unreadable part may have said how many instances there are (UNTIL, COUNT,
+    /// INTERVAL, or a key or part that looks like UNTIL or COUNT): skipping it could invent
+    /// meetings, so a lenient reader must not.
+    pub fn decides_the_count(&self) -> bool {
+        let looks_like_an_end = |k: &str| ["UNTIL", "COUNT"].iter().any(|want| close_to(k, want));
+        match self {
+            RecurError::BadValue { key, .. } => {
+                matches!(key.as_str(), "UNTIL" | "COUNT" | "INTERVAL")
+            }
+            RecurError::UnknownPart(key) => looks_like_an_end(key),
+            RecurError::Malformed(part) => {
+                let upper = part.trim().to_ascii_uppercase();
+                upper.starts_with("UNTIL")
+                    || upper.starts_with("COUNT")
+                    || looks_like_an_end(&upper)
+            }
+            RecurError::Empty | RecurError::MissingFreq => true,
+        }
+    }
+}
+
+/// Within two edits (insert, delete, replace, swap of neighbours) of `want`: `UNTL`, `UNITL`,
+/// `CUONT` are typos of UNTIL and COUNT.
+fn close_to(key: &str, want: &str) -> bool {
+    let (a, b) = (key.as_bytes(), want.as_bytes());
+    if a.len().abs_diff(b.len()) > 2 {
+        return false;
+    }
+    // Optimal string alignment distance; both strings are a handful of bytes.
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = v;
+        }
+    }
+    d[a.len()][b.len()] <= 2
+}
+
 fn bad(key: &str, value: &str, why: &'static str) -> RecurError {
     RecurError::BadValue {
         key: key.to_string(),
@@ -170,6 +222,21 @@ impl RRule {
     /// (trailing `;`) and `X-` extension parts; strict about unknown keys so a typo such as
     /// `UNTL=` is reported instead of silently producing an endless series.
     pub fn parse(value: &str) -> Result<RRule, RecurError> {
+        Self::read(value, false).map(|(rule, _)| rule)
+    }
+
+    /// [`RRule::parse`] for a damaged rule (`RRULE:RRULE:AnythingRandom;FREQ=WEEKLY;...`, seen in
+    /// a Google export): the parts that cannot be read are skipped and returned, so the rule
+    /// survives when its FREQ does (issue 15). A list keeps its readable items (`BYDAY=MO,XX` is
+    /// `BYDAY=MO`); a BY part with none is skipped, its value then taken from DTSTART as RFC 5545
+    /// 3.3.10 does for any missing part. What decides how many instances there are is never
+    /// guessed: an unreadable UNTIL, COUNT or INTERVAL (or an unknown key that looks like UNTIL
+    /// or COUNT, `UNTL=`) fails the rule, since skipping it would invent meetings.
+    pub fn parse_lenient(value: &str) -> Result<(RRule, Vec<RecurError>), RecurError> {
+        Self::read(value, true)
+    }
+
+    fn read(value: &str, lenient: bool) -> Result<(RRule, Vec<RecurError>), RecurError> {
         let value = value.trim();
         if value.is_empty() {
             return Err(RecurError::Empty);
@@ -191,103 +258,135 @@ impl RRule {
             by_set_pos: Vec::new(),
         };
         let mut have_freq = false;
+        let mut skipped = Vec::new();
         for part in value.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-            let (key, val) = part
-                .split_once('=')
-                .ok_or_else(|| RecurError::Malformed(part.to_string()))?;
-            let key = key.trim().to_ascii_uppercase();
-            let val = val.trim().to_ascii_uppercase();
-            let unsigned = |v: Vec<i32>| v.into_iter().map(|n| n as u32).collect::<Vec<u32>>();
-            match key.as_str() {
-                "FREQ" => {
-                    rule.freq = match val.as_str() {
-                        "SECONDLY" => Frequency::Secondly,
-                        "MINUTELY" => Frequency::Minutely,
-                        "HOURLY" => Frequency::Hourly,
-                        "DAILY" => Frequency::Daily,
-                        "WEEKLY" => Frequency::Weekly,
-                        "MONTHLY" => Frequency::Monthly,
-                        "YEARLY" => Frequency::Yearly,
-                        _ => return Err(bad(&key, &val, "not a frequency")),
-                    };
-                    have_freq = true;
-                }
-                "INTERVAL" => {
-                    // INTERVAL=0 is meaningless; read it as the default 1 rather than drop the
-                    // series.
-                    let n: u32 = val
-                        .parse()
-                        .map_err(|_| bad(&key, &val, "must be a positive integer"))?;
-                    rule.interval = n.max(1);
-                }
-                "COUNT" => {
-                    // A negative COUNT means "no count" to the writer of
-                    // recurring-ical-events/issue_128_only_first_event.ics (`COUNT=-1` next to
-                    // UNTIL); ignore it so UNTIL alone bounds the series.
-                    let n: i64 = val
-                        .parse()
-                        .map_err(|_| bad(&key, &val, "must be an integer"))?;
-                    rule.count =
-                        u32::try_from(n)
-                            .ok()
-                            .or(if n < 0 { None } else { Some(u32::MAX) });
-                }
-                "UNTIL" => {
-                    rule.until = Some(parse_until(&val).ok_or_else(|| {
-                        bad(&key, &val, "expected YYYYMMDD or YYYYMMDDTHHMMSS[Z]")
-                    })?);
-                }
-                "WKST" => {
-                    rule.wkst =
-                        parse_weekday(&val).ok_or_else(|| bad(&key, &val, "not a weekday"))?;
-                }
-                "BYSECOND" => rule.by_second = unsigned(parse_int_list(&key, &val, 0, 60, false)?),
-                "BYMINUTE" => rule.by_minute = unsigned(parse_int_list(&key, &val, 0, 59, false)?),
-                "BYHOUR" => rule.by_hour = unsigned(parse_int_list(&key, &val, 0, 23, false)?),
-                "BYMONTH" => rule.by_month = unsigned(parse_int_list(&key, &val, 1, 12, false)?),
-                "BYMONTHDAY" => rule.by_month_day = parse_int_list(&key, &val, 1, 31, true)?,
-                "BYYEARDAY" => rule.by_year_day = parse_int_list(&key, &val, 1, 366, true)?,
-                "BYWEEKNO" => rule.by_week_no = parse_int_list(&key, &val, 1, 53, true)?,
-                "BYSETPOS" => rule.by_set_pos = parse_int_list(&key, &val, 1, 366, true)?,
-                "BYDAY" => {
-                    let mut days = Vec::new();
-                    for item in val.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                        // The weekday is the last two characters; split on a character
-                        // boundary, as feeds carry any UTF-8 here (`BYDAY=2M\u{fffd}`).
-                        let split = item.char_indices().rev().nth(1).map_or(0, |(i, _)| i);
-                        let (num, wd) = item.split_at(split);
-                        let weekday =
-                            parse_weekday(wd).ok_or_else(|| bad(&key, item, "not a weekday"))?;
-                        let num = num.trim();
-                        let n = if num.is_empty() {
-                            0
-                        } else {
-                            num.strip_prefix('+')
-                                .unwrap_or(num)
-                                .parse::<i32>()
-                                .ok()
-                                .filter(|n| *n != 0 && (-53..=53).contains(n))
-                                .ok_or_else(|| bad(&key, item, "bad ordinal"))?
-                        };
-                        days.push(NWeekday { n, weekday });
-                    }
-                    if days.is_empty() {
-                        return Err(bad(&key, &val, "empty list"));
-                    }
-                    rule.by_day = days;
-                }
-                // RFC 7529: only the Gregorian scale exists here; SKIP has no effect on it
-                // except for invalid dates, which are skipped anyway (SKIP=OMIT).
-                "RSCALE" if val == "GREGORIAN" => {}
-                "SKIP" if val == "OMIT" => {}
-                k if k.starts_with("X-") => {}
-                _ => return Err(RecurError::UnknownPart(key)),
+            let Err(e) = rule.apply(part, &mut have_freq) else {
+                continue;
+            };
+            if !lenient || e.decides_the_count() {
+                return Err(e);
             }
+            if let RecurError::BadValue { key, .. } = &e {
+                // A list with some readable items keeps them.
+                let val = part.split_once('=').map_or("", |(_, v)| v);
+                let good: Vec<&str> = val
+                    .split(',')
+                    .filter(|item| {
+                        let mut probe = rule.clone();
+                        probe.apply(&format!("{key}={item}"), &mut false).is_ok()
+                    })
+                    .collect();
+                if !good.is_empty()
+                    && rule
+                        .apply(&format!("{key}={}", good.join(",")), &mut have_freq)
+                        .is_ok()
+                {
+                    skipped.push(e);
+                    continue;
+                }
+            }
+            skipped.push(e);
         }
         if !have_freq {
             return Err(RecurError::MissingFreq);
         }
-        Ok(rule)
+        Ok((rule, skipped))
+    }
+
+    /// Reads one `KEY=VALUE` part into the rule.
+    fn apply(&mut self, part: &str, have_freq: &mut bool) -> Result<(), RecurError> {
+        let rule = self;
+        let (key, val) = part
+            .split_once('=')
+            .ok_or_else(|| RecurError::Malformed(part.to_string()))?;
+        let key = key.trim().to_ascii_uppercase();
+        let val = val.trim().to_ascii_uppercase();
+        let unsigned = |v: Vec<i32>| v.into_iter().map(|n| n as u32).collect::<Vec<u32>>();
+        match key.as_str() {
+            "FREQ" => {
+                rule.freq = match val.as_str() {
+                    "SECONDLY" => Frequency::Secondly,
+                    "MINUTELY" => Frequency::Minutely,
+                    "HOURLY" => Frequency::Hourly,
+                    "DAILY" => Frequency::Daily,
+                    "WEEKLY" => Frequency::Weekly,
+                    "MONTHLY" => Frequency::Monthly,
+                    "YEARLY" => Frequency::Yearly,
+                    _ => return Err(bad(&key, &val, "not a frequency")),
+                };
+                *have_freq = true;
+            }
+            "INTERVAL" => {
+                // INTERVAL=0 is meaningless; read it as the default 1 rather than drop the
+                // series.
+                let n: u32 = val
+                    .parse()
+                    .map_err(|_| bad(&key, &val, "must be a positive integer"))?;
+                rule.interval = n.max(1);
+            }
+            "COUNT" => {
+                // A negative COUNT means "no count" to the writer of
+                // recurring-ical-events/issue_128_only_first_event.ics (`COUNT=-1` next to
+                // UNTIL); ignore it so UNTIL alone bounds the series.
+                let n: i64 = val
+                    .parse()
+                    .map_err(|_| bad(&key, &val, "must be an integer"))?;
+                rule.count = u32::try_from(n)
+                    .ok()
+                    .or(if n < 0 { None } else { Some(u32::MAX) });
+            }
+            "UNTIL" => {
+                rule.until =
+                    Some(parse_until(&val).ok_or_else(|| {
+                        bad(&key, &val, "expected YYYYMMDD or YYYYMMDDTHHMMSS[Z]")
+                    })?);
+            }
+            "WKST" => {
+                rule.wkst = parse_weekday(&val).ok_or_else(|| bad(&key, &val, "not a weekday"))?;
+            }
+            "BYSECOND" => rule.by_second = unsigned(parse_int_list(&key, &val, 0, 60, false)?),
+            "BYMINUTE" => rule.by_minute = unsigned(parse_int_list(&key, &val, 0, 59, false)?),
+            "BYHOUR" => rule.by_hour = unsigned(parse_int_list(&key, &val, 0, 23, false)?),
+            "BYMONTH" => rule.by_month = unsigned(parse_int_list(&key, &val, 1, 12, false)?),
+            "BYMONTHDAY" => rule.by_month_day = parse_int_list(&key, &val, 1, 31, true)?,
+            "BYYEARDAY" => rule.by_year_day = parse_int_list(&key, &val, 1, 366, true)?,
+            "BYWEEKNO" => rule.by_week_no = parse_int_list(&key, &val, 1, 53, true)?,
+            "BYSETPOS" => rule.by_set_pos = parse_int_list(&key, &val, 1, 366, true)?,
+            "BYDAY" => {
+                let mut days = Vec::new();
+                for item in val.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    // The weekday is the last two characters; split on a character
+                    // boundary, as feeds carry any UTF-8 here (`BYDAY=2M\u{fffd}`).
+                    let split = item.char_indices().rev().nth(1).map_or(0, |(i, _)| i);
+                    let (num, wd) = item.split_at(split);
+                    let weekday =
+                        parse_weekday(wd).ok_or_else(|| bad(&key, item, "not a weekday"))?;
+                    let num = num.trim();
+                    let n = if num.is_empty() {
+                        0
+                    } else {
+                        num.strip_prefix('+')
+                            .unwrap_or(num)
+                            .parse::<i32>()
+                            .ok()
+                            .filter(|n| *n != 0 && (-53..=53).contains(n))
+                            .ok_or_else(|| bad(&key, item, "bad ordinal"))?
+                    };
+                    days.push(NWeekday { n, weekday });
+                }
+                if days.is_empty() {
+                    return Err(bad(&key, &val, "empty list"));
+                }
+                rule.by_day = days;
+            }
+            // RFC 7529: only the Gregorian scale exists here; SKIP has no effect on it
+            // except for invalid dates, which are skipped anyway (SKIP=OMIT).
+            "RSCALE" if val == "GREGORIAN" => {}
+            "SKIP" if val == "OMIT" => {}
+            k if k.starts_with("X-") => {}
+            _ => return Err(RecurError::UnknownPart(key)),
+        }
+        Ok(())
     }
 }
 
@@ -1171,6 +1270,47 @@ mod tests {
             RRule::parse("FREQ=DAILY;COUNT"),
             Err(RecurError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn lenient_parse_keeps_what_can_be_read() {
+        // Issue 15: the Google export that wrote the rule's name twice.
+        let (r, skipped) =
+            RRule::parse_lenient("RRULE:AnythingRandom;FREQ=WEEKLY;BYDAY=WE;COUNT=3").unwrap();
+        assert_eq!((r.freq, r.count), (Frequency::Weekly, Some(3)));
+        assert_eq!(r.by_day.len(), 1);
+        assert_eq!(
+            skipped,
+            [RecurError::Malformed("RRULE:AnythingRandom".into())]
+        );
+        // A list keeps its readable items; a BY part with none is skipped.
+        let (r, skipped) = RRule::parse_lenient("FREQ=WEEKLY;BYDAY=MO,XX,FR;BYMONTH=13").unwrap();
+        let days: Vec<Weekday> = r.by_day.iter().map(|d| d.weekday).collect();
+        assert_eq!(days, [Weekday::Mon, Weekday::Fri]);
+        assert!(r.by_month.is_empty());
+        assert_eq!(skipped.len(), 2);
+        // Unknown parts and a bad WKST are skipped.
+        let (r, _) = RRule::parse_lenient("FREQ=DAILY;FOO=1;WKST=XX;INTERVAL=2").unwrap();
+        assert_eq!((r.interval, r.wkst), (2, Weekday::Mon));
+        // What decides the number of instances is never guessed.
+        for bad in [
+            "FREQ=DAILY;UNTIL=tomorrow",
+            "FREQ=DAILY;COUNT=many",
+            "FREQ=WEEKLY;INTERVAL=x",
+            "FREQ=WEEKLY;UNTL=20191023",
+            "FREQ=WEEKLY;CUONT=5",
+            "FREQ=WEEKLY;COUNT5",
+            "RRULE:AnythingRandom;BYDAY=MO",
+            "FREQ=FORTNIGHTLY",
+        ] {
+            assert!(RRule::parse_lenient(bad).is_err(), "{bad}");
+        }
+        // A rule the strict reader takes is read the same.
+        let text = "FREQ=MONTHLY;BYDAY=-1SU;COUNT=4;X-NAME=1";
+        assert_eq!(
+            RRule::parse_lenient(text).unwrap(),
+            (RRule::parse(text).unwrap(), vec![])
+        );
     }
 
     #[test]

@@ -384,6 +384,9 @@ enum Outcome {
 /// Resolves the TZIDs of one calendar file against IANA, Windows and the file's VTIMEZONEs.
 pub struct ZoneResolver {
     vtimezones: HashMap<String, VTimezone>,
+    /// The calendar's X-WR-TIMEZONE: where a TZID that nothing explains is read before the
+    /// user's own zone.
+    calendar_zone: Option<String>,
     /// tzid -> (outcome, warning not yet handed out)
     memo: Mutex<HashMap<String, (Outcome, Option<String>)>>,
 }
@@ -397,8 +400,18 @@ impl ZoneResolver {
         }
         ZoneResolver {
             vtimezones: map,
+            calendar_zone: None,
             memo: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The calendar's own zone (its X-WR-TIMEZONE), used for a TZID that is neither IANA,
+    /// Windows, a vendor prefix, defined in the file, nor like any zone's name.
+    pub fn with_calendar_zone(mut self, x_wr_timezone: Option<&str>) -> ZoneResolver {
+        self.calendar_zone = x_wr_timezone
+            .map(|n| clean_tzid(n).to_string())
+            .filter(|n| !n.is_empty());
+        self
     }
 
     /// Resolves a TZID. Memoised: repeated calls cost one hash lookup. A warning is returned only
@@ -458,21 +471,222 @@ impl ZoneResolver {
             (Some(tz), None) => (Outcome::Found(zone_from_tz(tz)), joined(warnings)),
             (None, Some(custom)) => (Outcome::Found(Zone::Custom(custom)), joined(warnings)),
             (None, None) => {
-                if let Some(off) = offset_in_name(name) {
+                // Not UTC silently, and not a guess without saying so (issue 10): a zone
+                // whose names match, the offset in the name, the calendar's zone, then yours.
+                let unknown = format!(
+                    "time zone {tzid:?} is not an IANA or Windows name and the file has no \
+                     usable VTIMEZONE for it"
+                );
+                let offset = offset_in_name(name);
+                if let Some((tz, why)) = alias_zone(name).filter(|(tz, _)| {
+                    offset.is_none_or(|off| has_offset(*tz, off.local_minus_utc()))
+                }) {
+                    warnings.push(format!("{unknown}; read as {}, {why}", tz.name()));
+                    return (Outcome::Found(zone_from_tz(tz)), joined(warnings));
+                }
+                if let Some(off) = offset {
                     warnings.push(format!(
-                        "time zone {tzid:?} is not known and the file has no usable VTIMEZONE \
-                         for it; using the fixed offset {off} from its name"
+                        "{unknown}; using the fixed offset {off} from its name"
                     ));
                     return (Outcome::Found(Zone::Fixed(off)), joined(warnings));
                 }
+                if let Some((cal, zone)) = self
+                    .calendar_zone
+                    .as_deref()
+                    .and_then(|c| self.known_zone(c).map(|z| (c, z)))
+                {
+                    warnings.push(format!(
+                        "{unknown}; read in the calendar's zone {cal} (X-WR-TIMEZONE)"
+                    ));
+                    return (Outcome::Found(zone), joined(warnings));
+                }
                 warnings.push(format!(
-                    "time zone {tzid:?} is not known and the file has no usable VTIMEZONE for \
-                     it; its times are read in the local time zone"
+                    "{unknown}; its times are read in your own time zone"
                 ));
                 (Outcome::Fallback, joined(warnings))
             }
         }
     }
+
+    /// A zone for a name without any guessing: IANA, Windows or vendor names, or the file's
+    /// VTIMEZONE.
+    fn known_zone(&self, name: &str) -> Option<Zone> {
+        if let Some(tz) = guess_iana(name) {
+            return Some(zone_from_tz(tz));
+        }
+        let vtz = self.find_vtimezone(name)?;
+        CustomZone::from_vtimezone(vtz, &mut Vec::new()).map(|c| Zone::Custom(Arc::new(c)))
+    }
+}
+
+/// Whether `tz` has this UTC offset in 2026, in winter or in summer: an alias must agree with
+/// an offset written in the name (`(UTC+01:00) Western/Central Europe`).
+fn has_offset(tz: Tz, secs: i32) -> bool {
+    [(1, 15), (7, 15)].iter().any(|&(m, d)| {
+        NaiveDate::from_ymd_opt(2026, m, d)
+            .and_then(|d| d.and_hms_opt(12, 0, 0))
+            .is_some_and(|t| tz.offset_from_utc_datetime(&t).fix().local_minus_utc() == secs)
+    })
+}
+
+/// One way a made-up TZID may name a zone: the words of a Windows name (`W. Europe` of
+/// `W. Europe Standard Time`), of a place or region in a Windows display name (`Berlin`,
+/// `Eastern Time (US & Canada)`), of an IANA name (`America/Los_Angeles`, `Los_Angeles`), or a
+/// common abbreviation (`PST`).
+struct Alias {
+    words: Vec<String>,
+    tz: Tz,
+    /// Said in the warning: which name matched.
+    why: String,
+    /// Windows names and abbreviations first, then display names, then IANA names.
+    rank: u8,
+}
+
+/// Abbreviations in common use that are not IANA names (CET, EST, MST, WET, EET, HST are).
+/// Ambiguous ones (IST, CST in Asia, BST in Bangladesh) are left out.
+const ABBREVIATIONS: &[(&str, &str)] = &[
+    ("pst pdt", "America/Los_Angeles"),
+    ("mdt", "America/Denver"),
+    ("cdt", "America/Chicago"),
+    ("edt", "America/New_York"),
+    ("akst akdt", "America/Anchorage"),
+    ("ast adt", "America/Halifax"),
+    ("nst ndt", "America/St_Johns"),
+    ("cest", "Europe/Paris"),
+    ("bst", "Europe/London"),
+    ("eest", "Europe/Athens"),
+    ("msk", "Europe/Moscow"),
+    ("jst", "Asia/Tokyo"),
+    ("kst", "Asia/Seoul"),
+    ("aest aedt", "Australia/Sydney"),
+    ("nzst nzdt", "Pacific/Auckland"),
+];
+
+/// The words a name is compared on: lower case, `W.` read as `west` (Windows writes `W. Europe`,
+/// `E. Australia`), `western` as `west`, `european` as `europe`, without the words every zone
+/// name has (`standard`, `time`, `zone`, `and`, `utc`, digits).
+fn alias_words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    let bytes = name.as_bytes();
+    let mut start = None;
+    for i in 0..=bytes.len() {
+        let alnum = bytes.get(i).is_some_and(u8::is_ascii_alphanumeric);
+        match (alnum, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                start = None;
+                let raw = name[s..i].to_ascii_lowercase();
+                let abbreviated = bytes.get(i) == Some(&b'.');
+                let word = match raw.as_str() {
+                    "w" if abbreviated => "west",
+                    "e" if abbreviated => "east",
+                    "n" if abbreviated => "north",
+                    "s" if abbreviated => "south",
+                    "c" if abbreviated => "central",
+                    "western" => "west",
+                    "eastern" => "east",
+                    "northern" => "north",
+                    "southern" => "south",
+                    "european" => "europe",
+                    "centre" | "center" => "central",
+                    "hawaiian" => "hawaii",
+                    "alaskan" => "alaska",
+                    "standard" | "daylight" | "summer" | "time" | "zone" | "and" | "the" | "of"
+                    | "utc" | "gmt" => continue,
+                    w if w.bytes().all(|c| c.is_ascii_digit()) => continue,
+                    w => w,
+                };
+                if !words.iter().any(|x| x == word) {
+                    words.push(word.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    words
+}
+
+fn aliases() -> &'static [Alias] {
+    static ALIASES: OnceLock<Vec<Alias>> = OnceLock::new();
+    ALIASES.get_or_init(|| {
+        let mut out = Vec::new();
+        let mut add = |words: Vec<String>, tz: Tz, why: String, rank: u8| {
+            if !words.is_empty() {
+                out.push(Alias {
+                    words,
+                    tz,
+                    why,
+                    rank,
+                });
+            }
+        };
+        for (names, iana) in ABBREVIATIONS {
+            if let Ok(tz) = Tz::from_str(iana) {
+                for n in names.split(' ') {
+                    add(
+                        alias_words(n),
+                        tz,
+                        format!("the common abbreviation {n:?}"),
+                        0,
+                    );
+                }
+            }
+        }
+        for &(w, tz) in windows_zones() {
+            add(
+                alias_words(w.name()),
+                tz,
+                format!("whose Windows name {:?} matches", w.name()),
+                0,
+            );
+            let description = w.description();
+            let places = description.split_once(')').map_or("", |(_, rest)| rest);
+            for place in places.split(',') {
+                add(
+                    alias_words(place),
+                    tz,
+                    format!("whose Windows display name {description:?} matches"),
+                    1,
+                );
+            }
+        }
+        for tz in chrono_tz::TZ_VARIANTS {
+            let name = tz.name();
+            if name.starts_with("Etc/") || !name.contains('/') {
+                continue;
+            }
+            let why = format!("whose IANA name {name:?} matches");
+            add(alias_words(name), tz, why.clone(), 2);
+            if let Some((_, last)) = name.rsplit_once('/') {
+                add(alias_words(last), tz, why, 2);
+            }
+        }
+        out
+    })
+}
+
+/// The zone a made-up name most likely means, by its words (issue 10: `Western/Central Europe`
+/// is Europe/Berlin, the Windows zone `W. Europe Standard Time`), and why. A zone matches when
+/// every word of one of its names is in the TZID; the one naming the most words wins, then the
+/// one whose words come first in the TZID, then Windows over IANA names.
+fn alias_zone(name: &str) -> Option<(Tz, String)> {
+    let words = alias_words(name);
+    if words.is_empty() {
+        return None;
+    }
+    aliases()
+        .iter()
+        .filter(|a| a.words.iter().all(|w| words.contains(w)))
+        .min_by_key(|a| {
+            let first = a
+                .words
+                .iter()
+                .filter_map(|w| words.iter().position(|x| x == w))
+                .min()
+                .unwrap_or(usize::MAX);
+            (std::cmp::Reverse(a.words.len()), first, a.rank)
+        })
+        .map(|a| (a.tz, a.why.clone()))
 }
 
 /// The zone of a memo entry, and its warning the first time only.
@@ -573,9 +787,10 @@ const OLD_WINDOWS_NAMES: &[(&str, &str)] = &[
     ("e. south america standard time", "America/Sao_Paulo"),
 ];
 
-fn windows_tables() -> &'static WindowsTables {
-    static TABLES: OnceLock<WindowsTables> = OnceLock::new();
-    TABLES.get_or_init(|| {
+/// Every Windows zone with its golden IANA zone.
+fn windows_zones() -> &'static [(WindowsTimezone, Tz)] {
+    static ZONES: OnceLock<Vec<(WindowsTimezone, Tz)>> = OnceLock::new();
+    ZONES.get_or_init(|| {
         // windows-timezones has no iterator without the strum feature; every Windows zone is the
         // image of at least its own golden IANA zone, so walking tzdata finds them all.
         let mut seen: Vec<WindowsTimezone> = Vec::new();
@@ -586,10 +801,16 @@ fn windows_tables() -> &'static WindowsTables {
                 }
             }
         }
+        seen.into_iter().map(|w| (w, w.into())).collect()
+    })
+}
+
+fn windows_tables() -> &'static WindowsTables {
+    static TABLES: OnceLock<WindowsTables> = OnceLock::new();
+    TABLES.get_or_init(|| {
         let mut names = HashMap::new();
         let mut descriptions = Vec::new();
-        for w in seen {
-            let tz: Tz = w.into();
+        for &(w, tz) in windows_zones() {
             names.insert(w.name().to_lowercase(), tz);
             descriptions.push((normalise_description(w.description()), tz));
         }
@@ -605,11 +826,13 @@ fn windows_tables() -> &'static WindowsTables {
     })
 }
 
-/// Lower case, `GMT` -> `UTC` (Windows XP display names), single spaces.
+/// Lower case, `GMT` -> `UTC` (Windows XP display names), `and` -> `&` (`Eastern Time (US and
+/// Canada)`, as some exports spell it), single spaces.
 fn normalise_description(s: &str) -> String {
     s.to_lowercase()
         .replace("(gmt", "(utc")
         .split_whitespace()
+        .map(|w| if w == "and" { "&" } else { w })
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -691,20 +914,22 @@ fn offset_in_name(name: &str) -> Option<FixedOffset> {
     FixedOffset::east_opt(sign * (h * 3600 + m * 60))
 }
 
-/// Whether tzdata's zone gives the same offsets as the file's rules in the years the rules are
-/// about: six years after the latest DTSTART (the first year in which every part is in force).
-/// A DTSTART in 1970 or before is a placeholder
-/// (Exchange writes 16010101, Google and Apple 1970 with today's rule, which tzdata's history
-/// rightly contradicts), so those rules are compared from 2010.
+/// Whether tzdata's zone gives the same offsets as the file's rules in every year the rules are
+/// about, from the year after the latest DTSTART (the first year in which every part is in force)
+/// to 2099, where tzdata's tables end. Only then may tzdata stand in for the file: `US-Eastern`
+/// with RFC 5545's 1987 rules agrees with tzdata until 2006 and is an hour off for weeks each
+/// spring and autumn from 2007, so the file's rules are used (issue 15). A DTSTART in 1970 or
+/// before is a placeholder (Exchange writes 16010101, Google and Apple 1970 with today's rule,
+/// which tzdata's history rightly contradicts), so those rules are compared from 2010.
 fn agrees(tz: Tz, custom: &Arc<CustomZone>) -> bool {
     let start_year = match custom.latest_dtstart_year {
         y if y <= 1970 => 2010,
-        y => (y + 1).min(2100),
+        y => (y + 1).min(2099),
     };
     let iana = Zone::Iana(tz);
     let file = Zone::Custom(Arc::clone(custom));
     let mut samples: Vec<i64> = Vec::new();
-    for year in start_year..start_year + 6 {
+    for year in start_year..=2099 {
         for month in 1..=12 {
             for day in [1, 15] {
                 if let Some(d) = NaiveDate::from_ymd_opt(year, month, day) {
@@ -1133,6 +1358,107 @@ mod tests {
             r.resolve("Mars/Olympus_Mons", &Zone::utc()).zone,
             Zone::utc()
         );
+    }
+
+    #[test]
+    fn made_up_names_resolve_by_their_words() {
+        let name = |tzid: &str| alias_zone(tzid).map(|(tz, _)| tz.name().to_string());
+        for (tzid, want) in [
+            // Issue 10: the Windows zone W. Europe Standard Time.
+            ("Western/Central Europe", Some("Europe/Berlin")),
+            ("Eastern", Some("America/New_York")),
+            ("Pacific Time", Some("America/Los_Angeles")),
+            ("Central America", Some("America/Guatemala")),
+            ("Berlin office", Some("Europe/Berlin")),
+            ("America/Los\u{fffd}Angeles", Some("America/Los_Angeles")),
+            ("PST", Some("America/Los_Angeles")),
+            ("Head Office", None),
+            ("Customized Time Zone", None),
+            ("Mars/Olympus_Mons", None),
+            ("Europe", None),
+            ("c", None),
+            ("", None),
+        ] {
+            assert_eq!(name(tzid).as_deref(), want, "{tzid}");
+        }
+        let (_, why) = alias_zone("Western/Central Europe").unwrap();
+        assert!(why.contains("\"W. Europe Standard Time\""), "{why}");
+        // Through the resolver, with a warning that names the zone used.
+        let r = ZoneResolver::new(vec![]);
+        let res = r.resolve("Western/Central Europe", &Zone::utc());
+        assert_eq!(res.zone.iana_name(), Some("Europe/Berlin"));
+        assert!(res.warning.unwrap().contains("read as Europe/Berlin"));
+        // An offset written in the name must agree with the alias.
+        let res = r.resolve("(UTC+05:00) Western/Central Europe", &Zone::utc());
+        assert_eq!(res.zone, Zone::Fixed(FixedOffset::east_opt(5 * H).unwrap()));
+    }
+
+    #[test]
+    fn display_names_with_and_for_ampersand() {
+        assert_eq!(
+            resolve_name("(UTC-05:00) Eastern Time (US and Canada)").as_deref(),
+            Some("America/New_York")
+        );
+        assert_eq!(
+            resolve_name("(UTC-06:00) Central Time (US AND Canada)").as_deref(),
+            Some("America/Chicago")
+        );
+    }
+
+    #[test]
+    fn unknown_names_fall_back_to_the_calendars_zone_then_yours() {
+        let r = ZoneResolver::new(vec![]).with_calendar_zone(Some("Europe/Paris"));
+        let res = r.resolve("Head Office", &Zone::utc());
+        assert_eq!(res.zone.iana_name(), Some("Europe/Paris"));
+        assert!(res.warning.unwrap().contains("X-WR-TIMEZONE"));
+        // An X-WR-TIMEZONE that is itself unknown leaves the user's zone.
+        let r = ZoneResolver::new(vec![]).with_calendar_zone(Some("Nowhere"));
+        let tokyo = Zone::Iana(chrono_tz::Asia::Tokyo);
+        let res = r.resolve("Head Office", &tokyo);
+        assert_eq!(res.zone, tokyo);
+        assert!(res.warning.unwrap().contains("your own time zone"));
+    }
+
+    #[test]
+    fn a_made_up_name_uses_the_files_rules_where_tzdata_disagrees() {
+        // RFC 5545's US-Eastern (1987 rules: first Sunday of April, last of October) agrees
+        // with tzdata from 1988 to 2006 only; the file's rules are the sender's.
+        let rules = VTimezone {
+            tzid: "US-Eastern".into(),
+            observances: vec![
+                Observance {
+                    kind: ObservanceKind::Standard,
+                    dtstart: local("1967-10-29 02:00"),
+                    offset_from: -4 * H,
+                    offset_to: -5 * H,
+                    rrule: Some("FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10".into()),
+                    rdates: vec![],
+                    name: None,
+                },
+                Observance {
+                    kind: ObservanceKind::Daylight,
+                    dtstart: local("1987-04-05 02:00"),
+                    offset_from: -5 * H,
+                    offset_to: -4 * H,
+                    rrule: Some("FREQ=YEARLY;BYDAY=1SU;BYMONTH=4".into()),
+                    rdates: vec![],
+                    name: None,
+                },
+            ],
+        };
+        let r = ZoneResolver::new(vec![rules]);
+        let res = r.resolve("US-Eastern", &Zone::utc());
+        assert_eq!(res.zone.iana_name(), None);
+        assert_eq!(
+            res.zone.to_utc(local("2026-03-20 09:00")),
+            utc("2026-03-20 14:00")
+        );
+        assert!(res.warning.unwrap().contains("disagrees with tzdata"));
+        // Exchange's 1601 rules under a Windows name agree with tzdata from 2010 to 2099.
+        let r = ZoneResolver::new(vec![berlin_rules("W. Europe Standard Time")]);
+        let res = r.resolve("W. Europe Standard Time", &Zone::utc());
+        assert_eq!(res.zone.iana_name(), Some("Europe/Berlin"));
+        assert_eq!(res.warning, None);
     }
 
     #[test]

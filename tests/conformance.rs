@@ -21,8 +21,10 @@ use serde_json::Value;
 
 use crate::common;
 
-/// Raise as the engine improves.
-const FLOOR_PERCENT: usize = 99;
+/// Raise as the engine improves. 98 since issue 15: five cases differ on purpose (the first
+/// instance of a series whose RRULE end cannot be read is kept; the UNTIL day of an Exchange
+/// all-day series is included), each explained in `tests/conformance_differences.md`.
+const FLOOR_PERCENT: usize = 98;
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Start {

@@ -116,7 +116,9 @@ fn a_bad_component_is_dropped_with_a_warning_and_the_rest_kept() {
     let c = cal("bad_components.ics");
     let occs = december(&c, &utc_opts());
     let uids: Vec<&str> = occs.iter().map(|o| o.uid.as_str()).collect();
-    assert_eq!(uids, ["good-1", "no-colon", "good-2"]);
+    // The RRULE typo (`UNTL=`) hides the series' end: the rule is ignored, never guessed,
+    // and the event keeps its first instance (issue 15).
+    assert_eq!(uids, ["good-1", "bad-rrule", "no-colon", "good-2"]);
     let warned = |uid: &str, line: usize, needle: &str| {
         c.warnings.iter().any(|w| {
             w.uid.as_deref() == Some(uid)
@@ -127,6 +129,7 @@ fn a_bad_component_is_dropped_with_a_warning_and_the_rest_kept() {
     };
     assert!(warned("bad-dtstart", 15, "DTSTART"), "{:#?}", c.warnings);
     assert!(warned("bad-rrule", 21, "UNTL"), "{:#?}", c.warnings);
+    assert!(warned("bad-rrule", 21, "rule ignored"), "{:#?}", c.warnings);
     assert!(warned("no-colon", 27, "no ':'"), "{:#?}", c.warnings);
     assert!(warned("truncated", 35, "not closed"), "{:#?}", c.warnings);
     // The zero-length event (DTSTART only) is in the window by its start.
@@ -520,4 +523,336 @@ fn parsed_calendars_can_be_shared_between_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<ParsedCalendar>();
     assert_send_sync::<ExpandOptions>();
+}
+
+// --- Calendar truth (issue 15, issue 10 item 10): a meeting never depends on the viewer ------
+
+/// The viewer zones every calendar-truth feed is read in: a half-hour offset, a half-hour offset
+/// with DST, and UTC+14.
+const VIEWERS: [&str; 4] = [
+    "UTC",
+    "Asia/Kolkata",
+    "America/St_Johns",
+    "Pacific/Kiritimati",
+];
+
+/// One occurrence as the viewer-independent facts: `uid start..end` in UTC for a timed one,
+/// `uid date..date` for an all-day one.
+fn fact(o: &Occurrence) -> String {
+    if o.all_day {
+        format!("{} {}..{}", o.uid, o.start_date(), o.end.date_naive())
+    } else {
+        let f = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%MZ").to_string();
+        format!("{} {}..{}", o.uid, f(o.start_utc()), f(o.end_utc()))
+    }
+}
+
+/// The December facts of a feed, asserted identical in every viewer zone (the uids in
+/// `floating` are left out: they move with the viewer, on purpose).
+fn december_in_every_zone(c: &ParsedCalendar, floating: &[&str]) -> Vec<String> {
+    let mut first: Option<Vec<String>> = None;
+    for zone in VIEWERS {
+        let facts: Vec<String> = december(c, &opts_in(zone))
+            .iter()
+            .filter(|o| !floating.contains(&o.uid.as_str()))
+            .map(fact)
+            .collect();
+        match &first {
+            None => first = Some(facts),
+            Some(f) => assert_eq!(&facts, f, "{zone} differs from UTC"),
+        }
+    }
+    first.unwrap_or_default()
+}
+
+/// Each (uid, text) is in a warning about that UID.
+fn assert_warned(c: &ParsedCalendar, expected: &[(&str, &str)]) {
+    for (uid, needle) in expected {
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.uid.as_deref() == Some(*uid) && w.message.contains(needle)),
+            "{uid}: {:#?}",
+            c.warnings
+        );
+    }
+}
+
+fn warnings_with<'c>(c: &'c ParsedCalendar, needle: &str) -> Vec<&'c rapport::model::Warning> {
+    c.warnings
+        .iter()
+        .filter(|w| w.message.contains(needle))
+        .collect()
+}
+
+#[test]
+fn floating_times_beside_a_zoned_dtstart_are_read_in_its_zone() {
+    let c = cal("truth_mixed_floating.ics");
+    assert_eq!(
+        december_in_every_zone(&c, &["all-floating"]),
+        [
+            // 09:00-10:00 New York: one hour, not zero (UTC) or minus 4.5 hours (Kolkata).
+            "floating-dtend 2026-12-01T14:00Z..2026-12-01T15:00Z",
+            "floating-series 2026-12-02T14:00Z..2026-12-02T14:30Z",
+            // The 3rd is excluded by the floating EXDATE; the 4th moved by its override.
+            "floating-series 2026-12-04T16:00Z..2026-12-04T17:00Z",
+            "floating-dtstart 2026-12-05T08:00Z..2026-12-05T09:00Z",
+            "floating-series 2026-12-05T14:00Z..2026-12-05T14:30Z",
+            "utc-start 2026-12-06T09:00Z..2026-12-06T10:00Z",
+            "floating-series 2026-12-06T14:00Z..2026-12-06T14:30Z",
+            // The floating RDATE: 15:00 in New York.
+            "floating-series 2026-12-10T20:00Z..2026-12-10T20:30Z",
+        ]
+    );
+    // The event whose times all float stays on the viewer's clock, an hour long.
+    for zone in VIEWERS {
+        let occs = december(&c, &opts_in(zone));
+        let o = of(&occs, "all-floating")[0];
+        assert_eq!(
+            o.start.naive_local().to_string(),
+            "2026-12-07 09:00:00",
+            "{zone}"
+        );
+        assert_eq!(o.end - o.start, chrono::Duration::hours(1), "{zone}");
+    }
+    // One warning for the feed, at the first such event.
+    let w = warnings_with(&c, "read in the event's own zone");
+    assert_eq!(w.len(), 1, "{:#?}", c.warnings);
+    assert!(w[0].message.starts_with("5 events mix"), "{}", w[0].message);
+    assert_eq!(
+        (w[0].line, w[0].uid.as_deref()),
+        (Some(4), Some("floating-dtend"))
+    );
+}
+
+#[test]
+fn a_tzid_the_file_defines_uses_the_files_rules_unless_it_is_an_iana_name() {
+    let c = cal("truth_foreign_tzid.ics");
+    let in_year = |zone: &str| {
+        c.occurrences(
+            t("2026-01-01T00:00:00Z"),
+            t("2027-01-01T00:00:00Z"),
+            &opts_in(zone),
+        )
+        .iter()
+        .map(|o| format!("{} {}", fact(o), o.tz.as_deref().unwrap_or("-")))
+        .collect::<Vec<_>>()
+    };
+    let utc = in_year("UTC");
+    for zone in VIEWERS {
+        assert_eq!(in_year(zone), utc, "{zone}");
+    }
+    assert_eq!(
+        utc,
+        [
+            // The file's 1987 rules: DST from the first Sunday of April, so still EST (-05:00)
+            // on 20 March, where tzdata's current rules say EDT.
+            "us-eastern-march 2026-03-20T14:00Z..2026-03-20T15:00Z -",
+            // A Windows name whose Exchange rules agree with tzdata keeps the IANA zone.
+            "windows-name 2026-07-01T07:00Z..2026-07-01T08:00Z Europe/Berlin",
+            // `(US and Canada)` is the display name `(US & Canada)`: New York with DST, not a
+            // fixed -05:00.
+            "display-name-and 2026-07-01T13:00Z..2026-07-01T14:00Z America/New_York",
+            "us-eastern-july 2026-07-01T13:00Z..2026-07-01T14:00Z -",
+            // EST again from the last Sunday of October in the file's rules.
+            "us-eastern-october 2026-10-28T14:00Z..2026-10-28T15:00Z -",
+        ]
+    );
+}
+
+#[test]
+fn a_utc_until_on_an_all_day_or_floating_series_includes_the_until_day_in_every_zone() {
+    let c = cal("truth_until_utc.ics");
+    let mut facts = december_in_every_zone(&c, &["floating-daily"]);
+    facts.sort();
+    assert_eq!(
+        facts,
+        [
+            // The 3rd, 9th is excluded (its EXDATE is Berlin's midnight in UTC), the 10th moved
+            // to the 12th (its RECURRENCE-ID too).
+            "all-day-utc-ids 2026-12-07..2026-12-08",
+            "all-day-utc-ids 2026-12-08..2026-12-09",
+            "all-day-utc-ids 2026-12-12..2026-12-13",
+            // Thursday 17 December is the UNTIL day (midnight in Berlin), as Outlook shows it.
+            "exchange-all-day 2026-12-03..2026-12-04",
+            "exchange-all-day 2026-12-17..2026-12-18",
+            "hawaii-all-day 2026-12-01..2026-12-02",
+            "hawaii-all-day 2026-12-02..2026-12-03",
+            "hawaii-all-day 2026-12-03..2026-12-04",
+            "hawaii-all-day 2026-12-04..2026-12-05",
+            "hawaii-all-day 2026-12-05..2026-12-06",
+            "utc-midnight-all-day 2026-12-01..2026-12-02",
+            "utc-midnight-all-day 2026-12-02..2026-12-03",
+            "utc-midnight-all-day 2026-12-03..2026-12-04",
+            "utc-midnight-all-day 2026-12-04..2026-12-05",
+            "utc-midnight-all-day 2026-12-05..2026-12-06",
+        ]
+    );
+    // The floating series is on the viewer's clock, with the same four instances everywhere:
+    // the last one (the 4th at 09:00, written from Berlin as 08:00Z) is kept.
+    for zone in VIEWERS {
+        let occs = december(&c, &opts_in(zone));
+        let walls: Vec<String> = of(&occs, "floating-daily")
+            .iter()
+            .map(|o| o.start.naive_local().to_string())
+            .collect();
+        assert_eq!(
+            walls,
+            [
+                "2026-12-01 09:00:00",
+                "2026-12-02 09:00:00",
+                "2026-12-03 09:00:00",
+                "2026-12-04 09:00:00"
+            ],
+            "{zone}"
+        );
+    }
+}
+
+#[test]
+fn a_negative_or_invalid_duration_is_ignored_with_a_warning() {
+    let c = cal("truth_durations.ics");
+    assert_eq!(
+        december_in_every_zone(&c, &[]),
+        [
+            // Not an 8-day timed event: the sign is not dropped, the default day is kept.
+            "negative-all-day 2026-12-01..2026-12-02",
+            "negative-timed 2026-12-02T08:00Z..2026-12-02T08:00Z",
+            "invalid-all-day 2026-12-03..2026-12-04",
+            "valid-timed 2026-12-04T08:00Z..2026-12-04T09:30Z",
+        ]
+    );
+    let occs = december(&c, &utc_opts());
+    assert!(of(&occs, "negative-all-day")[0].all_day);
+    assert_warned(
+        &c,
+        &[
+            ("negative-all-day", "`-PT1W1D2H3M4S` is negative; ignored"),
+            ("negative-timed", "`-PT1H` is negative; ignored"),
+            ("invalid-all-day", "`P1H` is not a duration"),
+        ],
+    );
+}
+
+#[test]
+fn a_damaged_rrule_keeps_what_can_be_read_and_never_loses_the_first_instance() {
+    let c = cal("truth_damaged_rrule.ics");
+    let mut facts = december_in_every_zone(&c, &[]);
+    facts.sort();
+    assert_eq!(
+        facts,
+        [
+            "damaged-google 2026-12-02T09:00Z..2026-12-02T10:00Z",
+            "damaged-google 2026-12-09T09:00Z..2026-12-09T10:00Z",
+            "damaged-google 2026-12-16T09:00Z..2026-12-16T10:00Z",
+            "damaged-list 2026-12-07T09:00Z..2026-12-07T09:00Z",
+            "damaged-list 2026-12-11T09:00Z..2026-12-11T09:00Z",
+            "damaged-list 2026-12-14T09:00Z..2026-12-14T09:00Z",
+            "damaged-list 2026-12-18T09:00Z..2026-12-18T09:00Z",
+            // Without FREQ, or with an end that cannot be read, only DTSTART: never invented
+            // instances, never a lost meeting.
+            "no-freq 2026-12-03T09:00Z..2026-12-03T09:00Z",
+            "rrule-without-colon 2026-12-05T09:00Z..2026-12-05T09:00Z",
+            "unreadable-until 2026-12-04T09:00Z..2026-12-04T09:00Z",
+        ]
+    );
+    assert_warned(
+        &c,
+        &[
+            (
+                "damaged-google",
+                "`RRULE:AnythingRandom` is not of the form KEY=VALUE; skipped",
+            ),
+            ("damaged-list", "`XX`: not a weekday; skipped"),
+            ("no-freq", "rule ignored, only DTSTART"),
+            ("unreadable-until", "UNTIL: invalid value `TOMORROW`"),
+            ("rrule-without-colon", "rule ignored, only DTSTART"),
+        ],
+    );
+}
+
+#[test]
+fn an_empty_tzid_refers_to_the_vtimezone_whose_tzid_is_empty() {
+    // RFC 5545 3.2.19: `TZID=` is a reference like any other, here to +05:30.
+    let c = cal("truth_empty_tzid.ics");
+    assert_eq!(
+        december_in_every_zone(&c, &[]),
+        ["empty-tzid 2026-12-01T03:30Z..2026-12-01T04:30Z"]
+    );
+    assert!(c.warnings.is_empty(), "{:#?}", c.warnings);
+    // Without such a VTIMEZONE it names nothing: floating, as before, without a warning.
+    let c = cal("truth_empty_tzid_undefined.ics");
+    let o = &december(&c, &opts_in("Asia/Tokyo"))[0];
+    assert_eq!(o.start.to_rfc3339(), "2026-12-01T09:00:00+09:00");
+    assert!(c.warnings.is_empty(), "{:#?}", c.warnings);
+}
+
+#[test]
+fn an_unknown_tzid_is_read_in_a_matching_zone_the_calendars_or_yours_with_a_warning() {
+    let c = cal("truth_unknown_tzid.ics");
+    let occs = december(&c, &opts_in("Asia/Tokyo"));
+    // `Western/Central Europe`: the Windows zone W. Europe Standard Time, Berlin.
+    let wc = of(&occs, "western-central")[0];
+    assert_eq!(
+        fact(wc),
+        "western-central 2026-12-01T08:00Z..2026-12-01T09:00Z"
+    );
+    assert_eq!(wc.tz.as_deref(), Some("Europe/Berlin"));
+    // A name like nothing, no X-WR-TIMEZONE: the viewer's own zone, not UTC.
+    let ho = of(&occs, "head-office")[0];
+    assert_eq!(ho.start.to_rfc3339(), "2026-12-02T09:00:00+09:00");
+    let said = |c: &ParsedCalendar, tzid: &str, needle: &str| {
+        c.warnings
+            .iter()
+            .any(|w| w.message.contains(&format!("{tzid:?}")) && w.message.contains(needle))
+    };
+    assert!(
+        said(
+            &c,
+            "Western/Central Europe",
+            "read as Europe/Berlin, whose Windows name \"W. Europe Standard Time\" matches"
+        ),
+        "{:#?}",
+        c.warnings
+    );
+    assert!(
+        said(&c, "Head Office", "read in your own time zone"),
+        "{:#?}",
+        c.warnings
+    );
+    // With X-WR-TIMEZONE, the calendar's zone comes before yours.
+    let c = cal("truth_unknown_tzid_xwr.ics");
+    assert_eq!(
+        december_in_every_zone(&c, &[]),
+        ["head-office 2026-12-02T15:00Z..2026-12-02T16:00Z"]
+    );
+    assert!(
+        said(
+            &c,
+            "Head Office",
+            "read in the calendar's zone America/Chicago (X-WR-TIMEZONE)"
+        ),
+        "{:#?}",
+        c.warnings
+    );
+}
+
+#[test]
+fn blank_lines_between_a_name_and_its_continuation_do_not_end_the_fold() {
+    let c = cal("truth_blank_line_folds.ics");
+    let occs = december(&c, &utc_opts());
+    let facts: Vec<String> = occs.iter().map(fact).collect();
+    assert_eq!(
+        facts,
+        [
+            "fold-123 2026-12-01T08:00Z..2026-12-01T09:00Z",
+            "fold-123 2026-12-02T10:00Z..2026-12-02T11:00Z",
+        ]
+    );
+    assert_eq!(
+        occs[0].summary,
+        "Blank lines between a name and its continuation"
+    );
+    assert_eq!(occs[1].summary, "Moved");
+    assert!(c.warnings.is_empty(), "{:#?}", c.warnings);
 }
