@@ -1,11 +1,14 @@
 //! People notes: one Markdown file per person in a folder the user owns.
 //!
 //! Format (see README): YAML front matter (`name`, `emails`/`email`,
-//! `aliases`, `org`, `role`, `prefers`, `pitch`; other keys are left alone),
+//! `aliases`, `org`, `role`, `prefers`, `pitch`, `tags`, `cadence`,
+//! `snooze_until`, `birthday`, `dates`; other keys are left alone),
 //! text before the first `## ` heading is the summary, bullets under any `## `
 //! heading are talking points grouped by that heading (`###` sub-headings fold
-//! into their `##`), every open task anywhere is a follow-up, and `## Log`
-//! holds `- YYYY-MM-DD text` entries.
+//! into their `##`), every open task anywhere is a follow-up, a closed task
+//! with a ✅ date is a [`CompletedTask`], and `## Log` holds
+//! `- YYYY-MM-DD text` entries.
+
 //!
 //! Follow-up kinds: **Owe** (a promise) has a 📅 due date (or `#owe`);
 //! **Ask** has a 🛫 start date (or `#ask`): `rapport ask` always writes
@@ -18,8 +21,11 @@
 mod markdown;
 mod parse;
 
+pub mod cadence;
 pub mod commands;
+pub mod dates;
 pub mod edit;
+pub mod period;
 pub mod store;
 
 use std::fs;
@@ -56,6 +62,19 @@ pub struct Person {
     pub follow_ups: Vec<FollowUp>,
     /// `## Log` entries in file order.
     pub log: Vec<LogEntry>,
+    /// Closed tasks with a ✅ (or `[completion::]`) date, in file order.
+    pub completed: Vec<CompletedTask>,
+    /// `tags:` without a leading `#` (`[team, client]`, `"#team"`).
+    pub tags: Vec<String>,
+    /// `cadence: 3w`: keep in touch at least this often (`never` opts out
+    /// of a default by tag).
+    pub cadence: Option<cadence::Cadence>,
+    /// `snooze_until: DATE`: not due for keeping in touch before that day.
+    pub snooze_until: Option<NaiveDate>,
+    /// `birthday: 1985-03-14` or `--03-14`.
+    pub birthday: Option<dates::PartialDate>,
+    /// `dates:`, in file order.
+    pub dates: Vec<dates::ImportantDate>,
 }
 
 /// Bullets under one `## ` heading.
@@ -112,6 +131,22 @@ impl FollowUp {
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
         self.due.is_some_and(|d| d < today)
     }
+
+    /// Tagged `#private` (the whole tag): never in a notification or the digest.
+    pub fn is_private(&self) -> bool {
+        parse::has_tag(&self.text, "#private")
+    }
+}
+
+/// A closed task with the day it was done: contact with the person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CompletedTask {
+    /// The task text without its date signifiers.
+    pub text: String,
+    /// ✅ / `[completion::]`.
+    pub done: NaiveDate,
+    /// 1-based line in the file.
+    pub line: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -159,6 +194,18 @@ impl Person {
         } else {
             None
         }
+    }
+
+    /// Whether `tags:` has `tag` (with or without `#`, any case); `team`
+    /// also matches the nested tags `team/eng`, as Obsidian's tag search does.
+    pub fn has_tag(&self, tag: &str) -> bool {
+        let want = tag.trim().trim_start_matches('#').to_lowercase();
+        !want.is_empty()
+            && self.tags.iter().any(|t| {
+                let t = t.to_lowercase();
+                t.strip_prefix(&want)
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+            })
     }
 
     /// All names this person goes by: the name, then the aliases.

@@ -6,8 +6,10 @@ use std::path::Path;
 use chrono::NaiveDate;
 use yaml_rust2::{Yaml, YamlLoader};
 
+use super::cadence::Cadence;
+use super::dates::{ImportantDate, PartialDate};
 use super::markdown::{is_follow_up_heading, is_log_heading, scan, LineKind};
-use super::{FollowUp, FollowUpKind, Item, LogEntry, Person, Topic};
+use super::{CompletedTask, FollowUp, FollowUpKind, Item, LogEntry, Person, Topic};
 
 /// Why a file could not be read as a person (1-based line in the file).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,12 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
         topics: Vec::new(),
         follow_ups: Vec::new(),
         log: Vec::new(),
+        completed: Vec::new(),
+        tags: Vec::new(),
+        cadence: None,
+        snooze_until: None,
+        birthday: None,
+        dates: Vec::new(),
     };
     if let Some(range) = scanned.front_matter.clone() {
         let first_line = scanned.lines[range.start].number;
@@ -67,6 +75,13 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
             // An empty `- [ ]` is a template placeholder, not a follow-up.
             } if is_open(*status) && !t.is_empty() => {
                 person.follow_ups.push(follow_up(t, line.number));
+            }
+            LineKind::Task {
+                status, text: t, ..
+            } if !is_open(*status) => {
+                if let Some(done) = completed_task(t, line.number) {
+                    person.completed.push(done);
+                }
             }
             LineKind::Bullet { indent, text: t } => match section {
                 None => summary.push(line.content.trim()),
@@ -174,6 +189,11 @@ fn read_front_matter(
         line: key_line(key),
         message: format!("front matter key `{key}` should be {want}"),
     };
+    // A value that is there but cannot be read: the reader's own words.
+    let unreadable = |key: &str, why: String| ParseError {
+        line: key_line(key),
+        message: format!("front matter key `{key}`: {why}"),
+    };
     for (k, v) in hash.iter() {
         let Some(key) = k.as_str() else { continue };
         match key {
@@ -218,12 +238,155 @@ fn read_front_matter(
                     _ => return Err(wrong("pitch", "true or false")),
                 }
             }
-            // Everything else (tags, created, cssclasses, ...) belongs to the
-            // user or to Obsidian; the file is never rewritten, so it stays.
+            // Tags only choose a default cadence: ones that cannot be read
+            // (a nested map) are left alone rather than breaking the note.
+            "tags" | "tag" => person.tags = tags(v),
+            "cadence" => {
+                person.cadence = match v {
+                    Yaml::Null => None,
+                    Yaml::Boolean(false) => Some(Cadence::Never),
+                    _ => {
+                        let text = scalar(v).ok_or_else(|| wrong(key, CADENCE_FORMS))?;
+                        Some(Cadence::parse(&text).map_err(|why| unreadable(key, why))?)
+                    }
+                }
+            }
+            "snooze_until" => {
+                person.snooze_until = match optional(v).ok_or_else(|| wrong(key, "a date"))? {
+                    None => None,
+                    Some(text) => Some(iso_date(&text).ok_or_else(|| {
+                        unreadable(key, format!("`{text}` is not a date; write YYYY-MM-DD"))
+                    })?),
+                }
+            }
+            "birthday" => {
+                person.birthday = match optional(v).ok_or_else(|| wrong(key, "a date"))? {
+                    None => None,
+                    Some(text) => {
+                        Some(PartialDate::parse(&text).map_err(|why| unreadable(key, why))?)
+                    }
+                }
+            }
+            "dates" => {
+                let entries = match v {
+                    Yaml::Null => Vec::new(),
+                    Yaml::Array(items) => items.iter().collect(),
+                    Yaml::Hash(_) => vec![v],
+                    _ => return Err(wrong(key, DATES_FORM)),
+                };
+                for (i, entry) in entries.into_iter().enumerate() {
+                    let text = item_lines(lines, key, i);
+                    let line = match &text {
+                        Some(r) => first_line + r.start,
+                        None => key_line(key).unwrap_or(first_line),
+                    };
+                    let mut entry = important_date(entry, line).map_err(|message| ParseError {
+                        line: Some(line),
+                        message: format!("front matter key `dates`, entry {}: {message}", i + 1),
+                    })?;
+                    // `what: exam #private` unquoted: YAML reads the tag as a
+                    // comment and drops it, but the user meant it.
+                    entry.private |= text
+                        .map_or(&lines[..0], |r| &lines[r])
+                        .iter()
+                        .any(|l| has_tag(l, "#private"));
+                    person.dates.push(entry);
+                }
+            }
+            // Everything else (created, cssclasses, ...) belongs to the user
+            // or to Obsidian; the file is never rewritten, so it stays.
             _ => {}
         }
     }
     Ok(())
+}
+
+const CADENCE_FORMS: &str = "a span such as 10d, 3w, 2m (months) or 1y, or `never`";
+const DATES_FORM: &str = "a list of entries such as `- {date: --05-02, what: Sam's birthday}`";
+const DATE_ENTRY_FORM: &str = "`{date: --05-02, what: Sam's birthday}` (or `date: 2026-12-10` \
+     and `what: exam` on their own lines)";
+
+/// `tags: [team, "#client"]`, `tags: team`, `tags: "#team, #client"`: the
+/// tags without `#`.
+fn tags(v: &Yaml) -> Vec<String> {
+    let words: Vec<String> = match v {
+        Yaml::Array(items) => items.iter().filter_map(scalar).collect(),
+        _ => scalar(v).into_iter().collect(),
+    };
+    let mut out: Vec<String> = Vec::new();
+    for word in words.iter().flat_map(|w| w.split([',', ' ', '\t'])) {
+        let tag = word.trim().trim_start_matches('#');
+        if !tag.is_empty() && !out.iter().any(|t| t == tag) {
+            out.push(tag.to_string());
+        }
+    }
+    out
+}
+
+/// One entry of `dates:`: `{date, what}` with optional `yearly` and `private`.
+fn important_date(v: &Yaml, line: usize) -> Result<ImportantDate, String> {
+    let Yaml::Hash(h) = v else {
+        return Err(format!("should be {DATE_ENTRY_FORM}"));
+    };
+    let field = |name: &str| h.get(&Yaml::String(name.into()));
+    let flag = |name: &str| -> Result<bool, String> {
+        match field(name) {
+            None | Some(Yaml::Null) => Ok(false),
+            Some(Yaml::Boolean(b)) => Ok(*b),
+            Some(_) => Err(format!("`{name}` should be true or false")),
+        }
+    };
+    let date_text = field("date")
+        .and_then(scalar)
+        .ok_or("`date` is missing; write it as YYYY-MM-DD, or --MM-DD for every year")?;
+    let date = PartialDate::parse(&date_text)?;
+    let what = field("what")
+        .and_then(scalar)
+        .filter(|w| !w.trim().is_empty())
+        .ok_or("`what` is missing; say what the date is (`what: exam`)")?;
+    let (what, tagged_private) = take_tag(&what, "#private");
+    Ok(ImportantDate {
+        date,
+        what,
+        yearly: flag("yearly")? || date.year.is_none(),
+        private: tagged_private || flag("private")?,
+        line,
+    })
+}
+
+/// The lines (indices into `lines`) of the `index`th item of the block list
+/// under the top-level `key`; the key's own line for a flow list
+/// `key: [...]` or a single mapping.
+fn item_lines(lines: &[&str], key: &str, index: usize) -> Option<std::ops::Range<usize>> {
+    let at = lines.iter().position(|l| {
+        l.strip_prefix(key)
+            .is_some_and(|r| r.trim_start().starts_with(':'))
+    })?;
+    let mut dash_indent = None;
+    let mut seen = 0;
+    let mut start = None;
+    for (i, l) in lines.iter().enumerate().skip(at + 1) {
+        let trimmed = l.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = l.len() - trimmed.len();
+        let is_item = trimmed == "-" || trimmed.starts_with("- ");
+        if indent == 0 && !is_item {
+            // The next key.
+            return start.map(|s| s..i);
+        }
+        if is_item && *dash_indent.get_or_insert(indent) == indent {
+            if let Some(s) = start {
+                return Some(s..i);
+            }
+            if seen == index {
+                start = Some(i);
+            }
+            seen += 1;
+        }
+    }
+    start.map(|s| s..lines.len()).or(Some(at..at + 1))
 }
 
 /// The most values the front matter may stand for once its aliases are
@@ -335,6 +498,11 @@ fn push_item(topics: &mut Vec<Topic>, heading: &str, text: &str, indent: usize, 
     }
 }
 
+/// Whether `text` has the whole `#tag` (so `#privateer` is not `#private`).
+pub(crate) fn has_tag(text: &str, tag: &str) -> bool {
+    take_tag(text, tag).1
+}
+
 /// Removes a `#tag` (whole tag only, so `#privateer` stays) and reports whether it was there.
 fn take_tag(text: &str, tag: &str) -> (String, bool) {
     let mut found = false;
@@ -418,20 +586,7 @@ enum DateField {
 /// deadline is the more pressing fact); else a 🛫 start date or `#ask` makes
 /// it an Ask; else Plain.
 pub(crate) fn follow_up(text: &str, line: usize) -> FollowUp {
-    let mut dates: Vec<(DateField, NaiveDate)> = Vec::new();
-    let mut rest = text.to_string();
-    for (emoji, field) in EMOJI_DATES {
-        while let Some((range, date)) = find_emoji_date(&rest, emoji) {
-            dates.push((*field, date));
-            rest.replace_range(range, " ");
-        }
-    }
-    for (key, field) in DATAVIEW_DATES {
-        while let Some((range, date)) = find_dataview_date(&rest, key) {
-            dates.push((*field, date));
-            rest.replace_range(range, " ");
-        }
-    }
+    let (rest, dates) = task_dates(text);
     let get = |f: DateField| dates.iter().find(|(k, _)| *k == f).map(|(_, d)| *d);
     let (rest, owe_tag) = take_tag(&rest, "#owe");
     let (rest, ask_tag) = take_tag(&rest, "#ask");
@@ -455,6 +610,39 @@ pub(crate) fn follow_up(text: &str, line: usize) -> FollowUp {
         due,
         line,
     }
+}
+
+/// A closed task with a ✅ (or `[completion::]`) date; `None` without one.
+pub(crate) fn completed_task(text: &str, line: usize) -> Option<CompletedTask> {
+    let (rest, dates) = task_dates(text);
+    let done = dates
+        .iter()
+        .find(|(k, _)| *k == DateField::Done)
+        .map(|(_, d)| *d)?;
+    Some(CompletedTask {
+        text: strip_block_id(&collapse_spaces(&rest)).to_string(),
+        done,
+        line,
+    })
+}
+
+/// A task's text without its date signifiers, and the dates they carried.
+fn task_dates(text: &str) -> (String, Vec<(DateField, NaiveDate)>) {
+    let mut dates: Vec<(DateField, NaiveDate)> = Vec::new();
+    let mut rest = text.to_string();
+    for (emoji, field) in EMOJI_DATES {
+        while let Some((range, date)) = find_emoji_date(&rest, emoji) {
+            dates.push((*field, date));
+            rest.replace_range(range, " ");
+        }
+    }
+    for (key, field) in DATAVIEW_DATES {
+        while let Some((range, date)) = find_dataview_date(&rest, key) {
+            dates.push((*field, date));
+            rest.replace_range(range, " ");
+        }
+    }
+    (rest, dates)
 }
 
 /// Finds `EMOJI [U+FE0F] spaces YYYY-MM-DD`; returns its byte range and the date.
@@ -593,6 +781,125 @@ mod tests {
             take_tag("#privateer stuff", "#private"),
             ("#privateer stuff".into(), false)
         );
+    }
+
+    #[test]
+    fn between_meetings_front_matter() {
+        let text = "---\nname: Yvonne\ntags: [team, \"#client\"]\ncadence: 3w\n\
+                    snooze_until: 2026-12-04\nbirthday: --03-14\ndates:\n\
+                    \x20 - {date: --05-02, what: \"Sam's birthday\"}\n\
+                    \x20 - date: 2026-12-10\n    what: exam #private\n\
+                    \x20 - {date: 2016-06-20, what: wedding, yearly: true}\n---\n# Yvonne\n";
+        let p = parse_person(Path::new("y.md"), text).unwrap();
+        assert_eq!(p.tags, ["team", "client"]);
+        assert_eq!(
+            p.cadence,
+            Some(super::super::cadence::Cadence::Every(
+                super::super::period::Period::Weeks(3)
+            ))
+        );
+        assert_eq!(p.snooze_until, Some(d("2026-12-04")));
+        assert_eq!(p.birthday.unwrap().to_string(), "--03-14");
+        let dates: Vec<(String, &str, bool, bool, usize)> = p
+            .dates
+            .iter()
+            .map(|e| {
+                (
+                    e.date.to_string(),
+                    e.what.as_str(),
+                    e.yearly,
+                    e.private,
+                    e.line,
+                )
+            })
+            .collect();
+        assert_eq!(
+            dates,
+            [
+                ("--05-02".to_string(), "Sam's birthday", true, false, 8),
+                ("2026-12-10".to_string(), "exam", false, true, 9),
+                ("2016-06-20".to_string(), "wedding", true, false, 11),
+            ]
+        );
+        // A single entry without a list, and an empty key, read too.
+        let p = parse_person(
+            Path::new("y.md"),
+            "---\ndates: {date: --01-02, what: x}\nbirthday:\n---\n",
+        )
+        .unwrap();
+        assert_eq!((p.dates.len(), p.birthday), (1, None));
+    }
+
+    /// Broken dates are broken notes, with the line of the key or the entry.
+    #[test]
+    fn malformed_dates_name_their_line() {
+        let cases: &[(&str, usize, &str)] = &[
+            (
+                "birthday: 14-03-1985\n",
+                3,
+                "`birthday`: `14-03-1985` is not a date",
+            ),
+            (
+                "birthday: 1985-02-29\n",
+                3,
+                "`birthday`: `1985-02-29` is not a date",
+            ),
+            ("birthday: --02-30\n", 3, "not a day of the year"),
+            ("birthday: [1985-03-14]\n", 3, "`birthday` should be a date"),
+            (
+                "dates:\n  - {date: --05-02, what: ok}\n  - {date: 2026-13-01, what: exam}\n",
+                5,
+                "entry 2: `2026-13-01` is not a date",
+            ),
+            (
+                "dates:\n- date: --05-02\n  what: ok\n- what: exam\n",
+                6,
+                "entry 2: `date` is missing",
+            ),
+            (
+                "dates:\n  - {date: --05-02}\n",
+                4,
+                "entry 1: `what` is missing",
+            ),
+            (
+                "dates: [{date: --05-02, what: a, yearly: maybe}]\n",
+                3,
+                "`yearly` should be true or false",
+            ),
+            (
+                "dates:\n  - 2026-12-10 exam\n",
+                4,
+                "entry 1: should be `{date:",
+            ),
+            ("dates: exam\n", 3, "`dates` should be a list of entries"),
+        ];
+        for (front, line, message) in cases {
+            let text = format!("---\nname: Ann\n{front}---\n");
+            let e = parse_person(Path::new("a.md"), &text).unwrap_err();
+            assert_eq!(e.line, Some(*line), "{front}: {e:?}");
+            assert!(e.message.contains(message), "{front}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn completed_tasks_keep_their_done_date() {
+        let text = "# Ann\n- [x] Sent the deck ✅ 2026-11-10 ^abc\n- [X] Booked [completion:: 2026-11-12]\n\
+                    - [x] No date\n- [ ] Open ✅ 2026-11-13\n- [-] Dropped ❌ 2026-11-14\n";
+        let p = parse_person(Path::new("ann.md"), text).unwrap();
+        let done: Vec<(&str, NaiveDate, usize)> = p
+            .completed
+            .iter()
+            .map(|c| (c.text.as_str(), c.done, c.line))
+            .collect();
+        assert_eq!(
+            done,
+            [
+                ("Sent the deck", d("2026-11-10"), 2),
+                ("Booked", d("2026-11-12"), 3),
+            ]
+        );
+        // The open task stays a follow-up, not a completion.
+        assert_eq!(p.follow_ups.len(), 1);
     }
 
     /// "Billion laughs": nine levels of nine aliases, 363 bytes that stand
