@@ -8,7 +8,10 @@
 //! into their `##`), every open task anywhere is a follow-up, a closed task
 //! with a ✅ date is a [`CompletedTask`], and `## Log` holds
 //! `- YYYY-MM-DD text` entries.
-
+//!
+//! Between meetings: [`contact`] (last contact from the calendar and the
+//! note), [`cadence`] (keep in touch), [`dates`] (birthdays and other dates),
+//! [`history`] (which calendar events count as meeting someone).
 //!
 //! Follow-up kinds: **Owe** (a promise) has a 📅 due date (or `#owe`);
 //! **Ask** has a 🛫 start date (or `#ask`): `rapport ask` always writes
@@ -23,8 +26,10 @@ mod parse;
 
 pub mod cadence;
 pub mod commands;
+pub mod contact;
 pub mod dates;
 pub mod edit;
+pub mod history;
 pub mod period;
 pub mod store;
 
