@@ -295,27 +295,9 @@ mod tests {
     use super::*;
     use crate::config::Me;
     use crate::model::Attendee;
-    use crate::people::history::tests::{meeting, who};
+    use crate::people::history::tests::{at, d, meeting, people, who};
     use crate::people::{parse_person, People};
     use std::path::Path;
-
-    fn d(s: &str) -> NaiveDate {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
-    }
-
-    fn at(s: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-    }
-
-    fn people(notes: &[(&str, &str)]) -> People {
-        People {
-            people: notes
-                .iter()
-                .map(|(path, text)| parse_person(Path::new(path), text).unwrap())
-                .collect(),
-            ..People::default()
-        }
-    }
 
     fn ann_and_bob() -> (People, Matcher) {
         let people = people(&[

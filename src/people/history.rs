@@ -104,6 +104,27 @@ pub(crate) mod tests {
     use super::*;
     use crate::model::Status;
 
+    pub(crate) fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    pub(crate) fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    /// Notes parsed from (path, text) pairs.
+    pub(crate) fn people(notes: &[(&str, &str)]) -> crate::people::People {
+        crate::people::People {
+            people: notes
+                .iter()
+                .map(|(path, text)| {
+                    crate::people::parse_person(std::path::Path::new(path), text).unwrap()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
     pub(crate) fn who(name: &str, email: &str) -> Attendee {
         Attendee {
             name: Some(name.into()),
@@ -212,13 +233,13 @@ pub(crate) mod tests {
     #[test]
     fn history_starts_at_local_midnight() {
         let zone = Zone::Iana(chrono_tz::Europe::Amsterdam);
-        let today = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap();
+        let today = d("2026-11-27");
         assert_eq!(
             history_start(today, Period::Years(1), &zone).to_rfc3339(),
             "2025-11-26T23:00:00+00:00"
         );
         // From 29 February a year back is 28 February.
-        let leap = NaiveDate::from_ymd_opt(2028, 2, 29).unwrap();
+        let leap = d("2028-02-29");
         assert_eq!(
             history_start(leap, Period::Years(1), &Zone::Utc).to_rfc3339(),
             "2027-02-28T00:00:00+00:00"
