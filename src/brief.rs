@@ -22,6 +22,8 @@ use crate::model::Occurrence;
 use crate::text;
 use crate::tz::Zone;
 
+pub mod digest;
+
 /// The moment a brief is made and the user's zone, in which "today", the
 /// meeting's day and clock times are read.
 #[derive(Debug, Clone)]
