@@ -1,7 +1,8 @@
 //! People notes: one Markdown file per person in a folder the user owns.
 //!
 //! Format (see README): YAML front matter (`name`, `emails`/`email`,
-//! `aliases`, `org`, `role`, `prefers`, `pitch`; other keys are left alone),
+//! `aliases`, `org`, `role`, `prefers`, `pitch`, `phone`, `birthday`,
+//! `related`; other keys are left alone),
 //! text before the first `## ` heading is the summary, bullets under any `## `
 //! heading are talking points grouped by that heading (`###` sub-headings fold
 //! into their `##`), every open task anywhere is a follow-up, and `## Log`
@@ -20,6 +21,7 @@ mod parse;
 
 pub mod commands;
 pub mod edit;
+pub mod partial_date;
 pub mod store;
 
 use std::fs;
@@ -31,6 +33,7 @@ use serde::Serialize;
 use crate::matching::{normalize_email, normalize_name, strip_plus};
 
 pub use parse::{parse_person, ParseError};
+pub use partial_date::PartialDate;
 
 /// One person, read from one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -49,6 +52,12 @@ pub struct Person {
     pub prefers: Option<String>,
     /// Show my elevator pitch when meeting them.
     pub pitch: bool,
+    /// `phone:` (or `phones:`), one number or a list, as written.
+    pub phones: Vec<String>,
+    /// `birthday: 1985-03-14` or `--03-14` (year unknown).
+    pub birthday: Option<PartialDate>,
+    /// `related: [{name: Sam, relation: child}]`: people in their life.
+    pub related: Vec<Related>,
     /// Text before the first heading.
     pub summary: Option<String>,
     pub topics: Vec<Topic>,
@@ -56,6 +65,14 @@ pub struct Person {
     pub follow_ups: Vec<FollowUp>,
     /// `## Log` entries in file order.
     pub log: Vec<LogEntry>,
+}
+
+/// Someone in a person's life (`related:` in the front matter).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Related {
+    pub name: String,
+    /// `child`, `spouse`, ... (lower-case as address books label them).
+    pub relation: Option<String>,
 }
 
 /// Bullets under one `## ` heading.
