@@ -21,6 +21,7 @@ mod parse;
 
 pub mod commands;
 pub mod edit;
+pub mod import;
 pub mod partial_date;
 pub mod store;
 
