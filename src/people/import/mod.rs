@@ -5,6 +5,7 @@
 //! with their reason. Everything here is pure: bytes and texts in, the plan
 //! out; the caller writes the files.
 
+pub mod fill;
 mod google_csv;
 mod vcf;
 
