@@ -22,6 +22,7 @@ mod parse;
 pub mod commands;
 pub mod edit;
 pub mod import;
+pub mod new_notes;
 pub mod partial_date;
 pub mod store;
 

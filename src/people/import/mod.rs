@@ -7,6 +7,7 @@
 
 pub mod fill;
 mod google_csv;
+pub mod plan;
 mod vcf;
 
 use std::fmt;
@@ -14,6 +15,7 @@ use std::fmt;
 use super::{PartialDate, Related};
 use crate::matching::normalize_email;
 
+pub use plan::{plan_import, ImportPlan, Skipped, Update};
 
 /// What an address book says about a person: the front-matter keys an
 /// import fills.
