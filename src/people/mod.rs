@@ -25,6 +25,7 @@ pub mod import;
 pub mod new_notes;
 pub mod partial_date;
 pub mod store;
+pub mod suggest;
 
 use std::fs;
 use std::path::{Path, PathBuf};
