@@ -26,6 +26,28 @@ pub struct PartialDate {
 }
 
 impl PartialDate {
+    /// A valid date; without a year, 29 February is allowed (it exists in
+    /// some year).
+    pub fn new(year: Option<i32>, month: u32, day: u32) -> Option<PartialDate> {
+        let valid = match year {
+            Some(y) => (0..=9999).contains(&y) && NaiveDate::from_ymd_opt(y, month, day).is_some(),
+            None => NaiveDate::from_ymd_opt(2000, month, day).is_some(),
+        };
+        valid.then_some(PartialDate { year, month, day })
+    }
+
+    pub fn year(&self) -> Option<i32> {
+        self.year
+    }
+
+    pub fn month(&self) -> u32 {
+        self.month
+    }
+
+    pub fn day(&self) -> u32 {
+        self.day
+    }
+
     /// `1985-03-14`, or without a year `--03-14` (vCard also writes `--0314`).
     pub fn parse(text: &str) -> Result<PartialDate, String> {
         let t = text.trim();

@@ -1,8 +1,8 @@
 //! People notes: one Markdown file per person in a folder the user owns.
 //!
 //! Format (see README): YAML front matter (`name`, `emails`/`email`,
-//! `aliases`, `org`, `role`, `prefers`, `pitch`, `tags`, `cadence`,
-//! `snooze_until`, `birthday`, `dates`; other keys are left alone),
+//! `aliases`, `org`, `role`, `prefers`, `pitch`, `phone`, `related`, `tags`,
+//! `cadence`, `snooze_until`, `birthday`, `dates`; other keys are left alone),
 //! text before the first `## ` heading is the summary, bullets under any `## `
 //! heading are talking points grouped by that heading (`###` sub-headings fold
 //! into their `##`), every open task anywhere is a follow-up, a closed task
@@ -30,8 +30,11 @@ pub mod contact;
 pub mod dates;
 pub mod edit;
 pub mod history;
+pub mod import;
+pub mod new_notes;
 pub mod period;
 pub mod store;
+pub mod suggest;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -41,6 +44,7 @@ use serde::Serialize;
 
 use crate::matching::{normalize_email, normalize_name, strip_plus};
 
+pub use dates::PartialDate;
 pub use parse::{parse_person, ParseError};
 
 /// One person, read from one file.
@@ -60,6 +64,12 @@ pub struct Person {
     pub prefers: Option<String>,
     /// Show my elevator pitch when meeting them.
     pub pitch: bool,
+    /// `phone:` (or `phones:`), one number or a list, as written.
+    pub phones: Vec<String>,
+    /// `birthday: 1985-03-14` or `--03-14` (year unknown).
+    pub birthday: Option<PartialDate>,
+    /// `related: [{name: Sam, relation: child}]`: people in their life.
+    pub related: Vec<Related>,
     /// Text before the first heading.
     pub summary: Option<String>,
     pub topics: Vec<Topic>,
@@ -76,10 +86,16 @@ pub struct Person {
     pub cadence: Option<cadence::Cadence>,
     /// `snooze_until: DATE`: not due for keeping in touch before that day.
     pub snooze_until: Option<NaiveDate>,
-    /// `birthday: 1985-03-14` or `--03-14`.
-    pub birthday: Option<dates::PartialDate>,
     /// `dates:`, in file order.
     pub dates: Vec<dates::ImportantDate>,
+}
+
+/// Someone in a person's life (`related:` in the front matter).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Related {
+    pub name: String,
+    /// `child`, `spouse`, ... (lower-case as address books label them).
+    pub relation: Option<String>,
 }
 
 /// Bullets under one `## ` heading.

@@ -9,7 +9,7 @@ use yaml_rust2::{Yaml, YamlLoader};
 use super::cadence::Cadence;
 use super::dates::{ImportantDate, PartialDate};
 use super::markdown::{is_follow_up_heading, is_log_heading, scan, LineKind};
-use super::{CompletedTask, FollowUp, FollowUpKind, Item, LogEntry, Person, Topic};
+use super::{CompletedTask, FollowUp, FollowUpKind, Item, LogEntry, Person, Related, Topic};
 
 /// Why a file could not be read as a person (1-based line in the file).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,6 +37,9 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
         role: None,
         prefers: None,
         pitch: false,
+        phones: Vec::new(),
+        birthday: None,
+        related: Vec::new(),
         summary: None,
         topics: Vec::new(),
         follow_ups: Vec::new(),
@@ -45,7 +48,6 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
         tags: Vec::new(),
         cadence: None,
         snooze_until: None,
-        birthday: None,
         dates: Vec::new(),
     };
     if let Some(range) = scanned.front_matter.clone() {
@@ -221,6 +223,19 @@ fn read_front_matter(
             "org" => person.org = optional(v).ok_or_else(|| wrong("org", "text"))?,
             "role" => person.role = optional(v).ok_or_else(|| wrong("role", "text"))?,
             "prefers" => person.prefers = optional(v).ok_or_else(|| wrong("prefers", "text"))?,
+            "phone" | "phones" => {
+                for p in list(v).ok_or_else(|| wrong(key, "a number or a list of them"))? {
+                    let p = p.trim();
+                    if !p.is_empty() && !person.phones.iter().any(|q| q == p) {
+                        person.phones.push(p.to_string());
+                    }
+                }
+            }
+            "related" => {
+                person.related = related(v).ok_or_else(|| {
+                    wrong("related", "a list of `{name: ..., relation: ...}` entries")
+                })?
+            }
             "pitch" => {
                 person.pitch = match v {
                     Yaml::Boolean(b) => *b,
@@ -479,6 +494,38 @@ fn list(v: &Yaml) -> Option<Vec<String>> {
         Yaml::Array(items) => items.iter().map(scalar).collect(),
         _ => scalar(v).map(|s| vec![s]),
     }
+}
+
+/// `related:` items: `{name: Sam, relation: child}` or just a name.
+fn related(v: &Yaml) -> Option<Vec<Related>> {
+    let items = match v {
+        Yaml::Null => return Some(Vec::new()),
+        Yaml::Array(items) => items.as_slice(),
+        _ => std::slice::from_ref(v),
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let (name, relation) = match item {
+            Yaml::Hash(h) => {
+                let get = |k: &str| h.get(&Yaml::String(k.into()));
+                let name = scalar(get("name")?)?;
+                let relation = match get("relation") {
+                    None => None,
+                    Some(r) => optional(r)?,
+                };
+                (name, relation)
+            }
+            other => (scalar(other)?, None),
+        };
+        let name = name.trim();
+        if !name.is_empty() {
+            out.push(Related {
+                name: name.to_string(),
+                relation,
+            });
+        }
+    }
+    Some(out)
 }
 
 fn push_item(topics: &mut Vec<Topic>, heading: &str, text: &str, indent: usize, line: usize) {
@@ -900,6 +947,41 @@ mod tests {
         );
         // The open task stays a follow-up, not a completion.
         assert_eq!(p.follow_ups.len(), 1);
+    }
+
+    #[test]
+    fn address_book_keys() {
+        let text = "---\nname: Ana\nphone: \"+1 555 010 2233\"\nphones: [\"0612\", \"+1 555 010 2233\"]\n\
+                    birthday: --03-14\nrelated:\n  - {name: Sam Lima, relation: child}\n  - Jo\n---\n";
+        let p = parse_person(Path::new("ana.md"), text).unwrap();
+        assert_eq!(p.phones, ["+1 555 010 2233", "0612"]);
+        assert_eq!(
+            p.birthday.map(|b| b.to_string()).as_deref(),
+            Some("--03-14")
+        );
+        let related: Vec<(&str, Option<&str>)> = p
+            .related
+            .iter()
+            .map(|r| (r.name.as_str(), r.relation.as_deref()))
+            .collect();
+        assert_eq!(related, [("Sam Lima", Some("child")), ("Jo", None)]);
+        let p = parse_person(
+            Path::new("b.md"),
+            "---\nbirthday: 1985-03-14\nrelated:\n---\n",
+        )
+        .unwrap();
+        assert_eq!(p.birthday.map(|b| b.year()), Some(Some(1985)));
+        assert!(p.related.is_empty());
+        for (bad, key) in [
+            ("birthday: March 14", "birthday"),
+            ("birthday: 1985-02-30", "birthday"),
+            ("related: [{relation: child}]", "related"),
+            ("phone: {a: 1}", "phone"),
+        ] {
+            let err = parse_person(Path::new("x.md"), &format!("---\n{bad}\n---\n")).unwrap_err();
+            assert!(err.message.contains(&format!("`{key}`")), "{bad}: {err:?}");
+            assert_eq!(err.line, Some(2), "{bad}");
+        }
     }
 
     /// "Billion laughs": nine levels of nine aliases, 363 bytes that stand

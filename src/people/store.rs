@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
-use super::{parse_person, People};
+use super::{parse_person, PartialDate, People, Related};
 use crate::matching::{fold_letter, normalize_email};
 
 /// What `rapport person add` knows about a new person.
@@ -76,7 +76,7 @@ pub fn slug(name: &str) -> Option<String> {
 
 /// A YAML scalar: plain when that reads back as the same string, else
 /// double-quoted.
-fn yaml_scalar(s: &str) -> String {
+pub(crate) fn yaml_scalar(s: &str) -> String {
     let plain_ok = !s.is_empty()
         && s == s.trim()
         && !s.starts_with([
@@ -92,31 +92,140 @@ fn yaml_scalar(s: &str) -> String {
         )
         && s.parse::<f64>().is_err()
         && !s.starts_with(|c: char| c.is_ascii_digit());
-    if plain_ok {
+    if plain_ok && !s.contains(char::is_control) {
         s.to_string()
     } else {
-        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+        double_quoted(s)
     }
+}
+
+/// A double-quoted YAML scalar; control characters escaped, so a stray line
+/// break cannot end the value.
+fn double_quoted(s: &str) -> String {
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for c in s.chars() {
+        match c {
+            '\\' => q.push_str("\\\\"),
+            '"' => q.push_str("\\\""),
+            '\n' => q.push_str("\\n"),
+            '\t' => q.push_str("\\t"),
+            c if c.is_control() => q.push_str(&format!("\\u{:04x}", c as u32)),
+            c => q.push(c),
+        }
+    }
+    q.push('"');
+    q
+}
+
+/// What an address book adds to a new note beyond [`NewPerson`].
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Details {
+    pub phones: Vec<String>,
+    pub birthday: Option<PartialDate>,
+    pub related: Vec<Related>,
 }
 
 /// The text of a new person file.
 pub fn template(new: &NewPerson) -> String {
+    template_with(new, &Details::default())
+}
+
+/// The text of a new person file with the address book's details too.
+pub fn template_with(new: &NewPerson, details: &Details) -> String {
+    let entries = [
+        ("name", Some(FmValue::text(&new.name))),
+        ("emails", FmValue::list(&new.emails)),
+        ("phone", FmValue::phones(&details.phones)),
+        ("org", new.org.as_deref().map(FmValue::text)),
+        ("role", new.role.as_deref().map(FmValue::text)),
+        ("birthday", details.birthday.map(FmValue::birthday)),
+        ("related", FmValue::related(&details.related)),
+    ];
     let mut t = String::from("---\n");
-    t.push_str(&format!("name: {}\n", yaml_scalar(&new.name)));
-    if !new.emails.is_empty() {
-        t.push_str("emails:\n");
-        for e in &new.emails {
-            t.push_str(&format!("  - {}\n", yaml_scalar(e)));
+    for (key, value) in entries {
+        if let Some(value) = value {
+            t.push_str(&value.entry(key, "", "\n"));
         }
-    }
-    if let Some(org) = &new.org {
-        t.push_str(&format!("org: {}\n", yaml_scalar(org)));
-    }
-    if let Some(role) = &new.role {
-        t.push_str(&format!("role: {}\n", yaml_scalar(role)));
     }
     t.push_str("---\n\n## Talk about\n\n## Follow-ups\n\n## Log\n");
     t
+}
+
+/// A front-matter value as rapport writes it, shared by the template and
+/// the lossless filler (`import::fill`), so a filled note reads like a new
+/// one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FmValue {
+    /// One YAML scalar, already quoted where needed.
+    Scalar(String),
+    /// Block-list items (`  - item`), each already YAML.
+    Items(Vec<String>),
+}
+
+impl FmValue {
+    pub(crate) fn text(s: &str) -> FmValue {
+        FmValue::Scalar(yaml_scalar(s))
+    }
+
+    /// `None` for an empty list.
+    pub(crate) fn list(items: &[String]) -> Option<FmValue> {
+        (!items.is_empty()).then(|| FmValue::Items(items.iter().map(|i| yaml_scalar(i)).collect()))
+    }
+
+    /// One number as a scalar, several as a list.
+    pub(crate) fn phones(phones: &[String]) -> Option<FmValue> {
+        match phones {
+            [one] => Some(FmValue::text(one)),
+            many => FmValue::list(many),
+        }
+    }
+
+    /// `1985-03-14` or `--03-14`, plain: both read back as text.
+    pub(crate) fn birthday(birthday: PartialDate) -> FmValue {
+        FmValue::Scalar(birthday.to_string())
+    }
+
+    /// One `{name: ..., relation: ...}` per item.
+    pub(crate) fn related(related: &[Related]) -> Option<FmValue> {
+        let items: Vec<String> = related
+            .iter()
+            .map(|r| match &r.relation {
+                Some(rel) => format!(
+                    "{{name: {}, relation: {}}}",
+                    flow_scalar(&r.name),
+                    flow_scalar(rel)
+                ),
+                None => format!("{{name: {}}}", flow_scalar(&r.name)),
+            })
+            .collect();
+        (!items.is_empty()).then_some(FmValue::Items(items))
+    }
+
+    /// `key: value` or `key:` and its items, each line starting with
+    /// `indent` and ending with `nl`.
+    pub(crate) fn entry(&self, key: &str, indent: &str, nl: &str) -> String {
+        match self {
+            FmValue::Scalar(v) => format!("{indent}{key}: {v}{nl}"),
+            FmValue::Items(items) => {
+                let mut t = format!("{indent}{key}:{nl}");
+                for item in items {
+                    t.push_str(&format!("{indent}  - {item}{nl}"));
+                }
+                t
+            }
+        }
+    }
+}
+
+/// A scalar inside `[...]` or `{...}`, where `,` `[` `]` `{` `}` end a
+/// plain one: quoted when it holds any of them.
+pub(crate) fn flow_scalar(s: &str) -> String {
+    if s.contains([',', '[', ']', '{', '}']) {
+        double_quoted(s)
+    } else {
+        yaml_scalar(s)
+    }
 }
 
 fn clean(what: &str, s: &str) -> Result<String, AddError> {
@@ -282,6 +391,44 @@ mod tests {
         assert_eq!(slug(""), None);
         assert!(slug(&"x".repeat(500)).unwrap().len() <= 80);
         assert!(slug(&"é".repeat(500)).unwrap().len() <= 80);
+    }
+
+    #[test]
+    fn template_with_details_reads_back() {
+        let new = NewPerson {
+            name: "Ana Lima".into(),
+            emails: vec!["ana@acme.example".into()],
+            org: Some("Acme, Inc.".into()),
+            role: Some("CTO".into()),
+        };
+        let details = Details {
+            phones: vec!["0612345678".into()],
+            birthday: PartialDate::parse("--02-29").ok(),
+            related: vec![Related {
+                name: "Sam, Jr.".into(),
+                relation: Some("child".into()),
+            }],
+        };
+        let text = template_with(&new, &details);
+        assert!(text.contains("birthday: --02-29\n"), "{text}");
+        let p = parse_person(Path::new("ana-lima.md"), &text).unwrap();
+        assert_eq!(
+            (p.name.as_str(), p.emails.as_slice()),
+            ("Ana Lima", &new.emails[..])
+        );
+        assert_eq!((p.org, p.role), (new.org, new.role));
+        assert_eq!(
+            (p.phones, p.birthday, p.related),
+            (details.phones, details.birthday, details.related)
+        );
+        // Without details, the template is the one `person add` always wrote.
+        assert_eq!(
+            template(&NewPerson {
+                name: "Bo".into(),
+                ..NewPerson::default()
+            }),
+            "---\nname: Bo\n---\n\n## Talk about\n\n## Follow-ups\n\n## Log\n"
+        );
     }
 
     #[test]
