@@ -826,3 +826,98 @@ fn read_only_files_are_not_replaced() {
     assert!(err.to_string().contains("read-only"), "{err}");
     assert_eq!(fs::read_to_string(&path).unwrap(), example());
 }
+
+/// A note with an Obsidian template in a `%%` comment, an HTML comment and a
+/// code block, each holding a `## Log` heading and dated lines.
+const COMMENTED: &str = "---\nname: Ana Lima\n---\n\
+## Talk about\n- hiking\n\n\
+%%\n## Log\n- 2000-01-01 template entry\n- [ ] template task\n%%\n\n\
+<!--\n## Follow-ups\n- [ ] html template task\n## Log\n- 2000-01-02 html entry\n-->\n\n\
+```markdown\n## Log\n- 2000-01-03 example in code\n```\n\n\
+## Log\n- 2026-03-01 real entry\n\n\
+%% Obsidian template for new entries:\n- YYYY-MM-DD text\n%%\n";
+
+#[test]
+fn headings_and_entries_inside_comments_and_code_are_not_sections() {
+    let p = people::parse_person(Path::new("ana.md"), COMMENTED).unwrap();
+    let log: Vec<(String, &str)> = p
+        .log
+        .iter()
+        .map(|e| (e.date.to_string(), e.text.as_str()))
+        .collect();
+    assert_eq!(log, [("2026-03-01".to_string(), "real entry")]);
+    assert!(p.follow_ups.is_empty(), "{:?}", p.follow_ups);
+    assert_eq!(p.last_met(), Some(d("2026-03-01")));
+    assert_eq!(p.topics.len(), 1, "{:?}", p.topics);
+
+    // The new entry goes under the real Log, after its last entry and after
+    // the closed comment that ends the section; never into a comment.
+    let a = apply(
+        COMMENTED,
+        &Edit::Note {
+            date: d("2026-03-02"),
+            text: "second".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(a.text, format!("{COMMENTED}\n- 2026-03-02 second\n"));
+    let p = people::parse_person(Path::new("ana.md"), &a.text).unwrap();
+    assert_eq!(p.log.len(), 2);
+
+    // Follow-ups is missing (the one in the HTML comment does not count): it
+    // is created just before the real Log.
+    let a = apply(
+        COMMENTED,
+        &Edit::Owe {
+            text: "send the map".into(),
+            due: None,
+        },
+    )
+    .unwrap();
+    assert!(
+        a.text
+            .contains("```\n\n## Follow-ups\n- [ ] send the map #owe\n\n## Log\n- 2026-03-01"),
+        "{}",
+        a.text
+    );
+    let p = people::parse_person(Path::new("ana.md"), &a.text).unwrap();
+    assert_eq!(p.follow_ups.len(), 1);
+    assert_eq!(p.follow_ups[0].text, "send the map");
+}
+
+#[test]
+fn a_comment_left_open_hides_the_rest_and_entries_go_before_it() {
+    // In the Log: the entry goes after the last visible line.
+    let text = "---\nname: Ana Lima\n---\n## Log\n- 2026-03-01 real\n\n%% draft\n## Follow-ups\n- [ ] hidden\n";
+    let p = people::parse_person(Path::new("ana.md"), text).unwrap();
+    assert!(p.follow_ups.is_empty());
+    let a = apply(
+        text,
+        &Edit::Note {
+            date: d("2026-03-02"),
+            text: "visible".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        a.text,
+        "---\nname: Ana Lima\n---\n## Log\n- 2026-03-01 real\n- 2026-03-02 visible\n\n%% draft\n## Follow-ups\n- [ ] hidden\n"
+    );
+    // No Log at all: it is created before the open comment, not inside it.
+    let text = "---\nname: Ana Lima\n---\nSummary.\n<!-- unfinished\n## Log\n";
+    let a = apply(
+        text,
+        &Edit::Note {
+            date: d("2026-03-02"),
+            text: "first".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        a.text,
+        "---\nname: Ana Lima\n---\nSummary.\n\n## Log\n- 2026-03-02 first\n\n<!-- unfinished\n## Log\n"
+    );
+    assert_eq!(a.line, 7);
+    let p = people::parse_person(Path::new("ana.md"), &a.text).unwrap();
+    assert_eq!(p.log.len(), 1);
+}

@@ -172,15 +172,20 @@ fn completion<'n>(before: &str, nl: &'n str) -> &'n str {
 }
 
 /// Inserts `item` as the last entry of `section`, creating the section if
-/// it is missing (Follow-ups goes before `## Log`, Log at the end).
+/// it is missing (Follow-ups goes before `## Log`, Log at the end; both before
+/// a comment that is never closed).
 fn append(original: &str, section: Section, item: &str) -> Result<Applied, EditError> {
     let s = scan(original);
     let nl = s.newline;
+    // A comment that is never closed hides everything from its line on: an
+    // entry added there would be invisible, so it goes before that line.
+    let visible = s.unclosed_comment.unwrap_or(s.lines.len());
     let (at, insert, line) = if let Some(h) = find_section(&s, section) {
         let end = s.lines[h + 1..]
             .iter()
             .position(|l| matches!(l.kind, LineKind::Heading { level, .. } if level <= 2))
-            .map_or(s.lines.len(), |i| h + 1 + i);
+            .map_or(s.lines.len(), |i| h + 1 + i)
+            .min(visible.max(h + 1));
         let last = (h + 1..end)
             .rev()
             .find(|&i| s.lines[i].kind != LineKind::Blank)
@@ -203,17 +208,29 @@ fn append(original: &str, section: Section, item: &str) -> Result<Applied, EditE
             insert.push_str(nl);
         }
         (after.end, insert, after.number + 1 + separate as usize)
-    } else if let (Section::FollowUps, Some(log)) = (section, find_section(&s, Section::Log)) {
-        let before = log.checked_sub(1).map(|i| &s.lines[i]);
+    } else if let Some(next) = match section {
+        // Follow-ups goes before `## Log`; either goes before a comment that
+        // hides the end of the file.
+        Section::FollowUps => find_section(&s, Section::Log).or(s.unclosed_comment),
+        Section::Log => s.unclosed_comment,
+    } {
+        if s.lines[next].kind != LineKind::Comment && s.unclosed_comment == Some(next) {
+            // Text before the comment on that line would move into the new section.
+            return Err(EditError::Invalid(format!(
+                "line {}: a comment starts here and is never closed, so the rest of the note is hidden; close it (`%%` or `-->`) and run the command again",
+                s.lines[next].number
+            )));
+        }
+        let before = next.checked_sub(1).map(|i| &s.lines[i]);
         let mut insert = String::new();
-        let mut line = s.lines[log].number;
+        let mut line = s.lines[next].number;
         if before.is_some_and(|l| l.kind != LineKind::Blank) {
             insert.push_str(nl);
             line += 1;
         }
         insert.push_str(&format!("## {}{nl}{item}{nl}{nl}", section.title()));
         // content_start: after a BOM, which must stay the file's first bytes.
-        (s.lines[log].content_start, insert, line + 1)
+        (s.lines[next].content_start, insert, line + 1)
     } else {
         let mut insert = String::new();
         let mut line = s.lines.len() + 1;
