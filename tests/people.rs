@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use rapport::people::edit::{apply, edit_file, edit_file_with_hook, Edit, EditError};
+use rapport::people::writer::{NoteWriter, WriteError};
 use rapport::people::{self, Channel, FollowUpKind};
 
 use crate::common::{data_dir, rapport};
@@ -413,40 +414,90 @@ fn edit_errors_leave_the_file_alone() {
     assert_eq!(fs::read_to_string(&path).unwrap(), example());
 }
 
+/// A writer with its locks and versions in `state`, and short waits.
+fn writer(state: &Path) -> NoteWriter {
+    NoteWriter::new(state, "note").waits(
+        std::time::Duration::from_millis(20),
+        std::time::Duration::from_secs(5),
+    )
+}
+
 #[test]
-fn concurrent_change_is_refused_and_nothing_is_lost() {
+fn a_concurrent_change_is_kept_and_the_edit_redone_on_top_of_it() {
     let dir = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
     let path = put(dir.path(), "y.md", example().as_bytes());
     let theirs = format!("{}- 2026-11-26 Written by another editor\n", example());
     let edit = Edit::Note {
         date: d("2026-11-27"),
         text: "mine".into(),
     };
-    let err =
-        edit_file_with_hook(&path, &edit, &mut || fs::write(&path, &theirs).unwrap()).unwrap_err();
-    assert!(matches!(err, EditError::Changed(_)), "{err}");
-    assert!(err.to_string().contains("changed on disk"));
+    // Another program saves between rapport's read and its write, once:
+    // rapport notices, reads their version and adds its entry to it.
+    let mut calls = 0;
+    let a = edit_file_with_hook(
+        &writer(state.path()),
+        &path,
+        &edit,
+        Some(&mut || {
+            calls += 1;
+            if calls == 1 {
+                fs::write(&path, &theirs).unwrap();
+            }
+        }),
+    )
+    .unwrap();
+    assert_eq!(calls, 2, "computed twice: on the old and on their version");
+    assert_eq!(a.line_text, "- 2026-11-27 mine");
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
-        theirs,
-        "their change kept"
+        format!("{theirs}- 2026-11-27 mine\n"),
+        "their change kept, the edit on top"
     );
     assert_eq!(
         fs::read_dir(dir.path()).unwrap().count(),
         1,
-        "temp file removed"
+        "no temp file left"
     );
-    // A file removed meanwhile is not recreated either.
-    let gone = edit_file_with_hook(&path, &edit, &mut || fs::remove_file(&path).unwrap());
-    assert!(matches!(gone, Err(EditError::Changed(_))));
+    // A program that saves every time: rapport gives up, names the file and
+    // writes nothing.
+    let before = fs::read_to_string(&path).unwrap();
+    let mut n = 0;
+    let err = edit_file_with_hook(
+        &writer(state.path()),
+        &path,
+        &edit,
+        Some(&mut || {
+            n += 1;
+            fs::write(&path, format!("{before}- 2026-11-28 save {n}\n")).unwrap();
+        }),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, EditError::Write(WriteError::Changed { .. })),
+        "{err}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("changed on disk")
+            && msg.contains("y.md")
+            && msg.contains("nothing was written"),
+        "{msg}"
+    );
+    assert!(fs::read_to_string(&path)
+        .unwrap()
+        .ends_with(&format!("save {n}\n")));
+    // A file removed meanwhile is not recreated.
+    let gone = edit_file_with_hook(
+        &writer(state.path()),
+        &path,
+        &edit,
+        Some(&mut || {
+            let _ = fs::remove_file(&path);
+        }),
+    );
+    assert!(gone.is_err());
     assert!(!path.exists());
-    fs::write(&path, &theirs).unwrap();
-    // Running again applies on top of their version.
-    edit_file(&path, &edit).unwrap();
-    assert_eq!(
-        fs::read_to_string(&path).unwrap(),
-        format!("{theirs}- 2026-11-27 mine\n")
-    );
 }
 
 #[test]
@@ -455,7 +506,9 @@ fn edits_through_a_symlink_change_the_target() {
     let real = put(dir.path(), "real.txt", example().as_bytes());
     let link = dir.path().join("y.md");
     std::os::unix::fs::symlink(&real, &link).unwrap();
+    let state = tempfile::tempdir().unwrap();
     edit_file(
+        &writer(state.path()),
         &link,
         &Edit::Note {
             date: d("2026-11-27"),
@@ -746,7 +799,9 @@ fn edit_runs_the_editor_without_a_shell() {
     .map(String::from)
     .to_vec();
     let mut out = Vec::new();
-    let code = edit_in_editor(dir.path(), "yvonne", &editor, &mut out).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let ed = NoteWriter::new(state.path(), "edit");
+    let code = edit_in_editor(dir.path(), &ed, "yvonne", &editor, &mut out).unwrap();
     assert_eq!(code, std::process::ExitCode::SUCCESS);
     assert!(fs::read_to_string(&path)
         .unwrap()
@@ -759,7 +814,7 @@ fn edit_runs_the_editor_without_a_shell() {
     put(dir.path(), "broken.md", b"---\nname: [\n---\n");
     let breaker: Vec<String> = ["true"].map(String::from).to_vec();
     let mut out = Vec::new();
-    let code = edit_in_editor(dir.path(), "broken", &breaker, &mut out).unwrap();
+    let code = edit_in_editor(dir.path(), &ed, "broken", &breaker, &mut out).unwrap();
     assert_eq!(code, std::process::ExitCode::from(1));
     assert!(String::from_utf8(out).unwrap().contains("broken.md, line"));
 }
@@ -815,7 +870,9 @@ fn read_only_files_are_not_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = put(dir.path(), "y.md", example().as_bytes());
     fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let state = tempfile::tempdir().unwrap();
     let err = edit_file(
+        &writer(state.path()),
         &path,
         &Edit::Note {
             date: d("2026-11-27"),

@@ -170,9 +170,10 @@ fn kill_9_at_every_point_of_a_write_leaves_the_old_or_the_new_note() {
         } else {
             assert_eq!(now, NOTE.as_bytes(), "{point}: the old note is intact");
         }
-        // A killed write may leave its hidden temporary file (nothing can
-        // remove it), but it never breaks anything later: `people` lists
-        // exactly Tom, and the next edit works.
+        // A killed write leaves at most its hidden temporary file (only when
+        // killed in the moment the file has a name, around the rename;
+        // before that it has none), and the next rapport command removes
+        // it: `people` lists exactly Tom and the folder is clean after it.
         let left = home.leftovers();
         assert!(
             left.iter()
@@ -192,6 +193,12 @@ fn kill_9_at_every_point_of_a_write_leaves_the_old_or_the_new_note() {
             0,
             "{point}: {json}"
         );
+        assert!(
+            home.leftovers().is_empty(),
+            "{point}: {:?} after `people`",
+            home.leftovers()
+        );
+        // The killed process held the note's lock: the kernel released it.
         let again = home.run(None, &["note", "Tom", "Second try", "--date", "2026-02-02"]);
         assert!(
             again.status.success(),
@@ -204,30 +211,71 @@ fn kill_9_at_every_point_of_a_write_leaves_the_old_or_the_new_note() {
     }
 }
 
+/// Waits until the kernel reports a lease of `pid` being broken (another
+/// process asked to open the file for writing and is held back).
+fn wait_lease_breaking(pid: u32) {
+    let start = Instant::now();
+    loop {
+        let locks = fs::read_to_string("/proc/locks").unwrap_or_default();
+        if locks.lines().any(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.len() > 4 && f[1] == "LEASE" && f[2] == "BREAKING" && f[4] == pid.to_string()
+        }) {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no lease break for {pid}: {locks}"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 #[test]
-fn a_note_saved_by_an_editor_during_the_write_is_never_overwritten() {
-    // In place (as vim with backupcopy=yes) and by rename (as most editors).
+fn a_note_saved_by_an_editor_during_the_write_is_kept_and_the_edit_redone() {
+    // In place (as nano, VS Code or vim with backupcopy=yes) and by rename
+    // (as most editors): rapport is stopped with its new version fsynced,
+    // right before its last check and the swap.
     for by_rename in [false, true] {
         let home = Home::new();
         let mut child = home
-            .command(Some("after-fsync"), &["note", "Tom", "From rapport"])
+            .command(
+                Some("after-fsync"),
+                &["note", "Tom", "From rapport", "--date", "2026-02-01"],
+            )
             .spawn()
             .unwrap();
         wait_stopped(&mut child, "after-fsync");
         let editor = format!("{NOTE}- 2026-01-11 Typed in the editor\n");
-        if by_rename {
+        let saver = if by_rename {
             let tmp = home.people().join("tom.md~");
             fs::write(&tmp, &editor).unwrap();
             fs::rename(&tmp, home.note()).unwrap();
+            None
         } else {
-            fs::write(home.note(), &editor).unwrap();
-        }
+            // The editor's open is held back by rapport's lease until
+            // rapport lets go; rapport sees the pending write.
+            let note = home.note();
+            let editor = editor.clone();
+            let saver = std::thread::spawn(move || fs::write(note, editor).unwrap());
+            wait_lease_breaking(child.id());
+            Some(saver)
+        };
         cont(&child);
         let out = child.wait_with_output().unwrap();
-        assert!(!out.status.success(), "by_rename={by_rename}");
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("changed on disk"), "{err}");
-        assert_eq!(fs::read_to_string(home.note()).unwrap(), editor);
+        if let Some(s) = saver {
+            s.join().unwrap();
+        }
+        assert!(
+            out.status.success(),
+            "by_rename={by_rename}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            fs::read_to_string(home.note()).unwrap(),
+            format!("{editor}- 2026-02-01 From rapport\n"),
+            "by_rename={by_rename}: the editor's save kept, rapport's line added to it"
+        );
         assert!(home.leftovers().is_empty(), "{:?}", home.leftovers());
     }
 }
