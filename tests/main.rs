@@ -31,6 +31,7 @@ mod reliability_daemon_network;
 mod reliability_injection;
 mod reliability_network;
 mod reliability_notes;
+mod reliability_notes_stress;
 mod reliability_secrets;
 mod setup;
 mod tz;

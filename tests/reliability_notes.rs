@@ -5,112 +5,10 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const NOTE: &str = "---\nname: Tom de Vries\nemail: tom@example.org\n---\n# Tom de Vries\n\n## Log\n- 2026-01-10 Met at the meetup\n";
-
-struct Home {
-    root: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Home {
-        let root = tempfile::tempdir().unwrap();
-        let people = root.path().join("notes");
-        fs::create_dir_all(&people).unwrap();
-        fs::create_dir_all(root.path().join("config")).unwrap();
-        fs::write(
-            root.path().join("config/config.toml"),
-            format!(
-                "[me]\nname = \"Ada Lovelace\"\nemails = [\"ada@corp.example\"]\n\n[people]\ndir = {:?}\n",
-                people.display().to_string()
-            ),
-        )
-        .unwrap();
-        fs::write(people.join("tom.md"), NOTE).unwrap();
-        Home { root }
-    }
-    fn people(&self) -> PathBuf {
-        self.root.path().join("notes")
-    }
-    fn note(&self) -> PathBuf {
-        self.people().join("tom.md")
-    }
-    fn command(&self, fault: Option<&str>, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_rapport"));
-        c.arg("--config")
-            .arg(self.root.path().join("config/config.toml"))
-            .args(args)
-            .env("HOME", self.root.path())
-            .env("XDG_CONFIG_HOME", self.root.path().join("xdg-config"))
-            .env("XDG_STATE_HOME", self.root.path().join("xdg-state"))
-            .env("XDG_CACHE_HOME", self.root.path().join("xdg-cache"))
-            .env("XDG_DATA_HOME", self.root.path().join("xdg-data"))
-            .env_remove("RAPPORT_FAULT")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if let Some(f) = fault {
-            c.env("RAPPORT_FAULT", f);
-        }
-        c
-    }
-    fn run(&self, fault: Option<&str>, args: &[&str]) -> std::process::Output {
-        self.command(fault, args).output().unwrap()
-    }
-    /// Everything in the people folder except `tom.md` and our own files.
-    fn leftovers(&self) -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(self.people())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n != "tom.md")
-            .collect();
-        v.sort();
-        v
-    }
-}
-
-/// Waits until `child` is stopped by its fault hook (state `T` in
-/// /proc/PID/stat). Panics if it exits first: the hook was never reached.
-fn wait_stopped(child: &mut Child, point: &str) {
-    let stat = format!("/proc/{}/stat", child.id());
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            use std::io::Read;
-            child
-                .stderr
-                .take()
-                .unwrap()
-                .read_to_string(&mut err)
-                .unwrap();
-            panic!("rapport exited ({status}) before reaching fault point {point}: {err}");
-        }
-        let s = fs::read_to_string(&stat).unwrap_or_default();
-        // The state follows the command name in parentheses.
-        if let Some(rest) = s.rsplit_once(") ") {
-            if rest.1.starts_with('T') || rest.1.starts_with('t') {
-                return;
-            }
-        }
-        // Not a timing assertion: a generous bound so a broken hook fails
-        // instead of hanging the test run.
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "rapport never stopped at {point}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn cont(child: &Child) {
-    // SAFETY: signals a child process we own.
-    unsafe {
-        libc::kill(child.id() as libc::pid_t, libc::SIGCONT);
-    }
-}
+use crate::common::notes::{cont, wait_stopped, Home, NOTE};
 
 const POINTS: [&str; 5] = [
     "mid-temp-write",
@@ -235,17 +133,24 @@ fn wait_lease_breaking(pid: u32) {
 fn a_note_saved_by_an_editor_during_the_write_is_kept_and_the_edit_redone() {
     // In place (as nano, VS Code or vim with backupcopy=yes) and by rename
     // (as most editors): rapport is stopped with its new version fsynced,
-    // right before its last check and the swap.
-    for by_rename in [false, true] {
+    // before its last check (after-fsync), or after that check, right
+    // before the swap (before-rename: the swap itself must notice and swap
+    // back).
+    for (point, by_rename) in [
+        ("after-fsync", false),
+        ("after-fsync", true),
+        ("before-rename", false),
+        ("before-rename", true),
+    ] {
         let home = Home::new();
         let mut child = home
             .command(
-                Some("after-fsync"),
-                &["note", "Tom", "From rapport", "--date", "2026-02-01"],
+                Some(point),
+                &["-v", "note", "Tom", "From rapport", "--date", "2026-02-01"],
             )
             .spawn()
             .unwrap();
-        wait_stopped(&mut child, "after-fsync");
+        wait_stopped(&mut child, point);
         let editor = format!("{NOTE}- 2026-01-11 Typed in the editor\n");
         let saver = if by_rename {
             let tmp = home.people().join("tom.md~");
@@ -266,15 +171,13 @@ fn a_note_saved_by_an_editor_during_the_write_is_kept_and_the_edit_redone() {
         if let Some(s) = saver {
             s.join().unwrap();
         }
-        assert!(
-            out.status.success(),
-            "by_rename={by_rename}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{point} by_rename={by_rename}: {err}");
+        assert!(err.contains("doing the edit again"), "{point}: {err}");
         assert_eq!(
             fs::read_to_string(home.note()).unwrap(),
             format!("{editor}- 2026-02-01 From rapport\n"),
-            "by_rename={by_rename}: the editor's save kept, rapport's line added to it"
+            "{point} by_rename={by_rename}: the editor's save kept, rapport's line added to it"
         );
         assert!(home.leftovers().is_empty(), "{:?}", home.leftovers());
     }

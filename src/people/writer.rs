@@ -251,7 +251,13 @@ impl NoteWriter {
                     }
                     return Ok(value);
                 }
-                Ok(Replaced::Changed) => discard(),
+                Ok(Replaced::Changed) => {
+                    discard();
+                    tracing::info!(
+                        "{}: changed while rapport was editing it; doing the edit again on the new contents",
+                        path.display()
+                    );
+                }
                 Ok(Replaced::Orphaned(theirs)) => {
                     discard();
                     let _ = versions.save(&theirs, "displaced", Utc::now());

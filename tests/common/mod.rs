@@ -64,6 +64,7 @@ pub fn rapport(root: &Path, args: &[&str]) -> Output {
 }
 
 pub mod http;
+pub mod notes;
 
 /// Fetch limits for the feed tests: short timeouts, a 1 MB body cap.
 pub fn feed_limits() -> rapport::feed::FetchLimits {
