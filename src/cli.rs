@@ -127,7 +127,8 @@ pub struct ForceArg {
 pub struct UndoArgs {
     /// An email, name, alias or the file name (also of a note that is broken or gone).
     pub name: String,
-    /// The version to put back: 1 (the default) is the newest; `--list` numbers them.
+    /// The version to put back, as `--list` numbers them (default: the newest one that differs
+    /// from the note now, i.e. the note before rapport's last change).
     #[arg(value_name = "N", conflicts_with_all = ["list", "show"])]
     pub version: Option<usize>,
     /// List the versions rapport kept of the note, newest first.
@@ -423,7 +424,7 @@ pub fn run(
             let request = match (a.list, a.show, a.version) {
                 (true, _, _) => people::UndoRequest::List,
                 (_, Some(n), _) => people::UndoRequest::Show(n),
-                (_, None, n) => people::UndoRequest::Restore(n.unwrap_or(1)),
+                (_, None, n) => people::UndoRequest::Restore(n),
             };
             let dir = people_settings(paths)?.0;
             people::undo(&dir, &writer("undo"), &a.name, request, out)

@@ -373,3 +373,248 @@ fn kill_9_of_the_daemon_while_it_saves_its_state_leaves_the_old_or_the_new_state
         }
     }
 }
+
+fn ok(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The number `undo --list` gives the version described as `what`.
+fn version_number(list: &str, what: &str) -> String {
+    let line = list
+        .lines()
+        .find(|l| l.contains(what))
+        .unwrap_or_else(|| panic!("no {what:?} in {list}"));
+    line.split_whitespace().next().unwrap().to_string()
+}
+
+fn versions_dir(home: &Home) -> PathBuf {
+    let notes = home.state().join("notes");
+    let dirs: Vec<PathBuf> = fs::read_dir(&notes)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    dirs[0].clone()
+}
+
+#[test]
+fn undo_lists_and_restores_the_versions_rapport_kept_and_an_undo_can_be_undone() {
+    let home = Home::new();
+    ok(&home.run(None, &["note", "Tom", "Cycling", "--date", "2026-02-01"]));
+    let after_note = fs::read_to_string(home.note()).unwrap();
+    ok(&home.run(None, &["ask", "Tom", "How was Ghent?"]));
+    let after_ask = fs::read_to_string(home.note()).unwrap();
+
+    // Each state once: before the note, as the note left it (which is also
+    // the state before the ask), as the ask left it.
+    let list = ok(&home.run(None, &["undo", "Tom", "--list"]));
+    assert_eq!(
+        version_number(&list, "as `rapport ask` left it"),
+        "1",
+        "{list}"
+    );
+    assert_eq!(
+        version_number(&list, "as `rapport note` left it"),
+        "2",
+        "{list}"
+    );
+    assert_eq!(
+        version_number(&list, "before `rapport note`"),
+        "3",
+        "{list}"
+    );
+    assert_eq!(
+        list.matches(" bytes").count(),
+        4,
+        "the note now and 3 versions: {list}"
+    );
+    assert_eq!(ok(&home.run(None, &["undo", "Tom", "--show", "3"])), NOTE);
+
+    // The versions are private, under the state folder; the people folder
+    // holds only the note.
+    let dir = versions_dir(&home);
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&home.state().join("notes")), 0o700);
+    for e in fs::read_dir(&dir).unwrap() {
+        assert_eq!(mode(&e.unwrap().path()), 0o600);
+    }
+    assert!(home.leftovers().is_empty(), "{:?}", home.leftovers());
+
+    // `undo` puts back the note before rapport's last change; the note it
+    // replaced is kept, so a second `undo` brings it back.
+    let out = ok(&home.run(None, &["undo", "Tom"]));
+    assert!(out.contains("restored version 2"), "{out}");
+    assert_eq!(fs::read_to_string(home.note()).unwrap(), after_note);
+    ok(&home.run(None, &["undo", "Tom"]));
+    assert_eq!(fs::read_to_string(home.note()).unwrap(), after_ask);
+    // Any version by number.
+    let list = ok(&home.run(None, &["undo", "Tom", "--list"]));
+    let n = version_number(&list, "before `rapport note`");
+    ok(&home.run(None, &["undo", "tom", &n]));
+    assert_eq!(fs::read_to_string(home.note()).unwrap(), NOTE);
+    let err = home.run(None, &["undo", "Tom", "99"]);
+    assert!(!err.status.success());
+    assert!(String::from_utf8_lossy(&err.stderr).contains("there is no version 99"));
+
+    // A note that was deleted is recreated from its versions.
+    fs::remove_file(home.note()).unwrap();
+    let out = ok(&home.run(None, &["undo", "tom", "--list"]));
+    assert!(out.contains("does not exist now"), "{out}");
+    ok(&home.run(None, &["undo", "tom"]));
+    assert!(home.note().exists());
+}
+
+#[test]
+fn a_note_that_became_empty_or_lost_its_front_matter_is_not_edited_without_force() {
+    let home = Home::new();
+    ok(&home.run(None, &["note", "Tom", "First", "--date", "2026-02-01"]));
+    let good = fs::read_to_string(home.note()).unwrap();
+
+    // A sync tool or an editor crash empties the note.
+    fs::write(home.note(), "").unwrap();
+    let out = home.run(None, &["note", "tom", "Second"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("tom.md")
+            && err.contains("has become empty")
+            && err.contains("nothing was changed")
+            && err.contains("rapport undo tom")
+            && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(home.note()).unwrap(), "");
+    // `undo` is never refused: it is how the note comes back.
+    ok(&home.run(None, &["undo", "tom"]));
+    assert_eq!(fs::read_to_string(home.note()).unwrap(), good);
+
+    // Front matter gone (name and emails with it): refused, then forced.
+    let body = good.split("---\n").nth(2).unwrap().to_string();
+    fs::write(home.note(), &body).unwrap();
+    let out = home.run(None, &["note", "tom", "Third"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("lost its front matter"),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(home.note()).unwrap(), body);
+    ok(&home.run(
+        None,
+        &["note", "tom", "Third", "--force", "--date", "2026-02-03"],
+    ));
+    assert_eq!(
+        fs::read_to_string(home.note()).unwrap(),
+        format!("{body}- 2026-02-03 Third\n")
+    );
+    // From now on this is what rapport knows: no more refusals.
+    ok(&home.run(None, &["note", "tom", "Fourth"]));
+}
+
+#[test]
+fn rapport_edit_keeps_the_version_before_the_editor_ran() {
+    let home = Home::new();
+    let out = home
+        .command(None, &["edit", "Tom"])
+        .env("EDITOR", "sh -c ': > \"$1\"' sh")
+        .env_remove("VISUAL")
+        .output()
+        .unwrap();
+    ok(&out);
+    assert_eq!(fs::read_to_string(home.note()).unwrap(), "");
+    // You emptied it yourself through `rapport edit`: no alarm later.
+    ok(&home.run(None, &["note", "tom", "Fresh start"]));
+    let list = ok(&home.run(None, &["undo", "tom", "--list"]));
+    let n = version_number(&list, "before `rapport edit` (your editor)");
+    ok(&home.run(None, &["undo", "tom", &n]));
+    assert_eq!(fs::read_to_string(home.note()).unwrap(), NOTE);
+}
+
+#[test]
+fn person_add_run_several_times_at_once_creates_one_note_per_address() {
+    let home = Home::empty();
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            home.command(
+                None,
+                &[
+                    "person",
+                    "add",
+                    &format!("Grace Hopper {i}"),
+                    "--email",
+                    "grace@example.org",
+                ],
+            )
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let outs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let created = outs.iter().filter(|o| o.status.success()).count();
+    assert_eq!(created, 1, "one note per address");
+    for o in outs.iter().filter(|o| !o.status.success()) {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("grace@example.org is already in"), "{err}");
+    }
+    assert_eq!(fs::read_dir(home.people()).unwrap().count(), 1);
+}
+
+#[test]
+fn kill_9_while_the_feed_cache_is_written_leaves_no_temporary_file_after_the_next_command() {
+    use crate::common::http::{Reply, TestServer};
+    let server = TestServer::start();
+    let mut ics = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n");
+    // Big enough that a write takes a moment.
+    for i in 0..20_000 {
+        ics.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:e{i}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260101T090000Z\r\nSUMMARY:Event {i}\r\nEND:VEVENT\r\n"
+        ));
+    }
+    ics.push_str("END:VCALENDAR\r\n");
+    server.route("/cal.ics", vec![Reply::calendar(ics)]);
+    for point in POINTS {
+        let home = Home::new();
+        let config = home.root.path().join("config/config.toml");
+        let mut text = fs::read_to_string(&config).unwrap();
+        text.push_str(&format!(
+            "\n[[calendar]]\nname = \"Work\"\nurl = {:?}\n",
+            server.url("/cal.ics")
+        ));
+        fs::write(&config, text).unwrap();
+        let mut child = home
+            .command(Some(point), &["agenda", "--from", "2026-01-01"])
+            .spawn()
+            .unwrap();
+        wait_stopped(&mut child, point);
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let feeds = home.root.path().join("xdg-cache/rapport/feeds");
+        let temps = |d: &Path| -> Vec<String> {
+            fs::read_dir(d)
+                .map(|r| {
+                    r.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                        .filter(|n| n.ends_with(".tmp"))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        // A temporary file has a name only around the rename.
+        let left = temps(&feeds);
+        if !matches!(point, "before-rename" | "after-rename") {
+            assert!(left.is_empty(), "{point}: {left:?}");
+        }
+        // The next command (any) removes it.
+        ok(&home.run(None, &["people"]));
+        assert!(temps(&feeds).is_empty(), "{point}: {:?}", temps(&feeds));
+        assert!(temps(&home.state()).is_empty(), "{point}");
+    }
+}

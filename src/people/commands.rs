@@ -485,8 +485,10 @@ pub enum UndoRequest {
     List,
     /// `--show N`: print version N.
     Show(usize),
-    /// `[N]`: put version N (default 1, the newest) back.
-    Restore(usize),
+    /// `[N]`: put version N back; without N, the newest kept version that
+    /// differs from the note now (after a rapport edit: the note before it;
+    /// after a sync emptied it: the note as rapport last left it).
+    Restore(Option<usize>),
 }
 
 /// `rapport undo NAME [N] [--list | --show N]`: the versions rapport kept of
@@ -572,7 +574,7 @@ pub fn undo(
                     out,
                     "  {:>2}  {when}  {}  {}, {} bytes{against_now}",
                     i + 1,
-                    describe(&v.command),
+                    describe(&v.label),
                     lines(&bytes),
                     bytes.len()
                 )?;
@@ -586,6 +588,27 @@ pub fn undo(
             out.write_all(&std::fs::read(&pick(n)?.file)?)?;
         }
         UndoRequest::Restore(n) => {
+            let n = match n {
+                Some(n) => n,
+                None => {
+                    let differs = |v: &Version| {
+                        current
+                            .as_ref()
+                            .is_none_or(|now| std::fs::read(&v.file).is_ok_and(|b| &b != now))
+                    };
+                    match kept.iter().position(differs) {
+                        Some(i) => i + 1,
+                        None if kept.is_empty() => bail!("{shown}: {}", nothing_kept()),
+                        None => {
+                            writeln!(
+                                out,
+                                "{shown} is the same as every version rapport kept; nothing to undo."
+                            )?;
+                            return Ok(ExitCode::from(1));
+                        }
+                    }
+                }
+            };
             let v = pick(n)?;
             let bytes = std::fs::read(&v.file)?;
             if current.is_none() {
@@ -610,7 +633,7 @@ pub fn undo(
             });
             let what = format!(
                 "version {n} ({when}, {}; {})",
-                describe(&v.command),
+                describe(&v.label),
                 lines(&bytes)
             );
             if current.is_none() {
@@ -630,13 +653,22 @@ fn nothing_kept() -> &'static str {
     "rapport has not changed this note yet, so it keeps no earlier version (it keeps one each time it changes a note)"
 }
 
-/// What replaced a kept version, from the command recorded with it.
-fn describe(command: &str) -> String {
-    match command {
-        "nothing-new" => "before the daemon's \"Nothing new\"".into(),
-        "displaced" => "another program's save that rapport could not put back".into(),
-        "edit" => "before `rapport edit` (your editor)".into(),
-        other => format!("before `rapport {other}`"),
+/// Which state of the note a kept version is, from its label.
+fn describe(label: &str) -> String {
+    let command = |c: &str| match c {
+        "nothing-new" => "the daemon's \"Nothing new\"".to_string(),
+        "edit" => "`rapport edit` (your editor)".to_string(),
+        "add" => "`rapport person add`".to_string(),
+        other => format!("`rapport {other}`"),
+    };
+    if let Some(c) = label.strip_prefix("before-") {
+        format!("before {}", command(c))
+    } else if let Some(c) = label.strip_prefix("after-") {
+        format!("as {} left it", command(c))
+    } else if label == "displaced" {
+        "another program's save that rapport could not put back".into()
+    } else {
+        label.to_string()
     }
 }
 

@@ -10,8 +10,11 @@
 //! - `lock`: the lock every rapport writer of this note holds (`flock`),
 //! - `last.json`: the note as rapport last wrote it (identity, size, front
 //!   matter), to tell a note that shrank since from one that grew,
-//! - `NNNNNN-YYYYMMDDTHHMMSSZ-COMMAND.md` (0600): the note as it was before
-//!   the command COMMAND changed it; the newest [`KEEP`] are kept.
+//! - `NNNNNN-YYYYMMDDTHHMMSSZ-LABEL.md` (0600): one state of the note,
+//!   `before-COMMAND` (as it was before the rapport command COMMAND changed
+//!   it) or `after-COMMAND` (as the command left it); a state equal to the
+//!   newest kept one is not kept again, so a run of rapport edits keeps
+//!   each state once. The newest [`KEEP`] are kept.
 
 use std::fs::{self, DirBuilder};
 use std::io;
@@ -51,8 +54,8 @@ pub struct Version {
     pub file: PathBuf,
     pub seq: u64,
     pub saved_at: Option<DateTime<Utc>>,
-    /// The rapport command that replaced this version (`note`, `undo`, ...).
-    pub command: String,
+    /// `before-COMMAND`, `after-COMMAND` or `displaced` (see the module docs).
+    pub label: String,
     pub len: u64,
 }
 
@@ -160,13 +163,13 @@ impl Versions {
             .flatten()
             .filter_map(|e| {
                 let name = e.file_name().to_string_lossy().into_owned();
-                let (seq, saved_at, command) = parse_name(&name)?;
+                let (seq, saved_at, label) = parse_name(&name)?;
                 let len = e.metadata().ok()?.len();
                 Some(Version {
                     file: e.path(),
                     seq,
                     saved_at,
-                    command,
+                    label,
                     len,
                 })
             })
@@ -181,7 +184,7 @@ impl Versions {
     pub fn save(
         &self,
         bytes: &[u8],
-        command: &str,
+        label: &str,
         now: DateTime<Utc>,
     ) -> io::Result<Option<PathBuf>> {
         let versions = self.list()?;
@@ -191,12 +194,12 @@ impl Versions {
             }
         }
         let seq = versions.first().map_or(1, |v| v.seq + 1);
-        let command: String = command
+        let label: String = label
             .chars()
             .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
             .collect();
         let file = self.dir.join(format!(
-            "{seq:06}-{}-{command}.md",
+            "{seq:06}-{}-{label}.md",
             now.format("%Y%m%dT%H%M%SZ")
         ));
         fsutil::atomic_write_unfaulted(&file, bytes)?;
@@ -207,7 +210,7 @@ impl Versions {
     }
 }
 
-/// `NNNNNN-YYYYMMDDTHHMMSSZ-COMMAND.md` -> (seq, time, command).
+/// `NNNNNN-YYYYMMDDTHHMMSSZ-LABEL.md` -> (seq, time, label).
 fn parse_name(name: &str) -> Option<(u64, Option<DateTime<Utc>>, String)> {
     let rest = name.strip_suffix(".md")?;
     let (seq, rest) = rest.split_once('-')?;
@@ -277,11 +280,16 @@ mod tests {
         assert_eq!(mode(&v.dir), 0o700);
         assert_eq!(mode(&state.join("notes")), 0o700);
         let now = Utc::now();
-        let first = v.save(b"one", "note", now).unwrap().unwrap();
+        let first = v.save(b"one", "before-note", now).unwrap().unwrap();
         assert_eq!(mode(&first), 0o600);
-        assert_eq!(v.save(b"one", "note", now).unwrap(), None, "same bytes");
+        assert_eq!(
+            v.save(b"one", "after-note", now).unwrap(),
+            None,
+            "same bytes"
+        );
         for i in 0..KEEP + 5 {
-            v.save(format!("v{i}").as_bytes(), "ask", now).unwrap();
+            v.save(format!("v{i}").as_bytes(), "before-ask", now)
+                .unwrap();
         }
         let list = v.list().unwrap();
         assert_eq!(list.len(), KEEP);
@@ -289,7 +297,7 @@ mod tests {
             fs::read(&list[0].file).unwrap(),
             format!("v{}", KEEP + 4).as_bytes()
         );
-        assert_eq!(list[0].command, "ask");
+        assert_eq!(list[0].label, "before-ask");
         assert_eq!(list[0].seq, KEEP as u64 + 6);
         assert!(list[0].saved_at.is_some());
         // The same note through another path finds the same versions.

@@ -50,7 +50,7 @@ pub enum WriteError {
     Busy { path: PathBuf, why: Busy },
     #[error("{}: changed on disk while rapport was editing it, {attempts} times in a row (another editor or a sync?); nothing was written, run the command again", .path.display())]
     Changed { path: PathBuf, attempts: u32 },
-    #[error("{}: {what} since rapport last wrote it ({}); nothing was changed. If an editor or a sync did this by mistake, `rapport undo {}` restores the last version rapport kept (`--list` shows them all); to edit the note as it is now, run the command again with --force", .path.display(), .at.with_timezone(&Local).format("%Y-%m-%d %H:%M"), undo_name(.path))]
+    #[error("{}: {what} since rapport last wrote it ({}); nothing was changed. If an editor or a sync did this by mistake, `rapport undo {}` puts back the note as rapport left it (`--list` shows every kept version); to edit the note as it is now, run the command again with --force", .path.display(), .at.with_timezone(&Local).format("%Y-%m-%d %H:%M"), undo_name(.path))]
     Shrunk {
         path: PathBuf,
         what: &'static str,
@@ -224,7 +224,7 @@ impl NoteWriter {
                 shared_file::retake_for_test(&mut snap);
             }
             let kept = versions
-                .save(&snap.bytes, &self.command, Utc::now())
+                .save(&snap.bytes, &format!("before-{}", self.command), Utc::now())
                 .map_err(|e| {
                     file_err(format!(
                         "cannot keep the current version in {} first, so nothing was changed: {e}",
@@ -238,17 +238,7 @@ impl NoteWriter {
             };
             match shared_file::replace(&target, snap, &new, &settle) {
                 Ok(Replaced::Done(id)) => {
-                    let known = Known {
-                        id,
-                        len: new.len() as u64,
-                        front_matter: scan_front_matter(&new),
-                        at: Utc::now(),
-                    };
-                    // Only a hint for the next edit (settle, shrink check):
-                    // a failure to record it changes nothing written.
-                    if let Err(e) = versions.set_last_known(&known) {
-                        tracing::warn!("{}: {e}", versions.dir.display());
-                    }
+                    self.record(&versions, &new, id);
                     return Ok(value);
                 }
                 Ok(Replaced::Changed) => {
@@ -279,6 +269,26 @@ impl NoteWriter {
         .into())
     }
 
+    /// After a write (or a read-back) of `bytes`: keeps them as the state
+    /// the command left the note in (so a note a sync empties later can get
+    /// exactly this back), and records them as what rapport last knew (the
+    /// next edit's settle and shrink checks). Neither changes the note, so
+    /// a failure is only logged.
+    fn record(&self, versions: &Versions, bytes: &[u8], id: fsutil::FileId) {
+        if let Err(e) = versions.save(bytes, &format!("after-{}", self.command), Utc::now()) {
+            tracing::warn!("{}: cannot keep a version: {e}", versions.dir.display());
+        }
+        let known = Known {
+            id,
+            len: bytes.len() as u64,
+            front_matter: scan_front_matter(bytes),
+            at: Utc::now(),
+        };
+        if let Err(e) = versions.set_last_known(&known) {
+            tracing::warn!("{}: {e}", versions.dir.display());
+        }
+    }
+
     /// Keeps the note's current contents as a version (`rapport edit`
     /// before it opens the editor), under the note's lock.
     pub fn keep_current(&self, path: &Path) -> Result<(), WriteError> {
@@ -286,7 +296,7 @@ impl NoteWriter {
         let _lock = self.lock(path, &versions)?;
         match std::fs::read(&versions.note) {
             Ok(bytes) => versions
-                .save(&bytes, &self.command, Utc::now())
+                .save(&bytes, &format!("before-{}", self.command), Utc::now())
                 .map(|_| ())
                 .map_err(|e| WriteError::File {
                     path: path.to_path_buf(),
@@ -296,9 +306,9 @@ impl NoteWriter {
         }
     }
 
-    /// Records the note as it is now as "what rapport last knew" (after
-    /// `rapport edit` read it back, after `person add` created it): its
-    /// front matter and size are what a later edit compares with.
+    /// Records the note as it is now as what the command left (after
+    /// `rapport edit` read it back, after `person add` created it): kept as
+    /// a version, and what a later edit compares front matter and size with.
     pub fn remember(&self, path: &Path) -> Result<(), WriteError> {
         let versions = self.versions(path)?;
         let _lock = self.lock(path, &versions)?;
@@ -308,14 +318,8 @@ impl NoteWriter {
         };
         let bytes = std::fs::read(&versions.note).map_err(io)?;
         let id = fsutil::FileId::of(&std::fs::metadata(&versions.note).map_err(io)?);
-        versions
-            .set_last_known(&Known {
-                id,
-                len: bytes.len() as u64,
-                front_matter: scan_front_matter(&bytes),
-                at: Utc::now(),
-            })
-            .map_err(io)
+        self.record(&versions, &bytes, id);
+        Ok(())
     }
 }
 
