@@ -45,14 +45,30 @@ pub fn atomic_write_parts(
     parts: &[&[u8]],
     check: &mut dyn FnMut() -> io::Result<()>,
 ) -> io::Result<()> {
-    write_atomically(path, parts, check, true)
+    write_atomically(path, parts, check, true, Durability::Full)
 }
 
-/// [`atomic_write`] without the fault points of the reliability tests: for
+/// How much of an atomic write must survive a power loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Durability {
+    /// The contents and the name: fsync of the file and of the folder.
+    Full,
+    /// The contents, once the name is there: fsync of the file only (the
+    /// name may be lost with the last seconds before a crash).
+    Contents,
+    /// Neither (a hint that is rebuilt when missing or empty).
+    Hint,
+}
+
+/// [`atomic_write`] without the fault points of the reliability tests, for
 /// rapport's own bookkeeping (the kept versions of a note), so that a fault
 /// point named in `RAPPORT_FAULT` stops the write it is meant for.
-pub(crate) fn atomic_write_unfaulted(path: &Path, contents: &[u8]) -> io::Result<()> {
-    write_atomically(path, &[contents], &mut || Ok(()), false)
+pub(crate) fn atomic_write_unfaulted(
+    path: &Path,
+    contents: &[u8],
+    durability: Durability,
+) -> io::Result<()> {
+    write_atomically(path, &[contents], &mut || Ok(()), false, durability)
 }
 
 fn write_atomically(
@@ -60,6 +76,7 @@ fn write_atomically(
     parts: &[&[u8]],
     check: &mut dyn FnMut() -> io::Result<()>,
     faults: bool,
+    durability: Durability,
 ) -> io::Result<()> {
     let fault = |point| if faults { fault(point) } else { Ok(()) };
     let target = resolve_symlink(path)?;
@@ -72,6 +89,7 @@ fn write_atomically(
     sweep_stale_temps(&dir);
     let mut temp = Temp::create(&dir, &target)?;
     temp.faults = faults;
+    temp.sync = durability != Durability::Hint;
     let result = (|| {
         temp.write_durably(parts, mode)?;
         check()?;
@@ -80,7 +98,9 @@ fn write_atomically(
         fs::rename(named, &target)?;
         temp.renamed();
         fault("after-rename")?;
-        sync_dir(&dir);
+        if durability == Durability::Full {
+            sync_dir(&dir);
+        }
         Ok(())
     })();
     drop(temp);
@@ -113,6 +133,8 @@ pub(crate) struct Temp {
     path: Option<PathBuf>,
     /// Whether the fault points of `RAPPORT_FAULT` apply.
     faults: bool,
+    /// Whether the contents are fsynced.
+    sync: bool,
 }
 
 impl Temp {
@@ -128,6 +150,7 @@ impl Temp {
             prefix,
             path: None,
             faults: true,
+            sync: true,
         };
         if !fault_set("no-tmpfile") {
             if let Some(file) = open_anonymous(dir) {
@@ -192,7 +215,9 @@ impl Temp {
         }
         fault("after-temp-write")?;
         tmp.set_permissions(fs::Permissions::from_mode(mode))?;
-        tmp.sync_all()?;
+        if self.sync {
+            tmp.sync_all()?;
+        }
         fault("after-fsync")?;
         Ok(())
     }

@@ -25,7 +25,7 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::fsutil::{self, FileId, LockError, LockGuard};
+use crate::fsutil::{self, Durability, FileId, LockError, LockGuard};
 
 /// Versions kept per note (older ones are removed when a new one is kept).
 pub const KEEP: usize = 20;
@@ -132,7 +132,7 @@ impl Versions {
         let recorded = fs::read(&path_file).ok();
         let path = format!("{}\n", self.note.display());
         if recorded.as_deref() != Some(path.as_bytes()) {
-            fsutil::atomic_write_unfaulted(&path_file, path.as_bytes())?;
+            fsutil::atomic_write_unfaulted(&path_file, path.as_bytes(), Durability::Full)?;
         }
         Ok(())
     }
@@ -149,7 +149,7 @@ impl Versions {
 
     pub fn set_last_known(&self, known: &Known) -> io::Result<()> {
         let json = serde_json::to_vec(known).map_err(io::Error::other)?;
-        fsutil::atomic_write_unfaulted(&self.dir.join(LAST_FILE), &json)
+        fsutil::atomic_write_unfaulted(&self.dir.join(LAST_FILE), &json, Durability::Hint)
     }
 
     /// The kept versions, newest first.
@@ -180,7 +180,9 @@ impl Versions {
 
     /// Keeps `bytes` as the newest version (unless the newest already holds
     /// exactly these bytes), then removes all but the newest [`KEEP`].
-    /// Returns the new version's file. Durable before the note is replaced.
+    /// Returns the new version's file. A `before-` version is fully durable
+    /// before the note is replaced; the others only need their contents
+    /// (a crash right after may lose their name, never the note's state).
     pub fn save(
         &self,
         bytes: &[u8],
@@ -202,7 +204,12 @@ impl Versions {
             "{seq:06}-{}-{label}.md",
             now.format("%Y%m%dT%H%M%SZ")
         ));
-        fsutil::atomic_write_unfaulted(&file, bytes)?;
+        let durability = if label.starts_with("before-") {
+            Durability::Full
+        } else {
+            Durability::Contents
+        };
+        fsutil::atomic_write_unfaulted(&file, bytes, durability)?;
         for old in versions.iter().skip(KEEP - 1) {
             let _ = fs::remove_file(&old.file);
         }
