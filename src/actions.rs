@@ -132,7 +132,16 @@ pub fn log_met(
                     text: text.clone(),
                 },
             )
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            .map_err(|e| {
+                // Most errors name the note already.
+                let shown = path.display().to_string();
+                let message = e.to_string();
+                if message.starts_with(&shown) {
+                    anyhow::anyhow!(message)
+                } else {
+                    anyhow::anyhow!("{shown}: {message}")
+                }
+            })?;
             written.push(path);
         }
     }
