@@ -371,6 +371,14 @@ fn kill_9_of_the_daemon_while_it_saves_its_state_leaves_the_old_or_the_new_state
         } else {
             assert_eq!(now_bytes, old_bytes, "{point}: the old state is intact");
         }
+        // No temporary file survives the next command (any command).
+        home.run(None, &["status"]);
+        let temps: Vec<String> = fs::read_dir(&state_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(temps.is_empty(), "{point}: {temps:?}");
     }
 }
 
