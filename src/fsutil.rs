@@ -381,6 +381,27 @@ fn process_alive(pid: u32) -> bool {
     rc == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
+/// Opens `path` to read without ever blocking on it: a FIFO or device put
+/// in a note's place is refused rather than waited on (`O_NONBLOCK`, which
+/// changes nothing for a regular file's reads).
+pub fn open_regular(path: &Path) -> io::Result<File> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(path)?;
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::other("not a regular file"));
+    }
+    Ok(file)
+}
+
+/// The contents of the regular file at `path` (see [`open_regular`]).
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut open_regular(path)?, &mut bytes)?;
+    Ok(bytes)
+}
+
 /// An exclusive advisory lock (`flock`) on a lock file: released when the
 /// guard is dropped, and by the kernel when the process dies, even by
 /// `kill -9`, so a crash never leaves a note locked.

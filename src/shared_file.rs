@@ -128,15 +128,20 @@ pub fn read_settled(
     let mut pause = Duration::from_millis(5);
     let busy = |why| Err(ReadError::Busy(why));
     loop {
-        let file = match File::open(path) {
+        let file = match fsutil::open_regular(path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadError::NotFound),
+            // Another program holds a write lease (a file server's oplock).
+            Err(e) if e.raw_os_error() == Some(libc::EWOULDBLOCK) => {
+                if !settle.sleep(pause) {
+                    return busy(Busy::OpenForWriting);
+                }
+                pause = (pause * 2).min(Duration::from_millis(100));
+                continue;
+            }
             Err(e) => return Err(e.into()),
         };
         let meta = file.metadata()?;
-        if !meta.is_file() {
-            return Err(io::Error::other("not a regular file").into());
-        }
         let id = FileId::of(&meta);
         if known != Some(&id) && last_look != Some(id) {
             if let Some(wait) = settle_wait(&id, settle.quiet) {
@@ -517,6 +522,19 @@ mod tests {
         editor.join().unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"theirs\n");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_fifo_in_place_of_the_note_is_refused_not_waited_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("n.md");
+        let c = fsutil::c_path(&p).unwrap();
+        // SAFETY: a valid path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        match read_settled(&p, None, &settle()) {
+            Err(ReadError::Io(e)) => assert!(e.to_string().contains("not a regular file")),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -527,7 +527,7 @@ pub fn undo(
     let kept = versions.list()?;
     let shown = path.display();
     let undo_name = writer::undo_name(&path);
-    let current = std::fs::read(&versions.note).ok();
+    let current = crate::fsutil::read_regular(&versions.note).ok();
     let pick = |n: usize| -> anyhow::Result<&Version> {
         match n.checked_sub(1).and_then(|i| kept.get(i)) {
             Some(v) => Ok(v),

@@ -294,7 +294,7 @@ impl NoteWriter {
     pub fn keep_current(&self, path: &Path) -> Result<(), WriteError> {
         let versions = self.versions(path)?;
         let _lock = self.lock(path, &versions)?;
-        match std::fs::read(&versions.note) {
+        match fsutil::read_regular(&versions.note) {
             Ok(bytes) => versions
                 .save(&bytes, &format!("before-{}", self.command), Utc::now())
                 .map(|_| ())
@@ -316,7 +316,7 @@ impl NoteWriter {
             path: path.to_path_buf(),
             message: e.to_string(),
         };
-        let bytes = std::fs::read(&versions.note).map_err(io)?;
+        let bytes = fsutil::read_regular(&versions.note).map_err(io)?;
         let id = fsutil::FileId::of(&std::fs::metadata(&versions.note).map_err(io)?);
         self.record(&versions, &bytes, id);
         Ok(())
