@@ -106,9 +106,11 @@ pub fn take_requests(state_dir: &Path) -> Vec<Result<SnoozeRequest, String>> {
 }
 
 /// "Nothing new": adds `- DATE Met at <meeting>` to the Log of every matched
-/// person of `occ` (each note once), losslessly. Returns the notes written.
-/// The daemon's "Nothing new" button and `rapport met` both call this.
+/// person of `occ` (each note once), losslessly, through `writer` (locked,
+/// versioned). Returns the notes written. The daemon's "Nothing new" button
+/// and `rapport met` both call this.
 pub fn log_met(
+    writer: &people::writer::NoteWriter,
     people: &People,
     matcher: &Matcher,
     occ: &Occurrence,
@@ -123,13 +125,23 @@ pub fn log_met(
                 continue;
             }
             people::edit::edit_file(
+                writer,
                 &path,
                 &people::edit::Edit::Note {
                     date,
                     text: text.clone(),
                 },
             )
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            .map_err(|e| {
+                // Most errors name the note already.
+                let shown = path.display().to_string();
+                let message = e.to_string();
+                if message.starts_with(&shown) {
+                    anyhow::anyhow!(message)
+                } else {
+                    anyhow::anyhow!("{shown}: {message}")
+                }
+            })?;
             written.push(path);
         }
     }
@@ -438,6 +450,7 @@ pub fn met(
     paths: &Paths,
     words: &[String],
     date: Option<&str>,
+    force: bool,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<ExitCode> {
     let now = Utc::now();
@@ -460,7 +473,8 @@ pub fn met(
             .map_err(|e| anyhow::anyhow!("--date {text:?}: {e}"))?,
         None => occ.start.with_timezone(&Local).date_naive(),
     };
-    let written = log_met(&m.people, &m.matcher, occ, date)?;
+    let writer = people::writer::NoteWriter::new(&paths.state_dir, "met").force(force);
+    let written = log_met(&writer, &m.people, &m.matcher, occ, date)?;
     if written.is_empty() {
         writeln!(
             out,

@@ -43,6 +43,8 @@ pub enum Command {
     Owe(OweArgs),
     /// Tick an open follow-up (by its number in `person show`, or part of its text).
     Done(DoneArgs),
+    /// Show or restore the versions of a note that rapport kept before it changed the note.
+    Undo(UndoArgs),
     /// Check the setup: config, each calendar, the people folder, the notification server
     /// (`-v`: also each calendar's whole link, which is otherwise shown as its host only).
     Check,
@@ -109,6 +111,33 @@ pub struct MetArgs {
     /// The Log entry's date (default: the meeting's day).
     #[arg(long)]
     pub date: Option<String>,
+    #[command(flatten)]
+    pub force: ForceArg,
+}
+
+/// For the commands that change a note.
+#[derive(Debug, Args)]
+pub struct ForceArg {
+    /// Change the note even if it became empty or lost its front matter since rapport last
+    /// wrote it (rapport refuses that by default; `rapport undo NAME` has the earlier version).
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UndoArgs {
+    /// An email, name, alias or the file name (also of a note that is broken or gone).
+    pub name: String,
+    /// The version to put back, as `--list` numbers them (default: the newest one that differs
+    /// from the note now, i.e. the note before rapport's last change).
+    #[arg(value_name = "N", conflicts_with_all = ["list", "show"])]
+    pub version: Option<usize>,
+    /// List the versions rapport kept of the note, newest first.
+    #[arg(long)]
+    pub list: bool,
+    /// Print version N instead of restoring it.
+    #[arg(long, value_name = "N", conflicts_with = "list")]
+    pub show: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -165,6 +194,8 @@ pub struct NoteArgs {
     /// The entry's date (default: today).
     #[arg(long)]
     pub date: Option<String>,
+    #[command(flatten)]
+    pub force: ForceArg,
 }
 
 #[derive(Debug, Args)]
@@ -174,6 +205,8 @@ pub struct AskArgs {
     /// Ask from this day on (default: today).
     #[arg(long)]
     pub after: Option<String>,
+    #[command(flatten)]
+    pub force: ForceArg,
 }
 
 #[derive(Debug, Args)]
@@ -183,6 +216,8 @@ pub struct OweArgs {
     /// Promised by this day (without it the task is tagged #owe).
     #[arg(long)]
     pub due: Option<String>,
+    #[command(flatten)]
+    pub force: ForceArg,
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +225,8 @@ pub struct DoneArgs {
     pub name: String,
     /// The follow-up's number (as `person show` lists them) or part of its text.
     pub task: String,
+    #[command(flatten)]
+    pub force: ForceArg,
 }
 
 #[derive(Debug, Args)]
@@ -330,10 +367,27 @@ fn run_command(
 ) -> anyhow::Result<ExitCode> {
     use crate::people::commands::{self as people, EditRequest};
     let today = || chrono::Local::now().date_naive();
-    let edit = |name: &str, request, out: &mut dyn std::io::Write| {
+    let writer = |command: &str| crate::people::writer::NoteWriter::new(&paths.state_dir, command);
+    let edit = |name: &str, force: &ForceArg, request, out: &mut dyn std::io::Write| {
         let (dir, _me) = people_settings(paths)?;
-        people::edit(&dir, name, request, today(), out)
+        let command = match &request {
+            EditRequest::Note { .. } => "note",
+            EditRequest::Ask { .. } => "ask",
+            EditRequest::Owe { .. } => "owe",
+            EditRequest::Done { .. } => "done",
+        };
+        let writer = writer(command).force(force.force);
+        people::edit(&dir, &writer, name, request, today(), out)
     };
+    // Temporary files of a rapport killed mid-write are removed by the next
+    // command (the people folder's by the next read of it).
+    for dir in [
+        paths.state_dir.clone(),
+        crate::actions::requests_dir(&paths.state_dir),
+        paths.cache_dir.join("feeds"),
+    ] {
+        crate::fsutil::sweep_stale_temps(&dir);
+    }
     match cli.command {
         Command::Agenda(args) => crate::agenda::run(&args, paths, out),
         Command::Demo => {
@@ -366,16 +420,17 @@ fn run_command(
                 org,
                 role,
             };
-            people::add(&people_settings(paths)?.0, &new, out)
+            people::add(&people_settings(paths)?.0, &writer("add"), &new, out)
         }
         Command::Edit(args) => {
             let (dir, _me) = people_settings(paths)?;
             let var = |name| std::env::var(name).ok();
             let editor = people::editor_argv(var("VISUAL").as_deref(), var("EDITOR").as_deref())?;
-            people::edit_in_editor(&dir, &args.name, &editor, out)
+            people::edit_in_editor(&dir, &writer("edit"), &args.name, &editor, out)
         }
         Command::Note(a) => edit(
             &a.name,
+            &a.force,
             EditRequest::Note {
                 text: a.text,
                 date: a.date,
@@ -384,6 +439,7 @@ fn run_command(
         ),
         Command::Ask(a) => edit(
             &a.name,
+            &a.force,
             EditRequest::Ask {
                 text: a.text,
                 after: a.after,
@@ -392,19 +448,31 @@ fn run_command(
         ),
         Command::Owe(a) => edit(
             &a.name,
+            &a.force,
             EditRequest::Owe {
                 text: a.text,
                 due: a.due,
             },
             out,
         ),
-        Command::Done(a) => edit(&a.name, EditRequest::Done { task: a.task }, out),
+        Command::Done(a) => edit(&a.name, &a.force, EditRequest::Done { task: a.task }, out),
+        Command::Undo(a) => {
+            let request = match (a.list, a.show, a.version) {
+                (true, _, _) => people::UndoRequest::List,
+                (_, Some(n), _) => people::UndoRequest::Show(n),
+                (_, None, n) => people::UndoRequest::Restore(n),
+            };
+            let dir = people_settings(paths)?.0;
+            people::undo(&dir, &writer("undo"), &a.name, request, out)
+        }
         Command::Brief(args) => run_brief(&args, paths, out),
         Command::Join(a) => {
             crate::actions::join(paths, &a.query, a.print, &crate::daemon::XdgOpen, out)
         }
         Command::Snooze(a) => crate::actions::snooze(paths, &a.query, a.snooze_for.as_deref(), out),
-        Command::Met(a) => crate::actions::met(paths, &a.query, a.date.as_deref(), out),
+        Command::Met(a) => {
+            crate::actions::met(paths, &a.query, a.date.as_deref(), a.force.force, out)
+        }
         Command::Init => {
             let ok = crate::setup::init(paths, chrono::Local::now().date_naive(), out)?;
             Ok(if ok {

@@ -978,7 +978,11 @@ impl<N: Notifier> Daemon<N> {
             }
             ("nothing-new", _) => {
                 let today = now.with_timezone(&Local).date_naive();
-                for path in crate::actions::log_met(&self.people, &self.matcher, occ, today)? {
+                let writer =
+                    crate::people::writer::NoteWriter::new(&self.paths.state_dir, "nothing-new");
+                for path in
+                    crate::actions::log_met(&writer, &self.people, &self.matcher, occ, today)?
+                {
                     tracing::info!(
                         "{}: logged \"Met at {}\"",
                         path.display(),

@@ -11,6 +11,8 @@
 //! - [`feed`]: reading calendars from files and HTTP(S), with a cache.
 //! - [`config`]: the TOML configuration.
 //! - [`people`], [`matching`], [`dates`]: notes about people, attendee matching.
+//! - [`fsutil`], [`shared_file`]: atomic writes, locks, and replacing a file
+//!   that other programs edit at the same time.
 //! - [`brief`], [`schedule`], [`notify`], [`state`], [`daemon`]: the daemon.
 //! - [`cli`], [`agenda`], [`actions`]: the command line.
 
@@ -34,6 +36,7 @@ pub mod people;
 pub mod recur;
 pub mod schedule;
 pub mod setup;
+pub mod shared_file;
 pub mod state;
 pub mod text;
 pub mod tz;

@@ -438,6 +438,16 @@ async fn the_debrief_and_nothing_new_write_the_log_line() {
         if text.contains(&expected) {
             // the rest of the note is untouched
             assert!(text.contains("- 2026-11-02 Coffee at the meetup"), "{text}");
+            // and the note before the button is kept for `rapport undo`
+            let versions =
+                rapport::people::versions::Versions::for_note(&home.paths.state_dir, &note)
+                    .unwrap()
+                    .list()
+                    .unwrap();
+            assert!(
+                versions.iter().any(|v| v.label == "before-nothing-new"),
+                "{versions:?}"
+            );
             break;
         }
         assert!(

@@ -14,6 +14,7 @@ use rapport::people::edit::{edit_file_with_hook, Edit};
 
 const POINT: &str = "RAPPORT_HARDEN_KILL_POINT";
 const FILE: &str = "RAPPORT_HARDEN_KILL_FILE";
+const STATE: &str = "RAPPORT_HARDEN_KILL_STATE";
 const TEST: &str = "hardening_faults::kill_9_during_a_note_write_leaves_the_old_or_the_new_file";
 
 const OLD: &str = "---\nname: Ana Lima\n---\n## Log\n- 2026-11-01 old entry\n";
@@ -36,7 +37,9 @@ fn child(point: &str, file: &Path) -> ! {
                 date: NaiveDate::from_ymd_opt(2026, 11, 27).unwrap(),
                 text: "new entry".into(),
             };
-            let _ = edit_file_with_hook(file, &edit, &mut || kill_myself());
+            let state = std::env::var(STATE).expect("state dir");
+            let writer = rapport::people::writer::NoteWriter::new(Path::new(&state), "note");
+            let _ = edit_file_with_hook(&writer, file, &edit, Some(&mut || kill_myself()));
         }
         // The new text is complete and fsynced in the temporary file; not yet renamed.
         "before_rename" => {
@@ -63,12 +66,14 @@ fn kill_9_during_a_note_write_leaves_the_old_or_the_new_file() {
         ("after_rename", true),
     ] {
         let dir = tempfile::tempdir().unwrap();
+        let state = tempfile::tempdir().unwrap();
         let file = dir.path().join("ana-lima.md");
         std::fs::write(&file, OLD).unwrap();
         let status = Command::new(std::env::current_exe().unwrap())
             .args([TEST, "--exact", "--test-threads=1", "--nocapture"])
             .env(POINT, point)
             .env(FILE, &file)
+            .env(STATE, state.path())
             .stdout(std::process::Stdio::null())
             .status()
             .unwrap();

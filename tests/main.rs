@@ -35,6 +35,7 @@ mod reliability_files;
 mod reliability_injection;
 mod reliability_network;
 mod reliability_notes;
+mod reliability_notes_stress;
 mod reliability_once;
 mod reliability_secrets;
 mod setup;

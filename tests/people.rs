@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use rapport::people::edit::{apply, edit_file, edit_file_with_hook, Edit, EditError};
+use rapport::people::writer::{NoteWriter, WriteError};
 use rapport::people::{self, Channel, FollowUpKind};
 
 use crate::common::{data_dir, rapport};
@@ -413,40 +414,90 @@ fn edit_errors_leave_the_file_alone() {
     assert_eq!(fs::read_to_string(&path).unwrap(), example());
 }
 
+/// A writer with its locks and versions in `state`, and short waits.
+fn writer(state: &Path) -> NoteWriter {
+    NoteWriter::new(state, "note").waits(
+        std::time::Duration::from_millis(20),
+        std::time::Duration::from_secs(5),
+    )
+}
+
 #[test]
-fn concurrent_change_is_refused_and_nothing_is_lost() {
+fn a_concurrent_change_is_kept_and_the_edit_redone_on_top_of_it() {
     let dir = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
     let path = put(dir.path(), "y.md", example().as_bytes());
     let theirs = format!("{}- 2026-11-26 Written by another editor\n", example());
     let edit = Edit::Note {
         date: d("2026-11-27"),
         text: "mine".into(),
     };
-    let err =
-        edit_file_with_hook(&path, &edit, &mut || fs::write(&path, &theirs).unwrap()).unwrap_err();
-    assert!(matches!(err, EditError::Changed(_)), "{err}");
-    assert!(err.to_string().contains("changed on disk"));
+    // Another program saves between rapport's read and its write, once:
+    // rapport notices, reads their version and adds its entry to it.
+    let mut calls = 0;
+    let a = edit_file_with_hook(
+        &writer(state.path()),
+        &path,
+        &edit,
+        Some(&mut || {
+            calls += 1;
+            if calls == 1 {
+                fs::write(&path, &theirs).unwrap();
+            }
+        }),
+    )
+    .unwrap();
+    assert_eq!(calls, 2, "computed twice: on the old and on their version");
+    assert_eq!(a.line_text, "- 2026-11-27 mine");
     assert_eq!(
         fs::read_to_string(&path).unwrap(),
-        theirs,
-        "their change kept"
+        format!("{theirs}- 2026-11-27 mine\n"),
+        "their change kept, the edit on top"
     );
     assert_eq!(
         fs::read_dir(dir.path()).unwrap().count(),
         1,
-        "temp file removed"
+        "no temp file left"
     );
-    // A file removed meanwhile is not recreated either.
-    let gone = edit_file_with_hook(&path, &edit, &mut || fs::remove_file(&path).unwrap());
-    assert!(matches!(gone, Err(EditError::Changed(_))));
+    // A program that saves every time: rapport gives up, names the file and
+    // writes nothing.
+    let before = fs::read_to_string(&path).unwrap();
+    let mut n = 0;
+    let err = edit_file_with_hook(
+        &writer(state.path()),
+        &path,
+        &edit,
+        Some(&mut || {
+            n += 1;
+            fs::write(&path, format!("{before}- 2026-11-28 save {n}\n")).unwrap();
+        }),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, EditError::Write(WriteError::Changed { .. })),
+        "{err}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains("changed on disk")
+            && msg.contains("y.md")
+            && msg.contains("nothing was written"),
+        "{msg}"
+    );
+    assert!(fs::read_to_string(&path)
+        .unwrap()
+        .ends_with(&format!("save {n}\n")));
+    // A file removed meanwhile is not recreated.
+    let gone = edit_file_with_hook(
+        &writer(state.path()),
+        &path,
+        &edit,
+        Some(&mut || {
+            let _ = fs::remove_file(&path);
+        }),
+    );
+    assert!(gone.is_err());
     assert!(!path.exists());
-    fs::write(&path, &theirs).unwrap();
-    // Running again applies on top of their version.
-    edit_file(&path, &edit).unwrap();
-    assert_eq!(
-        fs::read_to_string(&path).unwrap(),
-        format!("{theirs}- 2026-11-27 mine\n")
-    );
 }
 
 #[test]
@@ -455,7 +506,9 @@ fn edits_through_a_symlink_change_the_target() {
     let real = put(dir.path(), "real.txt", example().as_bytes());
     let link = dir.path().join("y.md");
     std::os::unix::fs::symlink(&real, &link).unwrap();
+    let state = tempfile::tempdir().unwrap();
     edit_file(
+        &writer(state.path()),
         &link,
         &Edit::Note {
             date: d("2026-11-27"),
@@ -746,7 +799,9 @@ fn edit_runs_the_editor_without_a_shell() {
     .map(String::from)
     .to_vec();
     let mut out = Vec::new();
-    let code = edit_in_editor(dir.path(), "yvonne", &editor, &mut out).unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let ed = NoteWriter::new(state.path(), "edit");
+    let code = edit_in_editor(dir.path(), &ed, "yvonne", &editor, &mut out).unwrap();
     assert_eq!(code, std::process::ExitCode::SUCCESS);
     assert!(fs::read_to_string(&path)
         .unwrap()
@@ -759,7 +814,7 @@ fn edit_runs_the_editor_without_a_shell() {
     put(dir.path(), "broken.md", b"---\nname: [\n---\n");
     let breaker: Vec<String> = ["true"].map(String::from).to_vec();
     let mut out = Vec::new();
-    let code = edit_in_editor(dir.path(), "broken", &breaker, &mut out).unwrap();
+    let code = edit_in_editor(dir.path(), &ed, "broken", &breaker, &mut out).unwrap();
     assert_eq!(code, std::process::ExitCode::from(1));
     assert!(String::from_utf8(out).unwrap().contains("broken.md, line"));
 }
@@ -815,7 +870,9 @@ fn read_only_files_are_not_replaced() {
     let dir = tempfile::tempdir().unwrap();
     let path = put(dir.path(), "y.md", example().as_bytes());
     fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).unwrap();
+    let state = tempfile::tempdir().unwrap();
     let err = edit_file(
+        &writer(state.path()),
         &path,
         &Edit::Note {
             date: d("2026-11-27"),
@@ -825,4 +882,99 @@ fn read_only_files_are_not_replaced() {
     .unwrap_err();
     assert!(err.to_string().contains("read-only"), "{err}");
     assert_eq!(fs::read_to_string(&path).unwrap(), example());
+}
+
+/// A note with an Obsidian template in a `%%` comment, an HTML comment and a
+/// code block, each holding a `## Log` heading and dated lines.
+const COMMENTED: &str = "---\nname: Ana Lima\n---\n\
+## Talk about\n- hiking\n\n\
+%%\n## Log\n- 2000-01-01 template entry\n- [ ] template task\n%%\n\n\
+<!--\n## Follow-ups\n- [ ] html template task\n## Log\n- 2000-01-02 html entry\n-->\n\n\
+```markdown\n## Log\n- 2000-01-03 example in code\n```\n\n\
+## Log\n- 2026-03-01 real entry\n\n\
+%% Obsidian template for new entries:\n- YYYY-MM-DD text\n%%\n";
+
+#[test]
+fn headings_and_entries_inside_comments_and_code_are_not_sections() {
+    let p = people::parse_person(Path::new("ana.md"), COMMENTED).unwrap();
+    let log: Vec<(String, &str)> = p
+        .log
+        .iter()
+        .map(|e| (e.date.to_string(), e.text.as_str()))
+        .collect();
+    assert_eq!(log, [("2026-03-01".to_string(), "real entry")]);
+    assert!(p.follow_ups.is_empty(), "{:?}", p.follow_ups);
+    assert_eq!(p.last_met(), Some(d("2026-03-01")));
+    assert_eq!(p.topics.len(), 1, "{:?}", p.topics);
+
+    // The new entry goes under the real Log, after its last entry and after
+    // the closed comment that ends the section; never into a comment.
+    let a = apply(
+        COMMENTED,
+        &Edit::Note {
+            date: d("2026-03-02"),
+            text: "second".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(a.text, format!("{COMMENTED}\n- 2026-03-02 second\n"));
+    let p = people::parse_person(Path::new("ana.md"), &a.text).unwrap();
+    assert_eq!(p.log.len(), 2);
+
+    // Follow-ups is missing (the one in the HTML comment does not count): it
+    // is created just before the real Log.
+    let a = apply(
+        COMMENTED,
+        &Edit::Owe {
+            text: "send the map".into(),
+            due: None,
+        },
+    )
+    .unwrap();
+    assert!(
+        a.text
+            .contains("```\n\n## Follow-ups\n- [ ] send the map #owe\n\n## Log\n- 2026-03-01"),
+        "{}",
+        a.text
+    );
+    let p = people::parse_person(Path::new("ana.md"), &a.text).unwrap();
+    assert_eq!(p.follow_ups.len(), 1);
+    assert_eq!(p.follow_ups[0].text, "send the map");
+}
+
+#[test]
+fn a_comment_left_open_hides_the_rest_and_entries_go_before_it() {
+    // In the Log: the entry goes after the last visible line.
+    let text = "---\nname: Ana Lima\n---\n## Log\n- 2026-03-01 real\n\n%% draft\n## Follow-ups\n- [ ] hidden\n";
+    let p = people::parse_person(Path::new("ana.md"), text).unwrap();
+    assert!(p.follow_ups.is_empty());
+    let a = apply(
+        text,
+        &Edit::Note {
+            date: d("2026-03-02"),
+            text: "visible".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        a.text,
+        "---\nname: Ana Lima\n---\n## Log\n- 2026-03-01 real\n- 2026-03-02 visible\n\n%% draft\n## Follow-ups\n- [ ] hidden\n"
+    );
+    // No Log at all: it is created before the open comment, not inside it.
+    let text = "---\nname: Ana Lima\n---\nSummary.\n<!-- unfinished\n## Log\n";
+    let a = apply(
+        text,
+        &Edit::Note {
+            date: d("2026-03-02"),
+            text: "first".into(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        a.text,
+        "---\nname: Ana Lima\n---\nSummary.\n\n## Log\n- 2026-03-02 first\n\n<!-- unfinished\n## Log\n"
+    );
+    assert_eq!(a.line, 7);
+    let p = people::parse_person(Path::new("ana.md"), &a.text).unwrap();
+    assert_eq!(p.log.len(), 1);
 }

@@ -1,6 +1,7 @@
 //! The people commands behind `src/cli.rs`: `people`, `person show|add`,
-//! `edit`, `note`, `ask`, `owe`, `done`. Each takes the people folder and
-//! `today` from the caller (the CLI edge) and writes to `out`.
+//! `edit`, `note`, `ask`, `owe`, `done`, `undo`. Each takes the people
+//! folder, `today` and the [`NoteWriter`] (locks and kept versions under the
+//! state folder) from the caller (the CLI edge) and writes to `out`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,8 @@ use serde_json::json;
 
 use super::edit::{edit_file, Edit};
 use super::store::{add_person, NewPerson};
+use super::versions::{self, Version, Versions};
+use super::writer::{self, NoteWriter};
 use super::{find_index, load, FindError, FollowUpKind, People, Person};
 use crate::dates::parse_date;
 
@@ -241,11 +244,25 @@ pub fn show(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `rapport person add`.
-pub fn add(dir: &Path, new: &NewPerson, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+/// `rapport person add`. Two adds at once (two terminals, a script) run one
+/// after the other: the folder's lock covers the check that no other note
+/// has the address and the creation.
+pub fn add(
+    dir: &Path,
+    writer: &NoteWriter,
+    new: &NewPerson,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let _lock = versions::lock_folder(writer.state_dir(), dir, writer::MAX_WAIT)
+        .map_err(|e| anyhow::anyhow!("{}: {e}; nothing was created", dir.display()))?;
     let people = load_people(dir);
     let rel = add_person(&people, new)?;
-    writeln!(out, "Created {}", dir.join(rel).display())?;
+    let path = dir.join(rel);
+    // What a later edit compares with (a note that lost its front matter).
+    if let Err(e) = writer.remember(&path) {
+        tracing::warn!("{e}");
+    }
+    writeln!(out, "Created {}", path.display())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -261,6 +278,7 @@ pub enum EditRequest {
 /// `rapport note|ask|owe|done NAME ...`: one lossless edit of one file.
 pub fn edit(
     dir: &Path,
+    writer: &NoteWriter,
     name: &str,
     request: EditRequest,
     today: NaiveDate,
@@ -292,7 +310,7 @@ pub fn edit(
     let people = load_people(dir);
     let p = &people.people[find_or_explain(&people, name)?];
     let path = people.file_of(p);
-    let applied = edit_file(&path, &edit)?;
+    let applied = edit_file(writer, &path, &edit)?;
     let verb = if matches!(edit, Edit::Done { .. }) {
         "ticked"
     } else {
@@ -387,24 +405,15 @@ pub fn editor_argv(visual: Option<&str>, editor: Option<&str>) -> anyhow::Result
 /// reports problems the edit introduced.
 pub fn edit_in_editor(
     dir: &Path,
+    writer: &NoteWriter,
     name: &str,
     editor: &[String],
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let people = load_people(dir);
-    let path: PathBuf = match find_index(&people, name) {
-        Ok(i) => people.file_of(&people.people[i]),
-        // A broken file cannot be found by name; let its file name find it,
-        // since the editor is how it gets fixed.
-        Err(e) => match people.errors.iter().find(|err| {
-            err.path
-                .file_stem()
-                .is_some_and(|s| s.to_string_lossy().eq_ignore_ascii_case(name.trim()))
-        }) {
-            Some(err) => dir.join(&err.path),
-            None => return Err(explain(&people, e)),
-        },
-    };
+    let path = find_or_broken(&people, name)?;
+    // The note as it was before the editor, for `rapport undo`.
+    writer.keep_current(&path)?;
     let (program, args) = editor
         .split_first()
         .context("the editor command is empty")?;
@@ -422,20 +431,28 @@ pub fn edit_in_editor(
     let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
     match std::fs::read_to_string(&path) {
         Ok(text) => match super::parse_person(&rel, &text) {
-            Ok(p) => writeln!(
-                out,
-                "{}: {} ({} open follow-ups)",
-                path.display(),
-                p.name,
-                p.follow_ups.len()
-            )?,
+            Ok(p) => {
+                // Your edit is what rapport knows now (front matter removed
+                // on purpose is no alarm for the next `rapport note`).
+                if let Err(e) = writer.remember(&path) {
+                    tracing::warn!("{e}");
+                }
+                writeln!(
+                    out,
+                    "{}: {} ({} open follow-ups)",
+                    path.display(),
+                    p.name,
+                    p.follow_ups.len()
+                )?
+            }
             Err(e) => {
                 writeln!(
                     out,
-                    "{}, line {}: {} (rapport cannot use this file until it is fixed)",
+                    "{}, line {}: {} (rapport cannot use this file until it is fixed; `rapport undo {} --list` shows the versions rapport kept)",
                     path.display(),
                     e.line.unwrap_or(0),
-                    e.message
+                    e.message,
+                    writer::undo_name(&path)
                 )?;
                 return Ok(ExitCode::from(1));
             }
@@ -443,4 +460,247 @@ pub fn edit_in_editor(
         Err(e) => writeln!(out, "{}: cannot read it back: {e}", path.display())?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The note NAME finds, or a broken note whose file name is NAME (a broken
+/// file cannot be found by the name inside it; `edit` is how it gets fixed,
+/// `undo` how it gets its earlier version back).
+fn find_or_broken(people: &People, name: &str) -> anyhow::Result<PathBuf> {
+    match find_index(people, name) {
+        Ok(i) => Ok(people.file_of(&people.people[i])),
+        Err(e) => match people.errors.iter().find(|err| {
+            err.path
+                .file_stem()
+                .is_some_and(|s| s.to_string_lossy().eq_ignore_ascii_case(name.trim()))
+        }) {
+            Some(err) => Ok(people.dir.join(&err.path)),
+            None => Err(explain(people, e)),
+        },
+    }
+}
+
+/// What `rapport undo NAME` should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UndoRequest {
+    /// `--list`: the kept versions, numbered, newest first.
+    List,
+    /// `--show N`: print version N.
+    Show(usize),
+    /// `[N]`: put version N back; without N, the newest kept version that
+    /// differs from the note now (after a rapport edit: the note before it;
+    /// after a sync emptied it: the note as rapport last left it).
+    Restore(Option<usize>),
+}
+
+/// `rapport undo NAME [N] [--list | --show N]`: the versions rapport kept of
+/// a note before it changed it. Restoring is an edit like any other: under
+/// the note's lock, and the note as it was is kept as a version first, so an
+/// undo can itself be undone.
+pub fn undo(
+    dir: &Path,
+    writer: &NoteWriter,
+    name: &str,
+    request: UndoRequest,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let people = load_people(dir);
+    let path = match find_or_broken(&people, name) {
+        Ok(p) => p,
+        // A note that is gone: its versions still know its path.
+        Err(e) => {
+            let wanted = crate::matching::normalize_name(name);
+            let gone: Vec<Versions> = Versions::all(writer.state_dir())
+                .into_iter()
+                .filter(|v| !v.note.exists())
+                .filter(|v| {
+                    v.note.file_stem().is_some_and(|s| {
+                        crate::matching::normalize_name(&s.to_string_lossy()) == wanted
+                    })
+                })
+                .collect();
+            match gone.as_slice() {
+                [v] => v.note.clone(),
+                _ => return Err(e),
+            }
+        }
+    };
+    let versions = writer.versions(&path)?;
+    let kept = versions.list()?;
+    let shown = path.display();
+    let undo_name = writer::undo_name(&path);
+    let current = crate::fsutil::read_regular(&versions.note).ok();
+    let pick = |n: usize| -> anyhow::Result<&Version> {
+        match n.checked_sub(1).and_then(|i| kept.get(i)) {
+            Some(v) => Ok(v),
+            None if kept.is_empty() => bail!("{shown}: {}", nothing_kept()),
+            None => bail!(
+                "{shown}: there is no version {n}; rapport keeps {} (`rapport undo {undo_name} --list`)",
+                kept.len()
+            ),
+        }
+    };
+    match request {
+        UndoRequest::List => {
+            if kept.is_empty() {
+                writeln!(out, "{shown}: {}", nothing_kept())?;
+                return Ok(ExitCode::from(1));
+            }
+            match &current {
+                Some(now) => writeln!(
+                    out,
+                    "{shown} now: {}, {} bytes. Versions rapport kept, newest first:",
+                    lines(now),
+                    now.len()
+                )?,
+                None => writeln!(
+                    out,
+                    "{shown} does not exist now. Versions rapport kept, newest first:"
+                )?,
+            }
+            for (i, v) in kept.iter().enumerate() {
+                let bytes = std::fs::read(&v.file)?;
+                let when = v.saved_at.map_or("?".to_string(), |t| {
+                    t.with_timezone(&chrono::Local)
+                        .format("%Y-%m-%d %H:%M:%S")
+                        .to_string()
+                });
+                let against_now = current
+                    .as_ref()
+                    .map(|now| match line_changes(&bytes, now) {
+                        (0, 0) => "; the same lines as now".to_string(),
+                        (added, removed) => format!("; since then +{added} -{removed} lines"),
+                    })
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "  {:>2}  {when}  {}  {}, {} bytes{against_now}",
+                    i + 1,
+                    describe(&v.label),
+                    lines(&bytes),
+                    bytes.len()
+                )?;
+            }
+            writeln!(
+                out,
+                "Restore one: rapport undo {undo_name} N (the note as it is now is kept first); print one: rapport undo {undo_name} --show N"
+            )?;
+        }
+        UndoRequest::Show(n) => {
+            out.write_all(&std::fs::read(&pick(n)?.file)?)?;
+        }
+        UndoRequest::Restore(n) => {
+            let n = match n {
+                Some(n) => n,
+                None => {
+                    let differs = |v: &Version| {
+                        current
+                            .as_ref()
+                            .is_none_or(|now| std::fs::read(&v.file).is_ok_and(|b| &b != now))
+                    };
+                    match kept.iter().position(differs) {
+                        Some(i) => i + 1,
+                        None if kept.is_empty() => bail!("{shown}: {}", nothing_kept()),
+                        None => {
+                            writeln!(
+                                out,
+                                "{shown} is the same as every version rapport kept; nothing to undo."
+                            )?;
+                            return Ok(ExitCode::from(1));
+                        }
+                    }
+                }
+            };
+            let v = pick(n)?;
+            let bytes = std::fs::read(&v.file)?;
+            if current.is_none() {
+                super::store::create_new(&versions.note, &bytes)?;
+                if let Err(e) = writer.remember(&path) {
+                    tracing::warn!("{e}");
+                }
+            } else {
+                // An undo may be what repairs an emptied note: never refused.
+                writer.clone().force(true).change(
+                    &path,
+                    &mut |_: &[u8]| -> Result<(Vec<u8>, ()), writer::WriteError> {
+                        Ok((bytes.clone(), ()))
+                    },
+                    None,
+                )?;
+            }
+            let when = v.saved_at.map_or("?".to_string(), |t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            });
+            let what = format!(
+                "version {n} ({when}, {}; {})",
+                describe(&v.label),
+                lines(&bytes)
+            );
+            if current.is_none() {
+                writeln!(out, "{shown}: recreated from {what}.")?;
+            } else {
+                writeln!(
+                    out,
+                    "{shown}: restored {what}. The version it replaced is kept: `rapport undo {undo_name}` puts it back."
+                )?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn nothing_kept() -> &'static str {
+    "rapport has not changed this note yet, so it keeps no earlier version (it keeps one each time it changes a note)"
+}
+
+/// Which state of the note a kept version is, from its label.
+fn describe(label: &str) -> String {
+    let command = |c: &str| match c {
+        "nothing-new" => "the daemon's \"Nothing new\"".to_string(),
+        "edit" => "`rapport edit` (your editor)".to_string(),
+        "add" => "`rapport person add`".to_string(),
+        other => format!("`rapport {other}`"),
+    };
+    if let Some(c) = label.strip_prefix("before-") {
+        format!("before {}", command(c))
+    } else if let Some(c) = label.strip_prefix("after-") {
+        format!("as {} left it", command(c))
+    } else if label == "displaced" {
+        "another program's save that rapport could not put back".into()
+    } else {
+        label.to_string()
+    }
+}
+
+/// "1 line", "12 lines".
+fn lines(bytes: &[u8]) -> String {
+    let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
+    match newlines + usize::from(!bytes.is_empty() && !bytes.ends_with(b"\n")) {
+        1 => "1 line".into(),
+        n => format!("{n} lines"),
+    }
+}
+
+/// Lines in `now` but not in `then`, and the other way round (as multisets:
+/// enough to tell which version is which, without a full diff).
+fn line_changes(then: &[u8], now: &[u8]) -> (usize, usize) {
+    let mut counts: std::collections::HashMap<&[u8], isize> = std::collections::HashMap::new();
+    for l in then.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        *counts
+            .entry(l.strip_suffix(b"\r").unwrap_or(l))
+            .or_default() -= 1;
+    }
+    for l in now.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        *counts
+            .entry(l.strip_suffix(b"\r").unwrap_or(l))
+            .or_default() += 1;
+    }
+    let added = counts.values().filter(|&&c| c > 0).sum::<isize>() as usize;
+    let removed = counts
+        .values()
+        .filter(|&&c| c < 0)
+        .map(|c| -c)
+        .sum::<isize>() as usize;
+    (added, removed)
 }

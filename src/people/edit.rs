@@ -2,14 +2,10 @@
 //! place; every other byte of the file stays as it was (front matter, CRLF,
 //! a BOM, a missing final newline, callouts, tables, embeds).
 //!
-//! [`apply`] is pure (text in, text out). [`edit_file`] reads the file,
-//! applies the edit, checks that the result still reads back with the change,
-//! and writes it atomically, refusing if the file changed on disk meanwhile.
-//!
-//! Remaining race: the on-disk bytes are compared after the new file is
-//! fsynced and immediately before `rename`; a write by another program in the
-//! microseconds between that comparison and the rename would be replaced.
-//! Editors that save in place (not by rename) are covered the same way.
+//! [`apply`] is pure (text in, text out). [`edit_file`] applies it to the
+//! file through a [`NoteWriter`], which serializes rapport's writers, waits
+//! for a file another program is saving, keeps the replaced version and
+//! redoes the edit when the file changed meanwhile (see [`super::writer`]).
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +13,7 @@ use chrono::NaiveDate;
 
 use super::markdown::{is_follow_up_heading, is_log_heading, scan, LineKind, Scanned};
 use super::parse::{is_open, parse_person};
+use super::writer::{NoteWriter, WriteError};
 use crate::matching::fold_text;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,10 +49,10 @@ pub enum EditError {
         selector: String,
         candidates: Vec<String>,
     },
-    #[error("{}: changed on disk while rapport was editing it (another editor or a sync?); nothing was written, run the command again", .0.display())]
-    Changed(PathBuf),
     #[error("{}: {message}", .path.display())]
     File { path: PathBuf, message: String },
+    #[error(transparent)]
+    Write(#[from] WriteError),
 }
 
 fn list_or_none(open: &[String]) -> String {
@@ -172,15 +169,20 @@ fn completion<'n>(before: &str, nl: &'n str) -> &'n str {
 }
 
 /// Inserts `item` as the last entry of `section`, creating the section if
-/// it is missing (Follow-ups goes before `## Log`, Log at the end).
+/// it is missing (Follow-ups goes before `## Log`, Log at the end; both before
+/// a comment that is never closed).
 fn append(original: &str, section: Section, item: &str) -> Result<Applied, EditError> {
     let s = scan(original);
     let nl = s.newline;
+    // A comment that is never closed hides everything from its line on: an
+    // entry added there would be invisible, so it goes before that line.
+    let visible = s.unclosed_comment.unwrap_or(s.lines.len());
     let (at, insert, line) = if let Some(h) = find_section(&s, section) {
         let end = s.lines[h + 1..]
             .iter()
             .position(|l| matches!(l.kind, LineKind::Heading { level, .. } if level <= 2))
-            .map_or(s.lines.len(), |i| h + 1 + i);
+            .map_or(s.lines.len(), |i| h + 1 + i)
+            .min(visible.max(h + 1));
         let last = (h + 1..end)
             .rev()
             .find(|&i| s.lines[i].kind != LineKind::Blank)
@@ -203,17 +205,29 @@ fn append(original: &str, section: Section, item: &str) -> Result<Applied, EditE
             insert.push_str(nl);
         }
         (after.end, insert, after.number + 1 + separate as usize)
-    } else if let (Section::FollowUps, Some(log)) = (section, find_section(&s, Section::Log)) {
-        let before = log.checked_sub(1).map(|i| &s.lines[i]);
+    } else if let Some(next) = match section {
+        // Follow-ups goes before `## Log`; either goes before a comment that
+        // hides the end of the file.
+        Section::FollowUps => find_section(&s, Section::Log).or(s.unclosed_comment),
+        Section::Log => s.unclosed_comment,
+    } {
+        if s.lines[next].kind != LineKind::Comment && s.unclosed_comment == Some(next) {
+            // Text before the comment on that line would move into the new section.
+            return Err(EditError::Invalid(format!(
+                "line {}: a comment starts here and is never closed, so the rest of the note is hidden; close it (`%%` or `-->`) and run the command again",
+                s.lines[next].number
+            )));
+        }
+        let before = next.checked_sub(1).map(|i| &s.lines[i]);
         let mut insert = String::new();
-        let mut line = s.lines[log].number;
+        let mut line = s.lines[next].number;
         if before.is_some_and(|l| l.kind != LineKind::Blank) {
             insert.push_str(nl);
             line += 1;
         }
         insert.push_str(&format!("## {}{nl}{item}{nl}{nl}", section.title()));
         // content_start: after a BOM, which must stay the file's first bytes.
-        (s.lines[log].content_start, insert, line + 1)
+        (s.lines[next].content_start, insert, line + 1)
     } else {
         let mut insert = String::new();
         let mut line = s.lines.len() + 1;
@@ -333,56 +347,40 @@ fn tick(
     })
 }
 
-/// Applies `edit` to the file at `path`: read, edit, verify the result reads
-/// back with the change, and write atomically unless the file changed on
-/// disk since it was read.
-pub fn edit_file(path: &Path, edit: &Edit) -> Result<Applied, EditError> {
-    edit_file_with_hook(path, edit, &mut || {})
+/// Applies `edit` to the note at `path` through `writer`: the edit is
+/// computed on the whole current note, must read back with the change, and
+/// is redone on the new contents if the note changed before it was written.
+pub fn edit_file(writer: &NoteWriter, path: &Path, edit: &Edit) -> Result<Applied, EditError> {
+    edit_file_with_hook(writer, path, edit, None)
 }
 
-/// [`edit_file`] with `before_write` called after the file was read and the
-/// edit computed, before anything is written: tests use it to change the file
-/// "concurrently" at the worst moment.
+/// [`edit_file`] with `before_write` called after the note was read and the
+/// edit computed, before anything is written (on every attempt): tests use
+/// it to change the file "concurrently" at the worst moment.
 #[doc(hidden)]
 pub fn edit_file_with_hook(
+    writer: &NoteWriter,
     path: &Path,
     edit: &Edit,
-    before_write: &mut dyn FnMut(),
+    before_write: Option<&mut dyn FnMut()>,
 ) -> Result<Applied, EditError> {
     let file_err = |message: String| EditError::File {
         path: path.to_path_buf(),
         message,
     };
-    let before = std::fs::read(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
-    // A rename would replace a read-only file without complaint; the user
-    // made it read-only for a reason.
-    if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
-        return Err(file_err(
-            "the file is read-only; make it writable (chmod u+w) to edit it with rapport".into(),
-        ));
-    }
-    let text = std::str::from_utf8(&before)
-        .map_err(|_| file_err("not UTF-8 text; rapport only edits UTF-8 files".into()))?;
-    let applied = apply(text, edit).map_err(|e| match e {
-        EditError::Unreadable { .. } | EditError::Invalid(_) => file_err(e.to_string()),
-        other => other,
-    })?;
-    before_write();
-    let mut changed = false;
-    let result = crate::fsutil::atomic_write_checked(path, applied.text.as_bytes(), &mut || {
-        match std::fs::read(path) {
-            Ok(now) if now == before => Ok(()),
-            _ => {
-                changed = true;
-                Err(std::io::Error::other("changed on disk"))
-            }
-        }
-    });
-    match result {
-        Ok(()) => Ok(applied),
-        Err(_) if changed => Err(EditError::Changed(path.to_path_buf())),
-        Err(e) => Err(file_err(format!("cannot write: {e}"))),
-    }
+    writer.change(
+        path,
+        &mut |bytes: &[u8]| {
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| file_err("not UTF-8 text; rapport only edits UTF-8 files".into()))?;
+            let applied = apply(text, edit).map_err(|e| match e {
+                EditError::Unreadable { .. } | EditError::Invalid(_) => file_err(e.to_string()),
+                other => other,
+            })?;
+            Ok((applied.text.clone().into_bytes(), applied))
+        },
+        before_write,
+    )
 }
 
 /// Reads the edited text back: the edit must show up as exactly one more log

@@ -1,8 +1,10 @@
 //! A line scanner for the small part of Markdown that people notes use:
-//! YAML front matter, fenced code, ATX headings, list items and tasks (also
-//! inside blockquotes and Obsidian callouts). The parser and the lossless
-//! editor both use it, so they always agree on where a section or task is.
-//! Every line keeps its exact byte range; nothing is normalised here.
+//! YAML front matter, fenced code, comments (Obsidian `%% … %%`, HTML
+//! `<!-- … -->`), ATX headings, list items and tasks (also inside blockquotes
+//! and Obsidian callouts). The parser and the lossless editor both use it, so
+//! they always agree on where a section or task is, and both see the note as
+//! a reader does: a heading or a task inside a comment or a code block is
+//! not one. Every line keeps its exact byte range; nothing is normalised here.
 
 /// One physical line of the file.
 #[derive(Debug, Clone)]
@@ -24,6 +26,10 @@ pub(crate) enum LineKind<'a> {
     FrontMatter,
     /// A fence line or a line inside fenced code: never interpreted.
     Code,
+    /// A line inside an Obsidian (`%% … %%`) or HTML (`<!-- … -->`) comment,
+    /// or one that starts with a comment: hidden from a reader, never
+    /// interpreted (a `## Log` template in a comment is no section).
+    Comment,
     Blank,
     Heading {
         level: usize,
@@ -54,6 +60,9 @@ pub(crate) struct Scanned<'a> {
     pub front_matter: Option<std::ops::Range<usize>>,
     /// The front matter starts with `---` but never ends: 1-based line of the opener.
     pub unclosed_front_matter: Option<usize>,
+    /// A comment that is never closed hides the rest of the file (as in
+    /// Obsidian and CommonMark): index (into `lines`) of the line it opens on.
+    pub unclosed_comment: Option<usize>,
     /// The line ending the file uses (from its first line break), for added lines.
     pub newline: &'static str,
     /// Whether the last line ends with a line break (or the file is empty).
@@ -119,6 +128,8 @@ pub(crate) fn scan(text: &str) -> Scanned<'_> {
 
     let mut lines = Vec::with_capacity(raw.len());
     let mut fence: Option<(u8, usize)> = None;
+    let mut comment: Option<Comment> = None;
+    let mut unclosed_comment = None;
     for (i, &(content_at, content, end)) in raw.iter().enumerate() {
         let kind = if i < body_start {
             LineKind::FrontMatter
@@ -129,12 +140,24 @@ pub(crate) fn scan(text: &str) -> Scanned<'_> {
                 fence = None;
             }
             LineKind::Code
+        } else if comment.is_some() || starts_comment(content) {
+            if comment.is_none() {
+                unclosed_comment = Some(i);
+            }
+            comment = comment_after(content, comment);
+            LineKind::Comment
         } else if let Some((ch, len, _)) = fence_marker(content) {
             fence = Some((ch, len));
             LineKind::Code
         } else {
+            // Text before a comment that opens on this line still counts.
+            comment = comment_after(content, None);
+            unclosed_comment = Some(i);
             classify(content, content_at)
         };
+        if comment.is_none() {
+            unclosed_comment = None;
+        }
         lines.push(Line {
             number: i + 1,
             content_start: content_at,
@@ -147,9 +170,85 @@ pub(crate) fn scan(text: &str) -> Scanned<'_> {
         lines,
         front_matter,
         unclosed_front_matter,
+        unclosed_comment,
         newline,
         ends_with_newline,
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Comment {
+    /// Obsidian's `%% … %%`.
+    Percent,
+    /// `<!-- … -->`.
+    Html,
+}
+
+/// A line whose first text (after indentation and blockquote markers) opens
+/// a comment is hidden from a reader as a whole.
+fn starts_comment(content: &str) -> bool {
+    let s = strip_quote(content).1.trim_start_matches([' ', '\t']);
+    s.starts_with("%%") || s.starts_with("<!--")
+}
+
+/// The comment state at the end of `content`, given the state at its start.
+/// Outside a comment, inline code (`` `%%` ``) is skipped: a marker there
+/// is literal text.
+fn comment_after(content: &str, mut state: Option<Comment>) -> Option<Comment> {
+    let b = content.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match state {
+            Some(Comment::Percent) => match content[i..].find("%%") {
+                Some(at) => {
+                    i += at + 2;
+                    state = None;
+                }
+                None => return state,
+            },
+            Some(Comment::Html) => match content[i..].find("-->") {
+                Some(at) => {
+                    i += at + 3;
+                    state = None;
+                }
+                None => return state,
+            },
+            None => {
+                let rest = &b[i..];
+                if rest.starts_with(b"%%") {
+                    state = Some(Comment::Percent);
+                    i += 2;
+                } else if rest.starts_with(b"<!--") {
+                    state = Some(Comment::Html);
+                    i += 4;
+                } else if rest[0] == b'`' {
+                    let run = rest.iter().take_while(|&&c| c == b'`').count();
+                    i += run + code_span_len(&b[i + run..], run);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+    }
+    state
+}
+
+/// Length of an inline code span's body and closing run of `run` backticks
+/// (0 when it is never closed on this line: the backticks are literal).
+fn code_span_len(after: &[u8], run: usize) -> usize {
+    let mut j = 0;
+    while j < after.len() {
+        if after[j] == b'`' {
+            let close = after[j..].iter().take_while(|&&c| c == b'`').count();
+            if close == run {
+                return j + close;
+            }
+            j += close;
+        } else {
+            j += 1;
+        }
+    }
+    0
 }
 
 /// "```" or "~~~" (3 or more), after up to 3 spaces and any blockquote markers.
@@ -339,6 +438,59 @@ mod tests {
         ));
         assert_eq!(s.lines[13].kind, LineKind::Other);
         assert_eq!(s.lines[13].end, text.len());
+    }
+
+    #[test]
+    fn comments_hide_headings_and_tasks_as_a_reader_sees_them() {
+        let text = "## Talk about\n%%\n## Log\n- 2026-01-01 template\n%%\n\
+                    <!-- ## Follow-ups\n- [ ] template task -->\n\
+                    - [ ] real task %% note %%\n\
+                    `%%` is code, so this line is text\n\
+                    ## Log\n\
+                    ```\n%%\n```\n\
+                    - 2026-01-02 real\n\
+                    > %% in a callout %%\n";
+        let s = scan(text);
+        let kinds: Vec<&LineKind> = s.lines.iter().map(|l| &l.kind).collect();
+        for (i, kind) in kinds.iter().enumerate().take(7).skip(1) {
+            assert_eq!(*kind, &LineKind::Comment, "line {}", i + 1);
+        }
+        assert!(matches!(
+            kinds[7],
+            LineKind::Task {
+                text: "real task %% note %%",
+                ..
+            }
+        ));
+        assert_eq!(kinds[8], &LineKind::Other);
+        assert!(matches!(
+            kinds[9],
+            LineKind::Heading {
+                level: 2,
+                text: "Log"
+            }
+        ));
+        // `%%` inside fenced code opens nothing.
+        assert_eq!(kinds[11], &LineKind::Code);
+        assert!(matches!(kinds[13], LineKind::Bullet { .. }));
+        assert_eq!(kinds[14], &LineKind::Comment);
+        assert_eq!(s.unclosed_comment, None);
+    }
+
+    #[test]
+    fn an_unclosed_comment_hides_the_rest_and_is_flagged() {
+        let s = scan("## Log\n- 2026-01-01 a <!-- start\n## Follow-ups\n- [ ] hidden\n");
+        assert!(matches!(s.lines[1].kind, LineKind::Bullet { .. }));
+        assert_eq!(s.lines[2].kind, LineKind::Comment);
+        assert_eq!(s.lines[3].kind, LineKind::Comment);
+        assert_eq!(s.unclosed_comment, Some(1));
+        let s = scan("a\n%%\nb\n");
+        assert_eq!(s.unclosed_comment, Some(1));
+        // A stray closer outside a comment is text.
+        let s = scan("-->\n## Log\n");
+        assert_eq!(s.lines[0].kind, LineKind::Other);
+        assert!(matches!(s.lines[1].kind, LineKind::Heading { .. }));
+        assert_eq!(s.unclosed_comment, None);
     }
 
     #[test]

@@ -19,7 +19,9 @@
 //!
 //! Reading never fails as a whole: each broken file becomes a
 //! [`PeopleError`] with its path and line, and every other file loads.
-//! Writing goes through [`edit`] (lossless) and [`store::add_person`].
+//! Writing goes through [`edit`] (lossless) by way of a [`writer::NoteWriter`]
+//! (locked, settled, versioned: see [`writer`] and [`versions`]) and
+//! [`store::add_person`].
 
 mod markdown;
 mod parse;
@@ -35,6 +37,8 @@ pub mod new_notes;
 pub mod period;
 pub mod store;
 pub mod suggest;
+pub mod versions;
+pub mod writer;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -362,6 +366,9 @@ fn collect_files(
         let name = entry.file_name();
         let name_str = name.to_string_lossy();
         if name_str.starts_with('.') {
+            // A temporary file of a rapport killed mid-write: gone with the
+            // next read, so sync tools do not keep it.
+            crate::fsutil::remove_if_stale_temp(&entry);
             continue;
         }
         let child = rel.join(&name);

@@ -307,18 +307,28 @@ pub fn add_person(people: &People, new: &NewPerson) -> Result<PathBuf, AddError>
     Ok(rel)
 }
 
-/// Writes a new file without ever replacing one: the contents go to a
-/// temporary file first (fsynced), which is then hard-linked to the final
-/// name; `link` fails if the name exists, so a concurrent create cannot be
-/// overwritten and a crash never leaves half a note. Filesystems without
-/// hard links fall back to `O_CREAT|O_EXCL`.
-fn create_new(path: &Path, contents: &[u8]) -> Result<(), AddError> {
+/// Writes a new file without ever replacing one: the contents go to an
+/// unnamed (or else a hidden temporary) file first (fsynced), which is then
+/// linked to the final name; `link` fails if the name exists, so a
+/// concurrent create cannot be overwritten and a crash never leaves half a
+/// note. Filesystems without hard links fall back to `O_CREAT|O_EXCL`.
+pub(crate) fn create_new(path: &Path, contents: &[u8]) -> Result<(), AddError> {
     let io = |e: std::io::Error| AddError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
     if fs::symlink_metadata(path).is_ok() {
         return Err(AddError::Exists(path.to_path_buf()));
+    }
+    // Best: an unnamed file linked to the name, so no temporary name ever
+    // shows in the folder.
+    match crate::fsutil::create_complete(path, contents) {
+        Some(Ok(())) => return Ok(()),
+        Some(Err(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(AddError::Exists(path.to_path_buf()))
+        }
+        Some(Err(e)) => return Err(io(e)),
+        None => {}
     }
     let dir = path.parent().unwrap_or(Path::new("."));
     let write = |p: &Path| -> std::io::Result<()> {

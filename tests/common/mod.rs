@@ -65,6 +65,7 @@ pub fn rapport(root: &Path, args: &[&str]) -> Output {
 
 pub mod bin;
 pub mod http;
+pub mod notes;
 pub mod stalled;
 
 /// Fetch limits for the feed tests: short timeouts, a 1 MB body cap.
