@@ -62,7 +62,7 @@ const REQUEST_SUFFIX: &str = ".json";
 /// temporary name starts with a dot and is never read).
 pub fn queue_snooze(state_dir: &Path, request: &SnoozeRequest) -> anyhow::Result<PathBuf> {
     let dir = requests_dir(state_dir);
-    crate::fsutil::create_private_dir(&dir)
+    crate::util::fs::create_private_dir(&dir)
         .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
     let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let path = dir.join(format!(
@@ -70,7 +70,7 @@ pub fn queue_snooze(state_dir: &Path, request: &SnoozeRequest) -> anyhow::Result
         std::process::id()
     ));
     let body = serde_json::to_vec_pretty(request)?;
-    crate::fsutil::atomic_write(&path, &body)
+    crate::util::fs::atomic_write(&path, &body)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     Ok(path)
 }
@@ -166,7 +166,7 @@ pub fn attendees_of(occ: &Occurrence) -> Vec<crate::model::Attendee> {
 fn one_line(text: &str) -> String {
     // A title from a feed may hold control characters: the note gets the
     // cleaned title (the note editor refuses them, so `met` failed).
-    crate::text::clean(text, false)
+    crate::util::text::clean(text, false)
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
@@ -316,7 +316,7 @@ fn not_found(
 }
 
 fn eprint(line: String) {
-    crate::text::eprint(&line);
+    crate::util::text::eprint(&line);
 }
 
 /// The meeting `join` and `snooze` act on: the next one with people, or
@@ -398,7 +398,7 @@ pub fn snooze(
     let now = Utc::now();
     let delay = match snooze_for {
         None => crate::daemon::SNOOZE_FOR,
-        Some(text) => crate::config::parse_duration(text)
+        Some(text) => crate::util::duration::parse_duration(text)
             .and_then(|d| Duration::from_std(d).map_err(|e| e.to_string()))
             .map_err(|e| anyhow::anyhow!("--for {text:?}: {e}"))?,
     };

@@ -18,8 +18,8 @@ use crate::config::{self, Config, ConfigError, Paths};
 use crate::engine::{parse_calendar_shared, ExpandOptions, Expansion, ParsedCalendar};
 use crate::feed::{FeedFetcher, FetchLimits};
 use crate::model::{Attendee, Occurrence, PartStat, RecurrenceId, Status};
-use crate::text;
 use crate::tz::Zone;
+use crate::util::text;
 
 /// Parses `--from`/`--to`: an RFC 3339 instant, or a date meaning local
 /// midnight in `local`.

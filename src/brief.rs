@@ -19,8 +19,8 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Occurrence;
-use crate::text;
 use crate::tz::Zone;
+use crate::util::text;
 
 pub mod digest;
 

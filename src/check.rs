@@ -21,7 +21,7 @@ use crate::feed::{FeedError, FeedFetcher, FetchLimits, FetchStatus, Fetched};
 use crate::matching::normalize_email;
 use crate::notify::{Capabilities, DbusNotifier, Notifier, NotifyError, ServerInfo};
 use crate::people::People;
-use crate::text;
+use crate::util::text;
 
 /// How far ahead occurrences are counted.
 pub const HORIZON: chrono::Duration = chrono::Duration::days(7);
@@ -225,10 +225,13 @@ pub fn config_section(path: &Path, config: &Result<Config, ConfigError>) -> Sect
                 .notify
                 .lead
                 .iter()
-                .map(|d| config::format_duration(*d))
+                .map(|d| crate::util::duration::format_duration(*d))
                 .collect();
             let debrief = match c.notify.debrief {
-                Some(d) => format!("debrief {} after", config::format_duration(d)),
+                Some(d) => format!(
+                    "debrief {} after",
+                    crate::util::duration::format_duration(d)
+                ),
                 None => "no debrief".into(),
             };
             findings.push(Finding::ok(format!(

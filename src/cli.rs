@@ -271,7 +271,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             // Errors quote notes and feeds too.
-            crate::text::eprint(&format!("{err:#}"));
+            crate::util::text::eprint(&format!("{err:#}"));
             ExitCode::from(2)
         }
     }
@@ -322,7 +322,7 @@ where
             tracing_subscriber::fmt::format::Writer::new(&mut message),
             event,
         )?;
-        let message = crate::text::clean(&message, true);
+        let message = crate::util::text::clean(&message, true);
         writeln!(writer, "rapport: {level}: {}", message.trim_end())
     }
 }
@@ -330,7 +330,7 @@ where
 /// Runs a parsed command line with the given file locations, writing the
 /// command's output to `out`. Tests call this in-process.
 ///
-/// Text output goes through [`crate::text::TerminalWriter`]: notes, feeds
+/// Text output goes through [`crate::util::text::TerminalWriter`]: notes, feeds
 /// and file names are written by others, and no control sequence of theirs
 /// reaches the terminal, whichever command prints them. JSON is exact and
 /// escaped, so it is written as it is.
@@ -342,7 +342,7 @@ pub fn run(
     if cli.command.prints_json() {
         return run_command(cli, paths, out);
     }
-    let mut clean = crate::text::TerminalWriter::new(out);
+    let mut clean = crate::util::text::TerminalWriter::new(out);
     let result = run_command(cli, paths, &mut clean);
     std::io::Write::flush(&mut clean)?;
     result
@@ -386,7 +386,7 @@ fn run_command(
         crate::actions::requests_dir(&paths.state_dir),
         paths.cache_dir.join("feeds"),
     ] {
-        crate::fsutil::sweep_stale_temps(&dir);
+        crate::util::fs::sweep_stale_temps(&dir);
     }
     match cli.command {
         Command::Agenda(args) => crate::agenda::run(&args, paths, out),
@@ -580,7 +580,10 @@ fn run_brief(
         match fetched {
             Ok(f) => {
                 if let Some(e) = f.error() {
-                    crate::text::eprint(&format!("{e} (using the copy from {})", f.fetched_at));
+                    crate::util::text::eprint(&format!(
+                        "{e} (using the copy from {})",
+                        f.fetched_at
+                    ));
                 }
                 let cal = crate::engine::parse_calendar_shared(&source.name, f.body);
                 crate::agenda::report_feed_warnings(&source.name, &cal.warnings);
@@ -588,7 +591,7 @@ fn run_brief(
             }
             Err(e) => {
                 failures += 1;
-                crate::text::eprint(&e.to_string());
+                crate::util::text::eprint(&e.to_string());
             }
         }
     }
@@ -617,7 +620,7 @@ fn run_brief(
 
     let people = crate::people::load(&config.people.dir);
     for e in &people.errors {
-        crate::text::eprint(&format!("{}: {e}", config.people.dir.display()));
+        crate::util::text::eprint(&format!("{}: {e}", config.people.dir.display()));
     }
     let matcher = crate::matching::Matcher::new(&people, &config.me);
     let attendees_of = |o: &crate::model::Occurrence| {

@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use toml_edit::{ImDocument, Item, Key, TableLike, Value};
 
+use crate::util::duration::parse_duration;
+use crate::util::paths::expand_tilde;
+
 /// The commented example config written by `rapport init`; every key is in it.
 pub const EXAMPLE: &str = include_str!("config.example.toml");
 
@@ -383,104 +386,6 @@ pub fn sources_from_args(args: &[String]) -> Result<Vec<CalendarSource>, ConfigE
 
 // ---------------------------------------------------------------------------
 // Values shared with other modules
-
-/// Parses a duration such as `90s`, `15m`, `1h30m`, `2d` or `1w` (parts in any
-/// order, spaces allowed between them). A bare number is refused: the unit
-/// would be a guess.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    const ACCEPTED: &str = "write a number with a unit: \"90s\", \"15m\", \"1h30m\", \"2d\"";
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact.is_empty() {
-        return Err(format!("empty duration; {ACCEPTED}"));
-    }
-    let mut total: u64 = 0;
-    let mut digits = String::new();
-    for c in compact.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-            continue;
-        }
-        let unit: u64 = match c.to_ascii_lowercase() {
-            's' => 1,
-            'm' => 60,
-            'h' => 3600,
-            'd' => 86_400,
-            'w' => 7 * 86_400,
-            _ => {
-                return Err(format!(
-                    "`{text}` is not a duration (unknown unit `{c}`); {ACCEPTED}"
-                ))
-            }
-        };
-        if digits.is_empty() {
-            return Err(format!(
-                "`{text}` is not a duration (a unit without a number); {ACCEPTED}"
-            ));
-        }
-        let n: u64 = digits
-            .parse()
-            .map_err(|_| format!("`{text}` is too long a duration; {ACCEPTED}"))?;
-        total = n
-            .checked_mul(unit)
-            .and_then(|v| total.checked_add(v))
-            .filter(|v| *v <= 366 * 86_400)
-            .ok_or_else(|| format!("`{text}` is longer than a year; {ACCEPTED}"))?;
-        digits.clear();
-    }
-    if !digits.is_empty() {
-        return Err(format!(
-            "`{text}` has no unit; {ACCEPTED} (e.g. \"{digits}m\" for minutes)"
-        ));
-    }
-    Ok(Duration::from_secs(total))
-}
-
-/// The inverse of [`parse_duration`] (`5400s` -> `1h30m`; zero -> `0s`).
-pub fn format_duration(d: Duration) -> String {
-    let mut secs = d.as_secs();
-    if secs == 0 {
-        return "0s".into();
-    }
-    let mut out = String::new();
-    for (unit, label) in [(86_400, 'd'), (3600, 'h'), (60, 'm'), (1, 's')] {
-        if secs >= unit {
-            out.push_str(&format!("{}{label}", secs / unit));
-            secs %= unit;
-        }
-    }
-    out
-}
-
-/// `~` and `~/...` become the home folder; anything else is returned as is.
-pub fn expand_tilde(path: &str) -> PathBuf {
-    let home = || {
-        std::env::var_os("HOME")
-            .filter(|h| !h.is_empty())
-            .map(PathBuf::from)
-            .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()))
-    };
-    if path == "~" {
-        if let Some(h) = home() {
-            return h;
-        }
-    } else if let Some(rest) = path.strip_prefix("~/") {
-        if let Some(h) = home() {
-            return h.join(rest);
-        }
-    }
-    PathBuf::from(path)
-}
-
-/// [`expand_tilde`] for a path that may not be UTF-8.
-pub fn expand_tilde_path(path: &Path) -> PathBuf {
-    match path.strip_prefix("~") {
-        Ok(rest) => match path.to_str() {
-            Some(text) => expand_tilde(text),
-            None => expand_tilde("~").join(rest),
-        },
-        Err(_) => path.to_path_buf(),
-    }
-}
 
 /// A calendar URL as rapport fetches it: `webcal://` and `webcals://` become
 /// `https://` (what every calendar app does with them), `file://` becomes a

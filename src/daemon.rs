@@ -36,7 +36,7 @@ use crate::notify::{Action, Capabilities, Event, Expiry, Notification, Notifier,
 use crate::people::{self, People};
 use crate::schedule::{self, Candidate, Decision, Kind, Snooze};
 use crate::state::{Due, Outcome, State};
-use crate::text;
+use crate::util::text;
 
 /// How long "Snooze" postpones a prep notification (never past the start).
 pub const SNOOZE_FOR: Duration = Duration::minutes(5);
@@ -224,7 +224,7 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
     // Private from the first run on; a folder an earlier version made 0755
     // is closed too.
     for dir in [&paths.state_dir, &paths.cache_dir] {
-        if let Err(e) = crate::fsutil::ensure_private_dir(dir) {
+        if let Err(e) = crate::util::fs::ensure_private_dir(dir) {
             tracing::warn!("cannot make {} private (0700): {e}", dir.display());
         }
     }
@@ -395,7 +395,7 @@ pub fn init_logging(verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let under_journald = std::env::var_os("JOURNAL_STREAM").is_some();
     // Log lines quote meeting titles, names and file names, and `rapport
-    // run` may write to a terminal: every field is cleaned (crate::text).
+    // run` may write to a terminal: every field is cleaned (crate::util::text).
     use tracing_subscriber::field::MakeExt;
     let fields = tracing_subscriber::fmt::format::debug_fn(|w, field, value| {
         let value = text::clean(&format!("{value:?}"), true);
@@ -1051,14 +1051,14 @@ impl<N: Notifier> Daemon<N> {
         let (composed, _) = brief::compose(occ, &attendance, &settings, &rotation, &local_now);
         let text = brief::markdown(&composed, &local_now);
         let dir = &self.paths.runtime_dir;
-        crate::fsutil::create_private_dir(dir)?;
+        crate::util::fs::create_private_dir(dir)?;
         let name = format!(
             "brief-{}-{}.md",
             file_safe(&occ.summary),
             occ.start_utc().format("%Y%m%dT%H%M")
         );
         let path = dir.join(name);
-        crate::fsutil::atomic_write(&path, text.as_bytes())?;
+        crate::util::fs::atomic_write(&path, text.as_bytes())?;
         Ok(path)
     }
 
@@ -1196,7 +1196,7 @@ fn keep_window(feed: &mut Feed, window: Window, current: bool, people: &People, 
     }
     if window.cut != feed.cut {
         for w in &window.cut {
-            tracing::warn!("{}", crate::text::line(w, 400));
+            tracing::warn!("{}", crate::util::text::line(w, 400));
         }
     }
     feed.cut = window.cut;
@@ -1376,7 +1376,7 @@ impl Watcher {
         }
         // The state folder too, when this is the first run (0700: it holds
         // what was sent about which meetings).
-        if crate::fsutil::create_private_dir(&self.requests_dir).is_ok() {
+        if crate::util::fs::create_private_dir(&self.requests_dir).is_ok() {
             if let Err(e) = watcher.watch(&self.requests_dir, notify::RecursiveMode::NonRecursive) {
                 tracing::warn!("cannot watch {}: {e}", self.requests_dir.display());
             }

@@ -242,7 +242,7 @@ impl fmt::Display for FeedError {
                 f,
                 "calendar `{feed}` ({url}): no complete answer within {}; the server or the \
                  network is too slow, rapport retries later",
-                crate::config::format_duration(*after)
+                crate::util::duration::format_duration(*after)
             ),
             FeedError::Http {
                 feed,
@@ -270,7 +270,7 @@ impl fmt::Display for FeedError {
                         Some(d) => write!(
                             f,
                             "the server asks to wait {} before trying again",
-                            crate::config::format_duration(*d)
+                            crate::util::duration::format_duration(*d)
                         ),
                         None => write!(f, "the server is busy; rapport retries later"),
                     },
@@ -445,7 +445,7 @@ impl FeedFetcher {
     }
 
     async fn fetch_file(&self, feed: &str, path: &Path) -> Result<Fetched, FeedError> {
-        let path = crate::config::expand_tilde_path(path);
+        let path = crate::util::paths::expand_tilde_path(path);
         let file_error = |message: String| FeedError::File {
             feed: feed.to_string(),
             path: path.clone(),
@@ -971,7 +971,7 @@ fn write_cache(path: &Path, meta: &CacheMeta, body: &[u8]) -> std::io::Result<()
     if let Some(dir) = path.parent() {
         if !dir.exists() {
             // The cache folder and its `feeds/`, both 0700.
-            crate::fsutil::create_private_dir(dir)?;
+            crate::util::fs::create_private_dir(dir)?;
         }
     }
     let mut header = CACHE_MAGIC.as_bytes().to_vec();
@@ -979,7 +979,7 @@ fn write_cache(path: &Path, meta: &CacheMeta, body: &[u8]) -> std::io::Result<()
     serde_json::to_writer(&mut header, meta).map_err(std::io::Error::other)?;
     header.push(b'\n');
     // Header and body written as two parts: no second copy of the body.
-    crate::fsutil::atomic_write_parts(path, &[&header, body], &mut || Ok(()))
+    crate::util::fs::atomic_write_parts(path, &[&header, body], &mut || Ok(()))
 }
 
 // ---------------------------------------------------------------------------
@@ -1139,7 +1139,7 @@ pub async fn password_command_output(
         Err(_) => {
             return Err(fail(format!(
                 "`{program}` did not finish within {} (it and what it started were stopped)",
-                crate::config::format_duration(timeout)
+                crate::util::duration::format_duration(timeout)
             )))
         }
         Ok(Err(Bounded::TooMuch)) => {
@@ -1157,7 +1157,7 @@ pub async fn password_command_output(
     };
     if !status.success() {
         let stderr = String::from_utf8_lossy(&stderr);
-        let first = crate::text::line(stderr.lines().next().unwrap_or(""), 200);
+        let first = crate::util::text::line(stderr.lines().next().unwrap_or(""), 200);
         return Err(fail(format!(
             "`{program}` failed ({status}){}",
             if first.is_empty() {

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use tokio::sync::broadcast;
 
-use crate::text::{clean, shorten};
+use crate::util::text::{clean, shorten};
 
 /// The application name every notification carries.
 pub const APP_NAME: &str = "rapport";
@@ -883,7 +883,7 @@ mod tests {
         );
         let r = render(&n, &caps(&["body"]));
         assert_eq!(r.summary, "Sync[31mevil next");
-        // Direction marks go too (crate::text strips every bidi control).
+        // Direction marks go too (crate::util::text strips every bidi control).
         assert_eq!(r.body, "ab\nc def");
     }
 

@@ -127,7 +127,7 @@ pub fn install_service(
         Ok(old) => {
             // It may hold the user's own edits: keep them next to it.
             let backup = dir.join(format!("{UNIT_NAME}.bak"));
-            crate::fsutil::atomic_write(&backup, &old)
+            crate::util::fs::atomic_write(&backup, &old)
                 .with_context(|| format!("writing {}", backup.display()))?;
             Installed::Updated
         }
@@ -135,7 +135,7 @@ pub fn install_service(
         Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
     };
     if result != Installed::Unchanged {
-        crate::fsutil::atomic_write(&path, unit.as_bytes())
+        crate::util::fs::atomic_write(&path, unit.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
         // A unit is not secret; 0644 like the ones systemd ships.
         use std::os::unix::fs::PermissionsExt;
@@ -248,7 +248,7 @@ fn write_new(path: &Path, contents: &[u8], mode: u32) -> std::io::Result<bool> {
 }
 
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    crate::fsutil::create_private_dir(dir).with_context(|| format!("creating {}", dir.display()))
+    crate::util::fs::create_private_dir(dir).with_context(|| format!("creating {}", dir.display()))
 }
 
 /// Whether `dir` already holds a note (a visible `.md` file at any depth).

@@ -37,7 +37,8 @@ use std::os::unix::io::AsRawFd;
 use std::path::Path;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::fsutil::{self, FileId};
+use crate::util;
+use crate::util::fs::FileId;
 
 /// How long to wait for a file that is being written.
 #[derive(Debug, Clone, Copy)]
@@ -128,7 +129,7 @@ pub fn read_settled(
     let mut pause = Duration::from_millis(5);
     let busy = |why| Err(ReadError::Busy(why));
     loop {
-        let file = match fsutil::open_regular(path) {
+        let file = match util::fs::open_regular(path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(ReadError::NotFound),
             // Another program holds a write lease (a file server's oplock).
@@ -219,7 +220,7 @@ const F_SETSIG: libc::c_int = 10;
 /// lease broken, until rapport lets go. Fails with EAGAIN while someone has
 /// the file open for writing.
 fn take_read_lease(file: &File) -> io::Result<()> {
-    if fsutil::fault_set("no-lease") {
+    if util::fs::fault_set("no-lease") {
         return Err(io::Error::from_raw_os_error(libc::EINVAL));
     }
     let fd = file.as_raw_fd();
@@ -276,25 +277,25 @@ pub fn replace(
     contents: &[u8],
     settle: &Settle,
 ) -> io::Result<Replaced> {
-    let dir = fsutil::parent_dir(path);
-    let mut temp = fsutil::Temp::create(&dir, path)?;
+    let dir = util::fs::parent_dir(path);
+    let mut temp = util::fs::Temp::create(&dir, path)?;
     temp.write_durably(&[contents], snap.mode)?;
     let named = temp.name()?.to_path_buf();
     let ours = FileId::of(&fs::symlink_metadata(&named)?);
     if !unchanged_at(path, &snap)? {
         return Ok(Replaced::Changed);
     }
-    fsutil::fault("before-rename")?;
+    util::fs::fault("before-rename")?;
     match exchange(&named, path) {
         Ok(()) => {
-            fsutil::fault("after-rename")?;
+            util::fs::fault("after-rename")?;
             // `named` now holds what was at `path`.
             let displaced = FileId::of(&fs::symlink_metadata(&named)?);
             let old_untouched = displaced.same_inode(&snap.id) && untouched(&snap)?;
             if old_untouched {
                 // The old file goes; `temp` removes the name on drop.
                 drop(temp);
-                fsutil::sync_dir(&dir);
+                util::fs::sync_dir(&dir);
                 return Ok(Replaced::Done(FileId::of(&fs::symlink_metadata(path)?)));
             }
             // Another program saved in the moment before the swap (by
@@ -323,14 +324,14 @@ pub fn replace(
                 )));
             }
             drop(temp);
-            fsutil::sync_dir(&dir);
+            util::fs::sync_dir(&dir);
             Ok(Replaced::Changed)
         }
         Err(e) if exchange_unsupported(&e) => {
             fs::rename(&named, path)?;
             temp.renamed();
-            fsutil::fault("after-rename")?;
-            fsutil::sync_dir(&dir);
+            util::fs::fault("after-rename")?;
+            util::fs::sync_dir(&dir);
             let now = FileId::of(&fs::symlink_metadata(path)?);
             if untouched(&snap)? {
                 return Ok(Replaced::Done(now));
@@ -394,8 +395,8 @@ fn put_back(path: &Path, snap: Snapshot, ours: FileId, settle: &Settle) -> io::R
     let mut theirs = vec![0; last.size as usize];
     let n = snap.file.read_at(&mut theirs, 0)?;
     theirs.truncate(n);
-    let dir = fsutil::parent_dir(path);
-    let mut temp = fsutil::Temp::create(&dir, path)?;
+    let dir = util::fs::parent_dir(path);
+    let mut temp = util::fs::Temp::create(&dir, path)?;
     temp.write_durably(&[&theirs], snap.mode)?;
     let named = temp.name()?.to_path_buf();
     let at_path = FileId::of(&fs::symlink_metadata(path)?);
@@ -404,15 +405,15 @@ fn put_back(path: &Path, snap: Snapshot, ours: FileId, settle: &Settle) -> io::R
     }
     fs::rename(&named, path)?;
     temp.renamed();
-    fsutil::sync_dir(&dir);
+    util::fs::sync_dir(&dir);
     Ok(Replaced::Changed)
 }
 
 fn exchange(a: &Path, b: &Path) -> io::Result<()> {
-    if fsutil::fault_set("no-exchange") {
+    if util::fs::fault_set("no-exchange") {
         return Err(io::Error::from_raw_os_error(libc::EINVAL));
     }
-    let (ca, cb) = (fsutil::c_path(a)?, fsutil::c_path(b)?);
+    let (ca, cb) = (util::fs::c_path(a)?, util::fs::c_path(b)?);
     // SAFETY: valid NUL-terminated paths; renameat2 through syscall(2)
     // because older C libraries lack the wrapper.
     let rc = unsafe {
@@ -528,7 +529,7 @@ mod tests {
     fn a_fifo_in_place_of_the_note_is_refused_not_waited_on() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("n.md");
-        let c = fsutil::c_path(&p).unwrap();
+        let c = util::fs::c_path(&p).unwrap();
         // SAFETY: a valid path.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         match read_settled(&p, None, &settle()) {

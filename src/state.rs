@@ -8,7 +8,7 @@
 //! (rotation), each feed's last refresh and error, and the next due
 //! notifications (for `rapport status`).
 //!
-//! Robustness: written with `fsutil::atomic_write`, so a crash leaves the old
+//! Robustness: written with `util::fs::atomic_write`, so a crash leaves the old
 //! or the new file. A file that cannot be read as state (empty, truncated,
 //! not JSON) is moved aside as `state.json.corrupt-<timestamp>` and the
 //! daemon starts clean; a clean state has no `last_run`, which the scheduler
@@ -259,11 +259,11 @@ impl State {
             source,
         };
         if !state_dir.exists() {
-            crate::fsutil::create_private_dir(state_dir).map_err(io_err)?;
+            crate::util::fs::create_private_dir(state_dir).map_err(io_err)?;
         }
         let mut json = serde_json::to_vec_pretty(self).map_err(|e| io_err(io::Error::other(e)))?;
         json.push(b'\n');
-        crate::fsutil::atomic_write(&path, &json).map_err(io_err)
+        crate::util::fs::atomic_write(&path, &json).map_err(io_err)
     }
 
     pub fn record(&mut self, key: SentKey, at: DateTime<Utc>, outcome: Outcome) {

@@ -419,7 +419,7 @@ fn for_sources_builds_a_config_without_a_file() {
 
 #[test]
 fn durations_parse_and_format() {
-    let d = |s: &str| config::parse_duration(s);
+    let d = |s: &str| rapport::util::duration::parse_duration(s);
     assert_eq!(d("90s"), Ok(Duration::from_secs(90)));
     assert_eq!(d("15m"), Ok(Duration::from_secs(900)));
     assert_eq!(d("1h30m"), Ok(Duration::from_secs(5400)));
@@ -429,9 +429,18 @@ fn durations_parse_and_format() {
     for bad in ["", "15", "m", "1y", "-5m", "99999999999999999999s", "400d"] {
         assert!(d(bad).is_err(), "{bad} should be refused");
     }
-    assert_eq!(config::format_duration(Duration::from_secs(5400)), "1h30m");
-    assert_eq!(config::format_duration(Duration::from_secs(90)), "1m30s");
-    assert_eq!(config::format_duration(Duration::ZERO), "0s");
+    assert_eq!(
+        rapport::util::duration::format_duration(Duration::from_secs(5400)),
+        "1h30m"
+    );
+    assert_eq!(
+        rapport::util::duration::format_duration(Duration::from_secs(90)),
+        "1m30s"
+    );
+    assert_eq!(
+        rapport::util::duration::format_duration(Duration::ZERO),
+        "0s"
+    );
 }
 
 #[test]

@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::NaiveDate;
-use rapport::fsutil::atomic_write_checked;
 use rapport::people::edit::{edit_file_with_hook, Edit};
+use rapport::util::fs::atomic_write_checked;
 
 const POINT: &str = "RAPPORT_HARDEN_KILL_POINT";
 const FILE: &str = "RAPPORT_HARDEN_KILL_FILE";

@@ -17,7 +17,7 @@ const HOSTILE: &str = "\u{1b}[2J\u{1b}[31m\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}]0;pwne
 
 fn raw_controls(text: &str) -> Vec<String> {
     text.chars()
-        .filter(|c| (c.is_control() && *c != '\n') || rapport::text::is_bidi_control(*c))
+        .filter(|c| (c.is_control() && *c != '\n') || rapport::util::text::is_bidi_control(*c))
         .map(|c| format!("U+{:04X}", c as u32))
         .collect()
 }

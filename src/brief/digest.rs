@@ -29,7 +29,7 @@ use crate::people::dates::{dates_between, day_word};
 use crate::people::history::{local_day, participants, stays_away};
 use crate::people::period::Period;
 use crate::people::{FollowUpKind, People};
-use crate::text;
+use crate::util::text;
 
 /// `[digest]` in the config.
 #[derive(Debug, Clone, PartialEq, Eq)]

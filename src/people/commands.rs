@@ -105,8 +105,8 @@ pub fn list(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<ExitC
             .map(|p| {
                 // Cleaned here too, so that the columns line up.
                 [
-                    crate::text::clean(&p.name, false),
-                    crate::text::clean(p.org.as_deref().unwrap_or_default(), false),
+                    crate::util::text::clean(&p.name, false),
+                    crate::util::text::clean(p.org.as_deref().unwrap_or_default(), false),
                     p.last_met().map_or("never".into(), |d| d.to_string()),
                     match p.follow_ups.len() {
                         0 => "-".to_string(),
@@ -528,7 +528,7 @@ pub fn undo(
     let kept = versions.list()?;
     let shown = path.display();
     let undo_name = writer::undo_name(&path);
-    let current = crate::fsutil::read_regular(&versions.note).ok();
+    let current = crate::util::fs::read_regular(&versions.note).ok();
     let pick = |n: usize| -> anyhow::Result<&Version> {
         match n.checked_sub(1).and_then(|i| kept.get(i)) {
             Some(v) => Ok(v),

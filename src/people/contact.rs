@@ -255,7 +255,7 @@ impl LastContact<'_> {
         let ago = ago(self.date, today);
         match self.source {
             ContactSource::Meeting => {
-                let title = crate::text::line(self.text, crate::text::TITLE_CHARS);
+                let title = crate::util::text::line(self.text, crate::util::text::TITLE_CHARS);
                 if title.is_empty() {
                     format!("{ago}, a meeting")
                 } else {

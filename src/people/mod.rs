@@ -368,7 +368,7 @@ fn collect_files(
         if name_str.starts_with('.') {
             // A temporary file of a rapport killed mid-write: gone with the
             // next read, so sync tools do not keep it.
-            crate::fsutil::remove_if_stale_temp(&entry);
+            crate::util::fs::remove_if_stale_temp(&entry);
             continue;
         }
         let child = rel.join(&name);

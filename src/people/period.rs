@@ -2,7 +2,7 @@
 //! `10d`, `3w`, `2m` (calendar months), `1y`. Used for `cadence:`, the
 //! `[people] history` and `[digest] ahead` settings, and `due snooze NAME 2w`.
 //!
-//! Not `config::parse_duration`: there `m` is minutes and a day is 86,400 s;
+//! Not `util::duration::parse_duration`: there `m` is minutes and a day is 86,400 s;
 //! here `m` is a month and spans are counted in calendar days, so "every
 //! month" from 31 January falls due on 28 (or 29) February.
 

@@ -322,7 +322,7 @@ pub(crate) fn create_new(path: &Path, contents: &[u8]) -> Result<(), AddError> {
     }
     // Best: an unnamed file linked to the name, so no temporary name ever
     // shows in the folder.
-    match crate::fsutil::create_complete(path, contents) {
+    match crate::util::fs::create_complete(path, contents) {
         Some(Ok(())) => return Ok(()),
         Some(Err(e)) if e.kind() == std::io::ErrorKind::AlreadyExists => {
             return Err(AddError::Exists(path.to_path_buf()))

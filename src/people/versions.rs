@@ -25,7 +25,8 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::fsutil::{self, Durability, FileId, LockError, LockGuard};
+use crate::util;
+use crate::util::fs::{Durability, FileId, LockError, LockGuard};
 
 /// Versions kept per note (older ones are removed when a new one is kept).
 pub const KEEP: usize = 20;
@@ -73,7 +74,7 @@ impl Versions {
     /// The key is the note's absolute path, so the same note reached through
     /// a relative path or another config finds the same versions.
     pub fn for_note(state_dir: &Path, note: &Path) -> io::Result<Versions> {
-        let parent = fsutil::parent_dir(note);
+        let parent = util::fs::parent_dir(note);
         let name = note
             .file_name()
             .ok_or_else(|| io::Error::other("not a file name"))?;
@@ -132,14 +133,14 @@ impl Versions {
         let recorded = fs::read(&path_file).ok();
         let path = format!("{}\n", self.note.display());
         if recorded.as_deref() != Some(path.as_bytes()) {
-            fsutil::atomic_write_unfaulted(&path_file, path.as_bytes(), Durability::Full)?;
+            util::fs::atomic_write_unfaulted(&path_file, path.as_bytes(), Durability::Full)?;
         }
         Ok(())
     }
 
-    /// Takes the note's lock (see [`fsutil::lock_exclusive`]).
+    /// Takes the note's lock (see [`util::fs::lock_exclusive`]).
     pub fn lock(&self, wait: Duration) -> Result<LockGuard, LockError> {
-        fsutil::lock_exclusive(&self.dir.join(LOCK_FILE), wait)
+        util::fs::lock_exclusive(&self.dir.join(LOCK_FILE), wait)
     }
 
     pub fn last_known(&self) -> Option<Known> {
@@ -149,7 +150,7 @@ impl Versions {
 
     pub fn set_last_known(&self, known: &Known) -> io::Result<()> {
         let json = serde_json::to_vec(known).map_err(io::Error::other)?;
-        fsutil::atomic_write_unfaulted(&self.dir.join(LAST_FILE), &json, Durability::Hint)
+        util::fs::atomic_write_unfaulted(&self.dir.join(LAST_FILE), &json, Durability::Hint)
     }
 
     /// The kept versions, newest first.
@@ -209,7 +210,7 @@ impl Versions {
         } else {
             Durability::Contents
         };
-        fsutil::atomic_write_unfaulted(&file, bytes, durability)?;
+        util::fs::atomic_write_unfaulted(&file, bytes, durability)?;
         for old in versions.iter().skip(KEEP - 1) {
             let _ = fs::remove_file(&old.file);
         }
@@ -259,7 +260,7 @@ pub fn lock_folder(
         "people-{}.lock",
         short_hash(absolute.as_os_str().as_encoded_bytes())
     ));
-    fsutil::lock_exclusive(&lock, wait)
+    util::fs::lock_exclusive(&lock, wait)
 }
 
 #[cfg(test)]

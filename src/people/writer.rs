@@ -24,8 +24,9 @@ use chrono::{DateTime, Local, Utc};
 
 use super::markdown::scan;
 use super::versions::{Known, Versions};
-use crate::fsutil::{self, LockError};
 use crate::shared_file::{self, Busy, ReadError, Replaced, Settle};
+use crate::util;
+use crate::util::fs::LockError;
 
 /// A file changed more recently than this may be mid-save: looked at again.
 pub const QUIET: Duration = Duration::from_millis(100);
@@ -132,13 +133,13 @@ impl NoteWriter {
             message,
         };
         let target =
-            fsutil::resolve_symlink(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
+            util::fs::resolve_symlink(path).map_err(|e| file_err(format!("cannot read: {e}")))?;
         Versions::for_note(&self.state_dir, &target)
             .map_err(|e| file_err(format!("cannot read: {e}")))
     }
 
     /// Takes the note's lock, creating its versions folder.
-    fn lock(&self, path: &Path, versions: &Versions) -> Result<fsutil::LockGuard, WriteError> {
+    fn lock(&self, path: &Path, versions: &Versions) -> Result<util::fs::LockGuard, WriteError> {
         versions.create().map_err(|e| WriteError::File {
             path: path.to_path_buf(),
             message: format!(
@@ -177,7 +178,7 @@ impl NoteWriter {
         let versions = self.versions(path)?;
         let target = versions.note.clone();
         let _lock = self.lock(path, &versions)?;
-        fsutil::sweep_stale_temps(&fsutil::parent_dir(&target));
+        util::fs::sweep_stale_temps(&util::fs::parent_dir(&target));
         let known = versions.last_known();
         let settle = Settle::new(self.quiet, self.max_wait);
         for _ in 0..MAX_ATTEMPTS {
@@ -274,7 +275,7 @@ impl NoteWriter {
     /// exactly this back), and records them as what rapport last knew (the
     /// next edit's settle and shrink checks). Neither changes the note, so
     /// a failure is only logged.
-    fn record(&self, versions: &Versions, bytes: &[u8], id: fsutil::FileId) {
+    fn record(&self, versions: &Versions, bytes: &[u8], id: util::fs::FileId) {
         if let Err(e) = versions.save(bytes, &format!("after-{}", self.command), Utc::now()) {
             tracing::warn!("{}: cannot keep a version: {e}", versions.dir.display());
         }
@@ -294,7 +295,7 @@ impl NoteWriter {
     pub fn keep_current(&self, path: &Path) -> Result<(), WriteError> {
         let versions = self.versions(path)?;
         let _lock = self.lock(path, &versions)?;
-        match fsutil::read_regular(&versions.note) {
+        match util::fs::read_regular(&versions.note) {
             Ok(bytes) => versions
                 .save(&bytes, &format!("before-{}", self.command), Utc::now())
                 .map(|_| ())
@@ -316,8 +317,8 @@ impl NoteWriter {
             path: path.to_path_buf(),
             message: e.to_string(),
         };
-        let bytes = fsutil::read_regular(&versions.note).map_err(io)?;
-        let id = fsutil::FileId::of(&std::fs::metadata(&versions.note).map_err(io)?);
+        let bytes = util::fs::read_regular(&versions.note).map_err(io)?;
+        let id = util::fs::FileId::of(&std::fs::metadata(&versions.note).map_err(io)?);
         self.record(&versions, &bytes, id);
         Ok(())
     }
@@ -349,7 +350,7 @@ mod tests {
     #[test]
     fn shrinking_is_told_from_growing() {
         let known = Known {
-            id: fsutil::FileId {
+            id: util::fs::FileId {
                 dev: 0,
                 ino: 0,
                 size: 30,
