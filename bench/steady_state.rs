@@ -17,11 +17,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use rapport::calendar::model::Occurrence;
+use rapport::calendar::tz::Zone;
+use rapport::calendar::{parse_calendar_shared, ExpandOptions};
 use rapport::config::{CalendarSource, FeedLocation};
-use rapport::engine::{parse_calendar_shared, ExpandOptions};
 use rapport::feed::{FeedFetcher, FetchLimits, FetchStatus};
-use rapport::model::Occurrence;
-use rapport::tz::Zone;
 
 /// What the test server answers: the current body and whether it honours If-None-Match.
 struct Served {

@@ -8,9 +8,9 @@ use std::hint::black_box;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use rapport::engine::{parse_calendar, ExpandOptions};
-use rapport::recur::{expand, Limits, RRule};
-use rapport::tz::Zone;
+use rapport::calendar::recur::{expand, Limits, RRule};
+use rapport::calendar::tz::Zone;
+use rapport::calendar::{parse_calendar, ExpandOptions};
 
 fn wall(y: i32, m: u32, d: u32, h: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(y, m, d)

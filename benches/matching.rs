@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use rapport::calendar::model::Attendee;
 use rapport::config::Me;
 use rapport::matching::{Match, Matcher};
-use rapport::model::Attendee;
 use rapport::people::{parse_person, People};
 
 const FIRST: [&str; 20] = [

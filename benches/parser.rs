@@ -45,10 +45,10 @@ fn parser(c: &mut Criterion) {
             b.iter(|| floor(black_box(d)))
         });
         g.bench_with_input(BenchmarkId::new("ics_lines", events), &data, |b, d| {
-            b.iter(|| rapport::ics::lines(black_box(d)).count())
+            b.iter(|| rapport::calendar::ics::lines(black_box(d)).count())
         });
         g.bench_with_input(BenchmarkId::new("parse_calendar", events), &data, |b, d| {
-            b.iter(|| rapport::engine::parse_calendar("bench", black_box(d)))
+            b.iter(|| rapport::calendar::parse_calendar("bench", black_box(d)))
         });
     }
     g.finish();

@@ -7,7 +7,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use rapport::tz::{CustomZone, Observance, ObservanceKind, VTimezone, Zone, ZoneResolver};
+use rapport::calendar::tz::{
+    CustomZone, Observance, ObservanceKind, VTimezone, Zone, ZoneResolver,
+};
 
 const TZIDS: [(&str, &str); 5] = [
     ("iana", "Europe/Amsterdam"),

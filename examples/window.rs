@@ -8,7 +8,7 @@ use std::io::Write;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use rapport::engine::{parse_calendar_shared, ExpandOptions};
+use rapport::calendar::{parse_calendar_shared, ExpandOptions};
 
 /// CPU time of this process (the machine may be shared; wall time lies).
 fn cpu() -> std::time::Duration {
@@ -38,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let t1 = Instant::now();
     let cal = parse_calendar_shared(path, std::sync::Arc::new(bytes));
     let t2 = Instant::now();
-    let opts = ExpandOptions::local();
+    let opts = ExpandOptions::new(rapport::calendar::tz::local_zone());
     let occs = cal.occurrences(from, to, &opts);
     let t3 = Instant::now();
     // REPEAT=N: time N more expansions of the same window (steady state).

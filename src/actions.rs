@@ -14,9 +14,9 @@ use std::process::ExitCode;
 use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::model::Occurrence;
 use crate::config::{Config, Paths};
 use crate::matching::{Match, Matcher};
-use crate::model::Occurrence;
 use crate::people::{self, People};
 
 /// `rapport met` looks this far back for the last meeting, and for one
@@ -149,7 +149,7 @@ pub fn log_met(
 }
 
 /// Attendees and the organizer (when not already an attendee).
-pub fn attendees_of(occ: &Occurrence) -> Vec<crate::model::Attendee> {
+pub fn attendees_of(occ: &Occurrence) -> Vec<crate::calendar::model::Attendee> {
     let mut all = occ.attendees.clone();
     if let Some(org) = &occ.organizer {
         let dup = all.iter().any(|a| {
@@ -222,7 +222,7 @@ impl Meetings {
                     if let Some(e) = f.error() {
                         out_err(format!("{e} (using the copy from {})", f.fetched_at));
                     }
-                    calendars.push(crate::engine::parse_calendar_shared(&source.name, f.body));
+                    calendars.push(crate::calendar::parse_calendar_shared(&source.name, f.body));
                 }
                 Err(e) => out_err(e.to_string()),
             }
@@ -230,7 +230,7 @@ impl Meetings {
         if calendars.is_empty() {
             anyhow::bail!("no calendar could be read (see above)");
         }
-        let opts = crate::engine::ExpandOptions {
+        let opts = crate::calendar::ExpandOptions {
             floating: crate::brief::Now::system().zone,
             me_emails: config.me.emails.clone(),
         };

@@ -13,12 +13,12 @@ use anyhow::bail;
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Timelike, Utc};
 use serde_json::{json, Map, Value};
 
+use crate::calendar::model::{Attendee, Occurrence, PartStat, RecurrenceId, Status};
+use crate::calendar::tz::Zone;
+use crate::calendar::{parse_calendar_shared, ExpandOptions, Expansion, ParsedCalendar};
 use crate::cli::AgendaArgs;
 use crate::config::{self, Config, ConfigError, Paths};
-use crate::engine::{parse_calendar_shared, ExpandOptions, Expansion, ParsedCalendar};
 use crate::feed::{FeedFetcher, FetchLimits};
-use crate::model::{Attendee, Occurrence, PartStat, RecurrenceId, Status};
-use crate::tz::Zone;
 use crate::util::text;
 
 /// Parses `--from`/`--to`: an RFC 3339 instant, or a date meaning local
@@ -107,7 +107,7 @@ pub fn collect(
 
 /// Series cut short in the asked window, for a one-shot command: each is a
 /// WARN on stderr (unlike parse warnings, the list shown is incomplete).
-pub fn report_cut_series(warnings: &[crate::model::Warning]) {
+pub fn report_cut_series(warnings: &[crate::calendar::model::Warning]) {
     for w in warnings {
         tracing::warn!("{}", text::line(&w.to_string(), 400));
     }
@@ -723,7 +723,7 @@ pub fn render_text(
 
 /// A calendar's warnings for a one-shot command: one summary line (WARN,
 /// shown on stderr), each warning at DEBUG (`-vv`); `rapport check` lists them.
-pub fn report_feed_warnings(calendar: &str, warnings: &[crate::model::Warning]) {
+pub fn report_feed_warnings(calendar: &str, warnings: &[crate::calendar::model::Warning]) {
     for w in warnings {
         tracing::debug!("{w}");
     }
@@ -763,7 +763,7 @@ pub fn run(
     paths: &Paths,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<ExitCode> {
-    let local = crate::tz::local_zone();
+    let local = crate::calendar::tz::local_zone();
     let (from, to) = window(args.from.as_deref(), args.to.as_deref(), Utc::now(), &local)?;
     let cfg = agenda_config(args, paths)?;
     if cfg.calendars.is_empty() {
@@ -931,7 +931,7 @@ mod tests {
     /// every hook key position (before, equal to, after the fixed keys).
     #[test]
     fn view_prints_the_same_bytes_as_the_value_tree() {
-        use crate::model::{Attendee, Occurrence, PartStat, RecurrenceId, Status};
+        use crate::calendar::model::{Attendee, Occurrence, PartStat, RecurrenceId, Status};
         let start = DateTime::parse_from_rfc3339("2026-12-01T10:00:00+01:00").unwrap();
         let ann = Attendee {
             name: Some("Ann \"A\" Ö".into()),

@@ -18,8 +18,8 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::Occurrence;
-use crate::tz::Zone;
+use crate::calendar::model::Occurrence;
+use crate::calendar::tz::Zone;
 use crate::util::text;
 
 pub mod digest;
@@ -39,7 +39,7 @@ impl Now {
 
     /// The system clock and the local zone (`TZ` honoured).
     pub fn system() -> Now {
-        Now::new(Utc::now(), crate::tz::local_zone())
+        Now::new(Utc::now(), crate::calendar::tz::local_zone())
     }
 
     /// `t` on the user's wall clock, with the offset in effect at `t`.
@@ -204,8 +204,8 @@ pub struct PersonRotation {
 pub fn meeting_id(occ: &Occurrence) -> String {
     let key = occ.key();
     let when = match key.recurrence_id {
-        crate::model::RecurrenceId::DateTime(t) => t.to_rfc3339(),
-        crate::model::RecurrenceId::Date(d) => d.to_string(),
+        crate::calendar::model::RecurrenceId::DateTime(t) => t.to_rfc3339(),
+        crate::calendar::model::RecurrenceId::Date(d) => d.to_string(),
     };
     format!("{}/{}/{when}", key.calendar, key.uid)
 }

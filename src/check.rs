@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::calendar::{self, ExpandOptions};
 use crate::config::{self, CalendarSource, Config, ConfigError, FeedLocation, Paths};
-use crate::engine::{self, ExpandOptions};
 use crate::feed::{FeedError, FeedFetcher, FetchLimits, FetchStatus, Fetched};
 use crate::matching::normalize_email;
 use crate::notify::{Capabilities, DbusNotifier, Notifier, NotifyError, ServerInfo};
@@ -281,7 +281,7 @@ fn calendar_sections(config: &Config, paths: &Paths, options: &CheckOptions) -> 
     let fetched = FeedFetcher::new(paths.cache_dir.clone(), options.limits)
         .and_then(|f| f.fetch_all_blocking(&config.calendars));
     let expand = ExpandOptions {
-        floating: crate::tz::local_zone(),
+        floating: crate::calendar::tz::local_zone(),
         me_emails: config.me.emails.clone(),
     };
     match fetched {
@@ -334,8 +334,8 @@ pub fn calendar_section(
             "cached copy".to_string()
         }
     };
-    let parsed = engine::parse_calendar(&source.name, &fetched.body);
-    let engine::Expansion {
+    let parsed = calendar::parse_calendar(&source.name, &fetched.body);
+    let calendar::Expansion {
         occurrences,
         warnings: cut,
     } = parsed.expand(now, now + HORIZON, expand);
@@ -359,7 +359,7 @@ pub fn calendar_section(
         ));
     }
     // Series cut short in the next days come first: meetings may be missing.
-    let all: Vec<&crate::model::Warning> = cut.iter().chain(&parsed.warnings).collect();
+    let all: Vec<&crate::calendar::model::Warning> = cut.iter().chain(&parsed.warnings).collect();
     for w in all.iter().take(MAX_FEED_WARNINGS) {
         let mut text = String::new();
         if let Some(line) = w.line {

@@ -585,7 +585,7 @@ fn run_brief(
                         f.fetched_at
                     ));
                 }
-                let cal = crate::engine::parse_calendar_shared(&source.name, f.body);
+                let cal = crate::calendar::parse_calendar_shared(&source.name, f.body);
                 crate::agenda::report_feed_warnings(&source.name, &cal.warnings);
                 calendars.push(cal);
             }
@@ -598,7 +598,7 @@ fn run_brief(
     if calendars.is_empty() {
         anyhow::bail!("no calendar could be read (see above)");
     }
-    let opts = crate::engine::ExpandOptions {
+    let opts = crate::calendar::ExpandOptions {
         floating: now.zone.clone(),
         me_emails: config.me.emails.clone(),
     };
@@ -623,8 +623,8 @@ fn run_brief(
         crate::util::text::eprint(&format!("{}: {e}", config.people.dir.display()));
     }
     let matcher = crate::matching::Matcher::new(&people, &config.me);
-    let attendees_of = |o: &crate::model::Occurrence| {
-        let everyone: Vec<crate::model::Attendee> =
+    let attendees_of = |o: &crate::calendar::model::Occurrence| {
+        let everyone: Vec<crate::calendar::model::Attendee> =
             o.organizer.iter().chain(&o.attendees).cloned().collect();
         brief::attendance(&matcher.match_attendees(&everyone), &people)
     };

@@ -27,11 +27,11 @@ use tokio::sync::mpsc;
 
 use crate::actions::{attendees_of, is_http_url};
 use crate::brief::{self, Attendance, BriefSettings, Now};
+use crate::calendar::model::Occurrence;
+use crate::calendar::{self, ExpandOptions};
 use crate::config::{self, CalendarSource, Config, FeedLocation, Paths};
-use crate::engine::{self, ExpandOptions};
 use crate::feed::{FeedError, FeedFetcher, FetchLimits, FetchStatus, Fetched};
 use crate::matching::{Match, Matcher};
-use crate::model::Occurrence;
 use crate::notify::{Action, Capabilities, Event, Expiry, Notification, Notifier, NotifyError};
 use crate::people::{self, People};
 use crate::schedule::{self, Candidate, Decision, Kind, Snooze};
@@ -243,7 +243,7 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
     let mut events = options.notifier.subscribe();
     let people = load_people(&config);
     let matcher = Matcher::new(&people, &config.me);
-    let mut expand = ExpandOptions::local();
+    let mut expand = ExpandOptions::new(crate::calendar::tz::local_zone());
     expand.me_emails = config.me.emails.clone();
     let mut daemon = Daemon {
         paths,
@@ -1170,7 +1170,7 @@ async fn parse_off_loop(
 /// body (when the caller gave its only reference).
 fn window_of(name: &str, body: Arc<Vec<u8>>, options: &ExpandOptions) -> Window {
     let at = Utc::now();
-    let parsed = engine::parse_calendar_shared(name, body);
+    let parsed = calendar::parse_calendar_shared(name, body);
     let expansion = parsed.expand(at - LOOK_BACK, at + LOOK_AHEAD, options);
     Window {
         occurrences: expansion.occurrences,

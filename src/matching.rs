@@ -20,8 +20,8 @@ use std::collections::{HashMap, HashSet};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+use crate::calendar::model::Attendee;
 use crate::config::Me;
-use crate::model::Attendee;
 use crate::people::People;
 
 /// Who an attendee is.

@@ -35,8 +35,8 @@ use std::fmt;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::calendar::model::Occurrence;
 use crate::config::NotifyConfig;
-use crate::model::Occurrence;
 
 /// The longest the daemon sleeps between two looks at the wall clock.
 pub const MAX_SLEEP: Duration = Duration::seconds(60);
@@ -514,7 +514,7 @@ pub fn human_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Attendee, PartStat, Status};
+    use crate::calendar::model::{Attendee, PartStat, Status};
     use chrono::TimeZone;
     use std::time::Duration as Std;
 
@@ -1034,9 +1034,11 @@ mod tests {
     #[test]
     fn recurring_instances_are_separate() {
         let mut first = occ("series", t(10, 0), 30);
-        first.recurrence_id = Some(crate::model::RecurrenceId::DateTime(t(10, 0)));
+        first.recurrence_id = Some(crate::calendar::model::RecurrenceId::DateTime(t(10, 0)));
         let mut second = occ("series", t(10, 0) + Duration::days(1), 30);
-        second.recurrence_id = Some(crate::model::RecurrenceId::DateTime(second.start_utc()));
+        second.recurrence_id = Some(crate::calendar::model::RecurrenceId::DateTime(
+            second.start_utc(),
+        ));
         let mut w = World::new(vec![first, second]);
         w.config.debrief = None;
         for m in 0..(48 * 60) {

@@ -14,9 +14,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
-use rapport::engine::{parse_calendar, ExpandOptions, ParsedCalendar};
-use rapport::model::Occurrence;
-use rapport::tz::Zone;
+use rapport::calendar::model::Occurrence;
+use rapport::calendar::tz::Zone;
+use rapport::calendar::{parse_calendar, ExpandOptions, ParsedCalendar};
 use serde_json::Value;
 
 use crate::common;

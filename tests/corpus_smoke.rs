@@ -8,8 +8,8 @@ use std::sync::mpsc;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
-use rapport::engine::{parse_calendar, ExpandOptions};
-use rapport::tz::Zone;
+use rapport::calendar::tz::Zone;
+use rapport::calendar::{parse_calendar, ExpandOptions};
 
 use crate::common;
 
@@ -173,7 +173,7 @@ struct Run {
 }
 
 fn expand_in(
-    cal: &rapport::engine::ParsedCalendar,
+    cal: &rapport::calendar::ParsedCalendar,
     zone: Zone,
     floating_uids: Option<&std::collections::BTreeSet<String>>,
 ) -> (Run, std::collections::BTreeSet<String>) {

@@ -3,10 +3,10 @@
 //! against a private dunst and against no notification server at all.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use rapport::calendar::model::PartStat;
+use rapport::calendar::{self, ExpandOptions};
 use rapport::demo::{self, Bus, DemoOptions, Timing};
-use rapport::engine::{self, ExpandOptions};
 use rapport::matching::{Match, Matcher};
-use rapport::model::PartStat;
 
 use crate::common;
 
@@ -17,7 +17,7 @@ fn now() -> DateTime<Utc> {
 fn expand() -> ExpandOptions {
     ExpandOptions {
         me_emails: vec![demo::ME.to_string()],
-        ..ExpandOptions::local()
+        ..ExpandOptions::new(rapport::calendar::tz::local_zone())
     }
 }
 
@@ -25,7 +25,7 @@ fn expand() -> ExpandOptions {
 fn demo_calendar_puts_the_meetings_at_their_offsets() {
     let timing = Timing::default();
     let text = demo::calendar(now(), &timing);
-    let parsed = engine::parse_calendar("Demo", text.as_bytes());
+    let parsed = calendar::parse_calendar("Demo", text.as_bytes());
     assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
     assert_eq!(parsed.event_count, 2);
     let occs = parsed.occurrences(now(), now() + Duration::hours(2), &expand());
@@ -88,7 +88,7 @@ fn demo_timing_is_generated_from_the_given_offsets() {
         debrief_after: Duration::seconds(1),
     };
     let text = demo::calendar(now(), &timing);
-    let parsed = engine::parse_calendar("Demo", text.as_bytes());
+    let parsed = calendar::parse_calendar("Demo", text.as_bytes());
     let occs = parsed.occurrences(now(), now() + Duration::hours(1), &expand());
     assert_eq!(occs[0].start_utc(), now() + Duration::seconds(7));
     assert_eq!(occs[0].end_utc(), now() + Duration::seconds(10));
@@ -126,7 +126,7 @@ fn demo_people_match_the_demo_attendees() {
     let matcher = Matcher::new(&people, &config.me);
 
     let text = demo::calendar(now(), &Timing::default());
-    let parsed = engine::parse_calendar("Demo", text.as_bytes());
+    let parsed = calendar::parse_calendar("Demo", text.as_bytes());
     let kickoff = &parsed.occurrences(now(), now() + Duration::hours(1), &expand())[0];
     let matched: Vec<(Option<&str>, Match)> = matcher
         .match_attendees(&kickoff.attendees)

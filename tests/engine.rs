@@ -2,9 +2,9 @@
 //! test per requirement of issue 2 points 4 to 7.
 
 use chrono::{DateTime, Utc};
-use rapport::engine::{parse_calendar, ExpandOptions, ParsedCalendar, MAX_INSTANCES_PER_SERIES};
-use rapport::model::{Occurrence, PartStat, RecurrenceId, Status};
-use rapport::tz::Zone;
+use rapport::calendar::model::{Occurrence, PartStat, RecurrenceId, Status};
+use rapport::calendar::tz::Zone;
+use rapport::calendar::{parse_calendar, ExpandOptions, ParsedCalendar, MAX_INSTANCES_PER_SERIES};
 
 use crate::common;
 
@@ -578,7 +578,10 @@ fn assert_warned(c: &ParsedCalendar, expected: &[(&str, &str)]) {
     }
 }
 
-fn warnings_with<'c>(c: &'c ParsedCalendar, needle: &str) -> Vec<&'c rapport::model::Warning> {
+fn warnings_with<'c>(
+    c: &'c ParsedCalendar,
+    needle: &str,
+) -> Vec<&'c rapport::calendar::model::Warning> {
     c.warnings
         .iter()
         .filter(|w| w.message.contains(needle))

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
-use rapport::engine::{parse_calendar, ExpandOptions, ParsedCalendar, MAX_INSTANCES_PER_SERIES};
+use rapport::calendar::recur::{self, Limits, RRule};
+use rapport::calendar::tz::Zone;
+use rapport::calendar::{parse_calendar, ExpandOptions, ParsedCalendar, MAX_INSTANCES_PER_SERIES};
 use rapport::people::parse_person;
-use rapport::recur::{self, Limits, RRule};
-use rapport::tz::Zone;
 
 use crate::common::data_dir;
 

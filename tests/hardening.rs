@@ -48,7 +48,7 @@ fn found_rrule_all_day_sub_daily_frequency() {
 fn found_rrule_byday_non_ascii_does_not_panic() {
     let rule = kept_input("rrule", "byday_non_ascii");
     let rule = String::from_utf8_lossy(&rule);
-    assert!(rapport::recur::RRule::parse(rule.lines().next().unwrap()).is_err());
+    assert!(rapport::calendar::recur::RRule::parse(rule.lines().next().unwrap()).is_err());
     checks::ics(&kept_input("ics", "rrule_byday_non_ascii"));
     checks::tz(&kept_input("tz", "observance_byday_non_ascii"));
 }
@@ -197,7 +197,7 @@ mod properties {
         fn rrule_expansion_invariants(rule in rrule_text(), dtstart in stamp(),
                                       from in stamp(), span_days in 1i64..400) {
             // The window's end is its start plus a span, written the way the input format wants.
-            let from_t = rapport::ics::parse_time_value(&from).expect("generated stamp").naive();
+            let from_t = rapport::calendar::ics::parse_time_value(&from).expect("generated stamp").naive();
             let to = from_t
                 .checked_add_signed(chrono::Duration::days(span_days))
                 .map(|t| t.format("%Y%m%dT%H%M%S").to_string())

@@ -2,10 +2,10 @@
 //! dropped. Each test asserts the result (a capped count, a warning), never a duration.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use rapport::engine::{parse_calendar, ExpandOptions, ParsedCalendar};
-use rapport::model::Occurrence;
-use rapport::recur::{self, Limits, RRule};
-use rapport::tz::Zone;
+use rapport::calendar::model::Occurrence;
+use rapport::calendar::recur::{self, Limits, RRule};
+use rapport::calendar::tz::Zone;
+use rapport::calendar::{parse_calendar, ExpandOptions, ParsedCalendar};
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     NaiveDate::from_ymd_opt(y, m, d)
@@ -159,7 +159,7 @@ fn secondly_rule_without_end_is_capped_by_the_expansion_budget() {
     let cal = calendar(SECONDLY);
     // A month of seconds (2.6 million) is cut at the per-series cap.
     let month = occurrences(&cal, at(2025, 3, 1), at(2025, 4, 1));
-    assert!(month.len() <= rapport::engine::MAX_INSTANCES_PER_SERIES);
+    assert!(month.len() <= rapport::calendar::MAX_INSTANCES_PER_SERIES);
     // A year of seconds (31.5 million) is cut by the expander's budget first.
     let rule = RRule::parse("FREQ=SECONDLY").unwrap();
     let limits = Limits::default();
@@ -190,7 +190,7 @@ fn secondly_rule_fills_the_window_not_the_margin() {
     );
     assert_eq!(hour.len(), 3600);
     let month = occurrences(&cal, at(2025, 3, 1), at(2025, 4, 1));
-    assert_eq!(month.len(), rapport::engine::MAX_INSTANCES_PER_SERIES);
+    assert_eq!(month.len(), rapport::calendar::MAX_INSTANCES_PER_SERIES);
     assert_eq!(month[0].start_utc(), at(2025, 3, 1));
 }
 
@@ -313,7 +313,7 @@ fn a_series_cut_short_is_a_warning_in_agenda_and_check() {
     let month = cal.expand(at(2025, 3, 1), at(2025, 4, 1), &opts());
     assert_eq!(
         month.occurrences.len(),
-        rapport::engine::MAX_INSTANCES_PER_SERIES
+        rapport::calendar::MAX_INSTANCES_PER_SERIES
     );
     assert_eq!(month.warnings.len(), 1, "{:?}", month.warnings);
     let w = &month.warnings[0];

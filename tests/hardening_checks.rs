@@ -13,12 +13,12 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
-use rapport::engine::{self, ExpandOptions};
-use rapport::ics::{self, TimeValue};
+use rapport::calendar::ics::{self, TimeValue};
+use rapport::calendar::recur::{self, Limits, RRule, Until};
+use rapport::calendar::tz::{self, Zone, ZoneResolver};
+use rapport::calendar::{self, ExpandOptions};
 use rapport::people::edit::{self, Edit};
 use rapport::people::parse_person;
-use rapport::recur::{self, Limits, RRule, Until};
-use rapport::tz::{self, Zone, ZoneResolver};
 
 fn utc(y: i32, m: u32, d: u32) -> DateTime<Utc> {
     NaiveDate::from_ymd_opt(y, m, d)
@@ -41,7 +41,7 @@ pub fn ics_windows() -> [(DateTime<Utc>, DateTime<Utc>); 3] {
 /// is sorted by start, an end never precedes its start, and asking for the two halves of a
 /// window finds the same occurrences as asking for the whole window.
 pub fn ics(data: &[u8]) {
-    let cal = engine::parse_calendar("fuzz", data);
+    let cal = calendar::parse_calendar("fuzz", data);
     let opts = ExpandOptions {
         floating: Zone::utc(),
         me_emails: vec!["me@example.com".into()],
@@ -68,17 +68,21 @@ pub fn ics(data: &[u8]) {
     }
 }
 
-fn capped(occ: &[rapport::model::Occurrence]) -> bool {
+fn capped(occ: &[rapport::calendar::model::Occurrence]) -> bool {
     let mut per_uid: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
     for o in occ {
         *per_uid.entry(o.uid.as_str()).or_default() += 1;
     }
     per_uid
         .values()
-        .any(|&n| n >= engine::MAX_INSTANCES_PER_SERIES)
+        .any(|&n| n >= calendar::MAX_INSTANCES_PER_SERIES)
 }
 
-fn check_occurrences(occ: &[rapport::model::Occurrence], from: DateTime<Utc>, to: DateTime<Utc>) {
+fn check_occurrences(
+    occ: &[rapport::calendar::model::Occurrence],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) {
     for o in occ {
         assert!(
             o.overlaps(from, to),
@@ -134,7 +138,7 @@ pub fn tz(data: &[u8]) {
          BEGIN:VEVENT\r\nUID:tz-fuzz\r\nDTSTART;TZID={param}:20200101T023000\r\n\
          DTEND;TZID={param}:20200101T033000\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
     );
-    let parsed = engine::parse_calendar("fuzz", cal.as_bytes());
+    let parsed = calendar::parse_calendar("fuzz", cal.as_bytes());
     let opts = ExpandOptions {
         floating: Zone::utc(),
         me_emails: Vec::new(),

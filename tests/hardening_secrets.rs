@@ -2,10 +2,10 @@
 //! from a stranger's invitation reaches the desktop only as plain, shortened text.
 
 use chrono::NaiveDate;
-use rapport::engine::{parse_calendar, ExpandOptions};
+use rapport::calendar::tz::Zone;
+use rapport::calendar::{parse_calendar, ExpandOptions};
 use rapport::feed::redact_url;
 use rapport::notify::{render, Capabilities, Notification};
-use rapport::tz::Zone;
 
 /// Secret calendar links in the shapes the big providers hand out, with the secret part of each.
 const SECRET_LINKS: &[(&str, &[&str])] = &[

@@ -2,9 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
+use rapport::calendar::model::Attendee;
 use rapport::config::Me;
 use rapport::matching::{Match, Matcher};
-use rapport::model::Attendee;
 use rapport::people::{parse_person, People};
 
 fn person(file: &str, front_matter: &str) -> rapport::people::Person {

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rapport::recur::{expand, expand_all_day, Limits, RRule};
+use rapport::calendar::recur::{expand, expand_all_day, Limits, RRule};
 
 /// Cases known to differ (by 1-based case number); each is explained in
 /// `recur_libical_differences.md`. A case listed here that starts to agree fails the test too,

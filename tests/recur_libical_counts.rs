@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rapport::recur::{expand, expand_all_day, Limits, RRule};
+use rapport::calendar::recur::{expand, expand_all_day, Limits, RRule};
 
 fn corpus_file() -> std::path::PathBuf {
     let rel = crate::common::corpus_dir().join("libical/recur.txt");

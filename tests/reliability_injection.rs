@@ -8,9 +8,9 @@ use std::process::Command;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use rapport::brief::{self, BriefSettings, Now, Rotation};
-use rapport::engine::{parse_calendar, ExpandOptions};
+use rapport::calendar::tz::Zone;
+use rapport::calendar::{parse_calendar, ExpandOptions};
 use rapport::notify::{self, Capabilities};
-use rapport::tz::Zone;
 
 fn stamp(t: DateTime<Utc>) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()

@@ -79,7 +79,7 @@ fn content_length_shorter_than_the_body_is_never_taken_as_the_whole_calendar() {
             // from beyond the declared length leaks into the body, and the
             // engine finds no event in the cut calendar.
             assert_eq!(got.body.len(), 40, "{:?}", got.status);
-            let cal = rapport::engine::parse_calendar("work", &got.body);
+            let cal = rapport::calendar::parse_calendar("work", &got.body);
             assert_eq!(cal.event_count, 0);
         }
     }

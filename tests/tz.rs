@@ -3,14 +3,14 @@
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use rapport::tz::{
+use rapport::calendar::tz::{
     parse_utc_offset, utc_to_wall, Observance, ObservanceKind, VTimezone, Zone, ZoneResolver,
 };
 
 use crate::common;
 
 /// Reads the VTIMEZONEs of an .ics file. Test-only and deliberately simple (the real reader is
-/// `rapport::ics`): unfolds lines, understands the properties a VTIMEZONE uses.
+/// `rapport::calendar::ics`): unfolds lines, understands the properties a VTIMEZONE uses.
 fn vtimezones(text: &str) -> Vec<VTimezone> {
     let unfolded = text
         .replace("\r\n", "\n")

@@ -22,8 +22,8 @@ use chrono::{
 use serde::Serialize;
 
 use super::{one_line, plural, shorten, Notification, Now, MAX_NOTIFICATION_LINES};
+use crate::calendar::model::Occurrence;
 use crate::matching::{Match, Matcher};
-use crate::model::Occurrence;
 use crate::people::cadence::{DueEntry, DueList};
 use crate::people::dates::{dates_between, day_word};
 use crate::people::history::{local_day, participants, stays_away};
@@ -604,11 +604,11 @@ pub fn next_digest(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::tz::Zone;
     use crate::config::Me;
     use crate::people::cadence::{due_list, CadenceDefaults};
     use crate::people::contact::{CalendarContacts, ContactSettings};
     use crate::people::history::tests::{at as utc, d, meeting, people, who};
-    use crate::tz::Zone;
 
     fn amsterdam() -> Zone {
         Zone::Iana(chrono_tz::Europe::Amsterdam)
@@ -912,9 +912,9 @@ mod tests {
         let m = matcher(&people);
         let at = now("2026-12-01T08:30");
         let mut declined_by_me = sync();
-        declined_by_me.my_status = Some(crate::model::PartStat::Declined);
+        declined_by_me.my_status = Some(crate::calendar::model::PartStat::Declined);
         let mut cancelled = sync();
-        cancelled.status = Some(crate::model::Status::Cancelled);
+        cancelled.status = Some(crate::calendar::model::Status::Cancelled);
         // Pieter declined: not met today, so his question stays in the digest.
         let mut pieter_declined = meeting(
             "1:1",

@@ -314,7 +314,7 @@ fn five_points() -> PersonFacts {
 /// Another meeting (a later occurrence of the series, say).
 fn nth(i: i64) -> Occurrence {
     let mut occ = meeting();
-    occ.recurrence_id = Some(crate::model::RecurrenceId::DateTime(
+    occ.recurrence_id = Some(crate::calendar::model::RecurrenceId::DateTime(
         occ.start_utc() + Duration::days(7 * i),
     ));
     occ
@@ -998,8 +998,8 @@ fn facts_from_a_parsed_note() {
 
 #[test]
 fn attendance_drops_me_and_rooms_and_keeps_calendar_order() {
+    use crate::calendar::model::Attendee;
     use crate::matching::{Match, MatchedAttendee};
-    use crate::model::Attendee;
     let person = crate::people::parse_person(std::path::Path::new("y.md"), NOTE).unwrap();
     let people = crate::people::People {
         dir: "/notes".into(),
@@ -1064,7 +1064,7 @@ fn pick<'a>(occs: &'a [Occurrence], q: Option<&str>, at_now: &Now) -> Option<&'a
 
 #[test]
 fn next_meeting_skips_what_the_daemon_would_skip() {
-    let person = crate::model::Attendee {
+    let person = crate::calendar::model::Attendee {
         name: Some("Tom de Vries".into()),
         email: Some("tom@acme.example".into()),
         ..Default::default()
@@ -1074,9 +1074,9 @@ fn next_meeting_skips_what_the_daemon_would_skip() {
         o
     };
     let mut cancelled = with(occ_at("cancelled", "Cancelled", 10, 0));
-    cancelled.status = Some(crate::model::Status::Cancelled);
+    cancelled.status = Some(crate::calendar::model::Status::Cancelled);
     let mut declined = with(occ_at("declined", "Declined", 10, 5));
-    declined.my_status = Some(crate::model::PartStat::Declined);
+    declined.my_status = Some(crate::calendar::model::PartStat::Declined);
     let mut all_day = with(occ_at("all-day", "Offsite", 0, 0));
     all_day.all_day = true;
     all_day.end = at(2026, 12, 2, 0, 0, 0).fixed_offset();

@@ -325,13 +325,13 @@ pub fn snooze_until(today: NaiveDate, span: Period) -> Option<NaiveDate> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::model::Occurrence;
+    use crate::calendar::tz::Zone;
     use crate::config::Me;
     use crate::matching::Matcher;
-    use crate::model::Occurrence;
     use crate::people::contact::ContactSettings;
     use crate::people::history::tests::{at, d, meeting, people, who};
     use crate::people::parse_person;
-    use crate::tz::Zone;
     use std::path::Path;
 
     /// The calendar read at `now` (Amsterdam) for `people`.

@@ -13,9 +13,9 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 
+use crate::calendar::model::Occurrence;
+use crate::calendar::tz::Zone;
 use crate::matching::{Match, Matcher};
-use crate::model::Occurrence;
-use crate::tz::Zone;
 
 use super::history::{
     history_start, not_a_meeting, participants, stays_away, DEFAULT_HISTORY, DEFAULT_LARGE_MEETING,
@@ -293,8 +293,8 @@ pub fn ago(date: NaiveDate, today: NaiveDate) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::model::Attendee;
     use crate::config::Me;
-    use crate::model::Attendee;
     use crate::people::history::tests::{at, d, meeting, people, who};
     use crate::people::{parse_person, People};
     use std::path::Path;
@@ -378,9 +378,9 @@ mod tests {
         let mut declined_by_them = meeting("1:1", "2026-11-20T10:00:00+01:00", vec![me(), ann()]);
         declined_by_them.attendees[1].partstat = Some("DECLINED".into());
         let mut declined_by_me = meeting("Sync", "2026-11-21T10:00:00+01:00", vec![me(), ann()]);
-        declined_by_me.my_status = Some(crate::model::PartStat::Declined);
+        declined_by_me.my_status = Some(crate::calendar::model::PartStat::Declined);
         let mut cancelled = meeting("Lunch", "2026-11-22T12:00:00+01:00", vec![me(), ann()]);
-        cancelled.status = Some(crate::model::Status::Cancelled);
+        cancelled.status = Some(crate::calendar::model::Status::Cancelled);
         let mut all_day = meeting("Offsite", "2026-11-23T00:00:00+01:00", vec![me(), ann()]);
         all_day.all_day = true;
         let mut crowd: Vec<Attendee> = (0..15)

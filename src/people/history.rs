@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
-use crate::model::{Attendee, Occurrence, PartStat};
-use crate::tz::Zone;
+use crate::calendar::model::{Attendee, Occurrence, PartStat};
+use crate::calendar::tz::Zone;
 
 use super::period::Period;
 
@@ -102,7 +102,7 @@ pub fn local_day(occ: &Occurrence, zone: &Zone) -> NaiveDate {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::model::Status;
+    use crate::calendar::model::Status;
 
     pub(crate) fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -1,8 +1,8 @@
 use chrono::{Duration, FixedOffset, TimeZone};
 
 use super::*;
+use crate::calendar::model::{PartStat, Status};
 use crate::config::Me;
-use crate::model::{PartStat, Status};
 use crate::people::parse_person;
 
 fn now() -> DateTime<Utc> {

@@ -1,6 +1,6 @@
 //! The occurrence model: what the calendar engine hands to everything else.
 //!
-//! Everything here is plain data. The engine (`engine.rs`) produces it, the
+//! Everything here is plain data. The engine (`parse.rs`, `expand.rs`) produces it, the
 //! agenda, matching, briefs and the scheduler consume it.
 
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
