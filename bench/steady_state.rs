@@ -20,7 +20,7 @@ use chrono::Utc;
 use rapport::calendar::model::Occurrence;
 use rapport::calendar::tz::Zone;
 use rapport::calendar::{parse_calendar_shared, ExpandOptions};
-use rapport::config::{CalendarSource, FeedLocation};
+use rapport::feed::{CalendarSource, FeedLocation};
 use rapport::feed::{FeedFetcher, FetchLimits, FetchStatus};
 
 /// What the test server answers: the current body and whether it honours If-None-Match.

@@ -16,7 +16,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::calendar::{self, ExpandOptions};
-use crate::config::{self, CalendarSource, Config, ConfigError, FeedLocation, Paths};
+use crate::config::{self, Config, ConfigError, Paths};
+use crate::feed::{CalendarSource, FeedLocation};
 use crate::feed::{FeedError, FeedFetcher, FetchLimits, FetchStatus, Fetched};
 use crate::matching::normalize_email;
 use crate::notify::{Capabilities, DbusNotifier, Notifier, NotifyError, ServerInfo};

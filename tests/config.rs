@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rapport::config::{self, Config, ConfigError, FeedLocation, Paths};
+use rapport::config::{self, Config, ConfigError, Paths};
+use rapport::feed::FeedLocation;
 
 fn path() -> PathBuf {
     PathBuf::from("/home/ada/.config/rapport/config.toml")

@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use rapport::config::{CalendarSource, FeedLocation};
+use rapport::feed::{CalendarSource, FeedLocation};
 use rapport::feed::{FeedError, FeedFetcher, FetchLimits, FetchStatus};
 
 use crate::common::http::{base64, Reply, TestServer};

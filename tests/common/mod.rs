@@ -78,10 +78,10 @@ pub fn feed_limits() -> rapport::feed::FetchLimits {
 }
 
 /// A calendar named `work` at `url`, refreshed every 15 minutes.
-pub fn url_source(url: String) -> rapport::config::CalendarSource {
-    rapport::config::CalendarSource {
+pub fn url_source(url: String) -> rapport::feed::CalendarSource {
+    rapport::feed::CalendarSource {
         name: "work".into(),
-        location: rapport::config::FeedLocation::Url(url),
+        location: rapport::feed::FeedLocation::Url(url),
         refresh: std::time::Duration::from_secs(900),
         username: None,
         password_command: None,

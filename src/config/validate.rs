@@ -1,452 +1,19 @@
-//! Configuration: `config.toml` (path from `--config`, `$RAPPORT_CONFIG`, or the
-//! XDG config dir). Raw TOML is read first, then validated into these types, so
-//! every error can name the file, line and key.
-//!
-//! The struct definitions below are the contract the rest of the crate uses.
+//! Raw TOML (with spans) -> [`Config`]: every key is checked, and every
+//! problem is located (file, line, column, key) with what to write instead.
+//! All problems of a file are reported at once.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use toml_edit::{ImDocument, Item, Key, TableLike, Value};
 
+use super::{
+    Config, ConfigError, ConfigProblem, Me, NotifyConfig, PeopleConfig, DEFAULT_PROMPTS_PER_PERSON,
+    DEFAULT_REFRESH,
+};
+use crate::feed::{normalize_url, CalendarSource, FeedLocation};
 use crate::util::duration::parse_duration;
 use crate::util::paths::expand_tilde;
-
-/// The commented example config written by `rapport init`; every key is in it.
-pub const EXAMPLE: &str = include_str!("config.example.toml");
-
-/// Refresh interval of a calendar without `refresh`.
-pub const DEFAULT_REFRESH: Duration = Duration::from_secs(15 * 60);
-/// Talking points per person in a brief without `people.prompts_per_person`.
-pub const DEFAULT_PROMPTS_PER_PERSON: usize = 3;
-
-/// Validated configuration.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Config {
-    /// The file this was read from (None when built in-process, e.g. `--ics`).
-    pub path: Option<PathBuf>,
-    pub me: Me,
-    pub calendars: Vec<CalendarSource>,
-    pub people: PeopleConfig,
-    pub notify: NotifyConfig,
-    /// Things worth telling the user that do not stop rapport (e.g. a config
-    /// file that others can read holds a secret link). `load` also logs them.
-    pub warnings: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Me {
-    pub name: Option<String>,
-    /// Lower-cased.
-    pub emails: Vec<String>,
-    /// My elevator pitch, shown when meeting new people.
-    pub pitch: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct CalendarSource {
-    pub name: String,
-    pub location: FeedLocation,
-    pub refresh: Duration,
-    pub username: Option<String>,
-    /// A command whose stdout (first line) is the password; run without a shell.
-    pub password_command: Option<Vec<String>>,
-}
-
-/// Debug and Display redact the URL (see [`crate::feed::redact_url`]): a
-/// published calendar link is a secret, and configs end up in logs.
-#[derive(Clone, PartialEq, Eq)]
-pub enum FeedLocation {
-    /// A local file, `~` already expanded.
-    Path(PathBuf),
-    /// An http or https URL (`webcal://` already turned into `https://`).
-    Url(String),
-}
-
-impl fmt::Debug for FeedLocation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FeedLocation::Path(p) => f.debug_tuple("Path").field(p).finish(),
-            FeedLocation::Url(u) => f
-                .debug_tuple("Url")
-                .field(&crate::feed::redact_url(u))
-                .finish(),
-        }
-    }
-}
-
-impl fmt::Display for FeedLocation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FeedLocation::Path(p) => write!(f, "{}", p.display()),
-            FeedLocation::Url(u) => f.write_str(&crate::feed::redact_url(u)),
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct PeopleConfig {
-    pub dir: PathBuf,
-    pub prompts_per_person: usize,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct NotifyConfig {
-    /// How long before the start each prep notification goes out.
-    pub lead: Vec<Duration>,
-    /// How long after the end the debrief goes out; None = off.
-    pub debrief: Option<Duration>,
-    pub include_all_day: bool,
-    pub only_with_people: bool,
-    pub discreet: bool,
-    pub max_late: Duration,
-}
-
-impl Default for NotifyConfig {
-    fn default() -> Self {
-        NotifyConfig {
-            lead: vec![Duration::from_secs(600)],
-            debrief: Some(Duration::from_secs(120)),
-            include_all_day: false,
-            only_with_people: true,
-            discreet: false,
-            max_late: Duration::from_secs(300),
-        }
-    }
-}
-
-/// Where rapport keeps its files. Built from the XDG directories (via
-/// `directories`) by [`Paths::from_env`]; tests build one pointing into a
-/// temporary folder and pass it in, so nothing reads the real home.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Paths {
-    /// The config file to read: `--config`, else `$RAPPORT_CONFIG`, else XDG.
-    pub config_file: PathBuf,
-    /// Cached feed bodies (`~/.cache/rapport`).
-    pub cache_dir: PathBuf,
-    /// Daemon state: what was sent (`~/.local/state/rapport`).
-    pub state_dir: PathBuf,
-    /// Default home of the people folder (`~/.local/share/rapport`).
-    pub data_dir: PathBuf,
-    /// Short-lived files such as rendered briefs (`$XDG_RUNTIME_DIR/rapport`,
-    /// else the cache dir).
-    pub runtime_dir: PathBuf,
-}
-
-impl Paths {
-    /// The standard locations. `config_override` is the `--config` option.
-    pub fn from_env(config_override: Option<PathBuf>) -> Paths {
-        let dirs = directories::ProjectDirs::from("", "", "rapport");
-        let home = directories::BaseDirs::new()
-            .map(|b| b.home_dir().to_path_buf())
-            .unwrap_or_else(|| PathBuf::from("."));
-        let (config_dir, cache_dir, data_dir, state_dir, runtime_dir) = match &dirs {
-            Some(d) => (
-                d.config_dir().to_path_buf(),
-                d.cache_dir().to_path_buf(),
-                d.data_dir().to_path_buf(),
-                d.state_dir()
-                    .map(|p| p.to_path_buf())
-                    .unwrap_or_else(|| home.join(".local/state/rapport")),
-                d.runtime_dir()
-                    .map(|p| p.to_path_buf())
-                    .unwrap_or_else(|| d.cache_dir().join("run")),
-            ),
-            None => {
-                let base = home.join(".rapport");
-                (
-                    base.clone(),
-                    base.join("cache"),
-                    base.join("data"),
-                    base.join("state"),
-                    base.join("run"),
-                )
-            }
-        };
-        let config_file = config_override
-            .or_else(|| {
-                std::env::var_os("RAPPORT_CONFIG")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from)
-            })
-            .unwrap_or_else(|| config_dir.join("config.toml"));
-        Paths {
-            config_file,
-            cache_dir,
-            state_dir,
-            data_dir,
-            runtime_dir,
-        }
-    }
-
-    /// Everything under one folder (tests, `rapport demo`).
-    pub fn under(root: &std::path::Path) -> Paths {
-        Paths {
-            config_file: root.join("config/config.toml"),
-            cache_dir: root.join("cache"),
-            state_dir: root.join("state"),
-            data_dir: root.join("data"),
-            runtime_dir: root.join("run"),
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Errors
-
-/// One thing wrong in a config file, located for an editor (`file:line:col`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigProblem {
-    /// 1-based.
-    pub line: usize,
-    /// 1-based, in characters.
-    pub column: usize,
-    /// Dotted key, e.g. `notify.lead` or `calendar.refresh`.
-    pub key: String,
-    /// What is wrong and what to write instead.
-    pub message: String,
-}
-
-/// Why a configuration could not be read. Display names the file (and line,
-/// column and key) and says what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfigError {
-    /// There is no config file at this path.
-    NotFound { path: PathBuf },
-    /// The file exists but could not be read.
-    Unreadable { path: PathBuf, message: String },
-    /// The file was read; these keys are wrong (all of them, in file order).
-    Invalid {
-        path: PathBuf,
-        problems: Vec<ConfigProblem>,
-    },
-    /// A `--ics` argument that is neither a file nor an http(s)/webcal URL.
-    BadSource { argument: String, message: String },
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::NotFound { path } => write!(
-                f,
-                "{}: no config file here; run `rapport init` to write a commented one, \
-                 or pass --config FILE (or --ics PATH_OR_URL to read a calendar without one)",
-                path.display()
-            ),
-            ConfigError::Unreadable { path, message } => write!(
-                f,
-                "{}: cannot read the config file: {message}; check its permissions",
-                path.display()
-            ),
-            ConfigError::Invalid { path, problems } => {
-                for (i, p) in problems.iter().enumerate() {
-                    if i > 0 {
-                        writeln!(f)?;
-                    }
-                    write!(
-                        f,
-                        "{}:{}:{}: `{}`: {}",
-                        path.display(),
-                        p.line,
-                        p.column,
-                        p.key,
-                        p.message
-                    )?;
-                }
-                Ok(())
-            }
-            ConfigError::BadSource { argument, message } => {
-                write!(f, "--ics {argument}: {message}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-// ---------------------------------------------------------------------------
-// Entry points
-
-/// Reads and validates the config file named by `paths.config_file`.
-/// Relative paths in it are relative to the file's folder; the people folder
-/// defaults to `people` under `paths.data_dir`. Warnings (see
-/// [`Config::warnings`]) are also logged.
-pub fn load(paths: &Paths) -> Result<Config, ConfigError> {
-    let path = &paths.config_file;
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ConfigError::NotFound { path: path.clone() })
-        }
-        Err(e) => {
-            return Err(ConfigError::Unreadable {
-                path: path.clone(),
-                message: e.to_string(),
-            })
-        }
-    };
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let text = String::from_utf8_lossy(good);
-            let (line, column) = line_col(&text, text.len());
-            return Err(ConfigError::Invalid {
-                path: path.clone(),
-                problems: vec![ConfigProblem {
-                    line,
-                    column,
-                    key: "(file)".into(),
-                    message: "the file is not valid UTF-8; save it as UTF-8".into(),
-                }],
-            });
-        }
-    };
-    let (mut config, secrets) = parse(&text, path, &paths.data_dir)?;
-    if let Some(warning) = readable_secret_warning(path, &secrets) {
-        config.warnings.insert(0, warning);
-    }
-    for w in &config.warnings {
-        tracing::warn!("{w}");
-    }
-    Ok(config)
-}
-
-/// Validates config text as if read from `path` (used for error messages and
-/// to resolve relative paths). The people folder defaults to the standard
-/// data dir. Does not look at the file's permissions (see [`load`]).
-pub fn from_str(text: &str, path: &Path) -> Result<Config, ConfigError> {
-    let data_dir = Paths::from_env(None).data_dir;
-    parse(text, path, &data_dir).map(|(config, _)| config)
-}
-
-/// Like [`from_str`] with the data dir (home of the default people folder) given.
-pub fn from_str_in(text: &str, path: &Path, paths: &Paths) -> Result<Config, ConfigError> {
-    parse(text, path, &paths.data_dir).map(|(config, _)| config)
-}
-
-impl Config {
-    /// A configuration for `--ics` arguments without a config file: each
-    /// argument is a file path (`~` expanded), an http(s) URL or a webcal URL.
-    /// Everything else has its default.
-    pub fn for_sources(sources: Vec<String>) -> Result<Config, ConfigError> {
-        let data_dir = Paths::from_env(None).data_dir;
-        Ok(Config {
-            path: None,
-            me: Me::default(),
-            calendars: sources_from_args(&sources)?,
-            people: PeopleConfig {
-                dir: data_dir.join("people"),
-                prompts_per_person: DEFAULT_PROMPTS_PER_PERSON,
-            },
-            notify: NotifyConfig::default(),
-            warnings: Vec::new(),
-        })
-    }
-}
-
-/// Turns `--ics` arguments into calendar sources named after the file or the
-/// host (made unique with " (2)", " (3)", ...). Used to replace the configured
-/// calendars, or by [`Config::for_sources`].
-pub fn sources_from_args(args: &[String]) -> Result<Vec<CalendarSource>, ConfigError> {
-    let mut out: Vec<CalendarSource> = Vec::new();
-    for arg in args {
-        let trimmed = arg.trim();
-        let location = if has_scheme(trimmed) {
-            normalize_url(trimmed).map_err(|message| ConfigError::BadSource {
-                argument: crate::feed::redact_url(trimmed),
-                message,
-            })?
-        } else if trimmed.is_empty() {
-            return Err(ConfigError::BadSource {
-                argument: String::new(),
-                message: "empty; give a file path or an https:// or webcal:// URL".into(),
-            });
-        } else {
-            FeedLocation::Path(expand_tilde(trimmed))
-        };
-        let base = default_name(&location);
-        let mut name = base.clone();
-        let mut n = 1;
-        while out.iter().any(|c| c.name == name) {
-            n += 1;
-            name = format!("{base} ({n})");
-        }
-        out.push(CalendarSource {
-            name,
-            location,
-            refresh: DEFAULT_REFRESH,
-            username: None,
-            password_command: None,
-        });
-    }
-    Ok(out)
-}
-
-// ---------------------------------------------------------------------------
-// Values shared with other modules
-
-/// A calendar URL as rapport fetches it: `webcal://` and `webcals://` become
-/// `https://` (what every calendar app does with them), `file://` becomes a
-/// path. Only http and https are fetched.
-pub fn normalize_url(text: &str) -> Result<FeedLocation, String> {
-    let text = text.trim();
-    let (scheme, rest) = match text.split_once("://") {
-        Some(parts) => parts,
-        None => return Err("not a URL; write https://... or give a file path".into()),
-    };
-    let url = match scheme.to_ascii_lowercase().as_str() {
-        "http" | "https" => format!("{}://{rest}", scheme.to_ascii_lowercase()),
-        "webcal" | "webcals" => format!("https://{rest}"),
-        "file" => return Ok(FeedLocation::Path(expand_tilde(rest))),
-        other => {
-            return Err(format!(
-                "unsupported scheme `{other}://`; use https://, http:// or webcal://, \
-                 or path = \"...\" for a local file"
-            ))
-        }
-    };
-    match reqwest::Url::parse(&url) {
-        Ok(u) if u.host_str().is_some_and(|h| !h.is_empty()) => Ok(FeedLocation::Url(url)),
-        Ok(_) => Err("the URL has no host; write https://HOST/PATH".into()),
-        // url's errors never quote the URL, which may hold a token.
-        Err(e) => Err(format!("not a valid URL ({e}); write https://HOST/PATH")),
-    }
-}
-
-fn has_scheme(text: &str) -> bool {
-    match text.split_once("://") {
-        Some((scheme, _)) => {
-            !scheme.is_empty()
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '+' || c == '-' || c == '.')
-        }
-        None => false,
-    }
-}
-
-fn default_name(location: &FeedLocation) -> String {
-    let name = match location {
-        FeedLocation::Path(p) => p
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        FeedLocation::Url(u) => reqwest::Url::parse(u)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_owned))
-            .unwrap_or_default(),
-    };
-    if name.is_empty() {
-        "calendar".into()
-    } else {
-        name
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Raw TOML (with spans) -> Config
 
 type Span = Option<std::ops::Range<usize>>;
 
@@ -479,7 +46,11 @@ struct Checker<'a> {
 }
 
 /// Returns the config and the secrets it holds (for the permission warning).
-fn parse(text: &str, path: &Path, data_dir: &Path) -> Result<(Config, Vec<String>), ConfigError> {
+pub(super) fn parse(
+    text: &str,
+    path: &Path,
+    data_dir: &Path,
+) -> Result<(Config, Vec<String>), ConfigError> {
     let invalid = |problems| ConfigError::Invalid {
         path: path.to_path_buf(),
         problems,
@@ -1151,7 +722,7 @@ impl Checker<'_> {
                 }
                 n
             }
-            None => default_name(&location),
+            None => location.default_name(),
         };
         Some(CalendarSource {
             name,
@@ -1167,7 +738,7 @@ impl Checker<'_> {
 /// anything after the host (the parts [`crate::feed::redact_url`] hides: the
 /// secret of a shared link can be any part of it).
 fn url_secret_kind(url: &str) -> Option<&'static str> {
-    if let Ok(u) = reqwest::Url::parse(url) {
+    if let Ok(u) = url::Url::parse(url) {
         if u.password().is_some() {
             return Some("a password inside a calendar URL");
         }
@@ -1180,7 +751,7 @@ fn url_secret_kind(url: &str) -> Option<&'static str> {
 
 /// A warning when the config file can be read by other users and holds a
 /// secret; `None` when it is private, holds none, or cannot be inspected.
-fn readable_secret_warning(path: &Path, secrets: &[String]) -> Option<String> {
+pub(super) fn readable_secret_warning(path: &Path, secrets: &[String]) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
     let first = secrets.first()?;
     let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
@@ -1219,7 +790,7 @@ fn join_key(prefix: &str, key: &str) -> String {
 }
 
 /// 1-based line and column (in characters) of byte offset `at`.
-fn line_col(text: &str, at: usize) -> (usize, usize) {
+pub(super) fn line_col(text: &str, at: usize) -> (usize, usize) {
     let mut at = at.min(text.len());
     while !text.is_char_boundary(at) {
         at -= 1;
