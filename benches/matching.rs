@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use rapport::calendar::model::Attendee;
-use rapport::config::Me;
-use rapport::matching::{Match, Matcher};
+use rapport::people::matching::{Match, Matcher};
+use rapport::people::Me;
 use rapport::people::{parse_person, People};
 
 const FIRST: [&str; 20] = [

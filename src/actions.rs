@@ -11,13 +11,14 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Local, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::calendar::model::Occurrence;
 use crate::config::{Config, Paths};
-use crate::matching::{Match, Matcher};
+use crate::people::matching::Matcher;
 use crate::people::{self, People};
+use crate::util::text::one_line;
 
 /// `rapport met` looks this far back for the last meeting, and for one
 /// matching a text.
@@ -105,73 +106,6 @@ pub fn take_requests(state_dir: &Path) -> Vec<Result<SnoozeRequest, String>> {
         .collect()
 }
 
-/// "Nothing new": adds `- DATE Met at <meeting>` to the Log of every matched
-/// person of `occ` (each note once), losslessly, through `writer` (locked,
-/// versioned). Returns the notes written. The daemon's "Nothing new" button
-/// and `rapport met` both call this.
-pub fn log_met(
-    writer: &people::writer::NoteWriter,
-    people: &People,
-    matcher: &Matcher,
-    occ: &Occurrence,
-    date: NaiveDate,
-) -> anyhow::Result<Vec<PathBuf>> {
-    let text = format!("Met at {}", one_line(&occ.summary));
-    let mut written: Vec<PathBuf> = Vec::new();
-    for m in matcher.match_attendees(&attendees_of(occ)) {
-        if let Match::Person(i) = m.matched {
-            let path = people.file_of(&people.people[i]);
-            if written.contains(&path) {
-                continue;
-            }
-            people::edit::edit_file(
-                writer,
-                &path,
-                &people::edit::Edit::Note {
-                    date,
-                    text: text.clone(),
-                },
-            )
-            .map_err(|e| {
-                // Most errors name the note already.
-                let shown = path.display().to_string();
-                let message = e.to_string();
-                if message.starts_with(&shown) {
-                    anyhow::anyhow!(message)
-                } else {
-                    anyhow::anyhow!("{shown}: {message}")
-                }
-            })?;
-            written.push(path);
-        }
-    }
-    Ok(written)
-}
-
-/// Attendees and the organizer (when not already an attendee).
-pub fn attendees_of(occ: &Occurrence) -> Vec<crate::calendar::model::Attendee> {
-    let mut all = occ.attendees.clone();
-    if let Some(org) = &occ.organizer {
-        let dup = all.iter().any(|a| {
-            a.email.is_some() && a.email == org.email
-                || a.email.is_none() && a.name.is_some() && a.name == org.name
-        });
-        if !dup {
-            all.push(org.clone());
-        }
-    }
-    all
-}
-
-fn one_line(text: &str) -> String {
-    // A title from a feed may hold control characters: the note gets the
-    // cleaned title (the note editor refuses them, so `met` failed).
-    crate::util::text::clean(text, false)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// An http(s) link, the only kind Join opens.
 pub fn is_http_url(url: &str) -> bool {
     let lower = url.trim().to_ascii_lowercase();
@@ -251,7 +185,7 @@ impl Meetings {
     }
 
     fn has_people(&self, o: &Occurrence) -> bool {
-        let matched = self.matcher.match_attendees(&attendees_of(o));
+        let matched = self.matcher.match_attendees(&o.attendees_with_organizer());
         !crate::brief::attendance(&matched, &self.people).is_empty()
     }
 
@@ -474,7 +408,7 @@ pub fn met(
         None => occ.start.with_timezone(&Local).date_naive(),
     };
     let writer = people::writer::NoteWriter::new(&paths.state_dir, "met").force(force);
-    let written = log_met(&writer, &m.people, &m.matcher, occ, date)?;
+    let written = people::edit::log_met(&writer, &m.people, &m.matcher, occ, date)?;
     if written.is_empty() {
         writeln!(
             out,

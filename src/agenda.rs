@@ -810,7 +810,7 @@ pub fn run(
     for e in &people.errors {
         tracing::warn!("{e}");
     }
-    let matcher = crate::matching::Matcher::new(&people, &cfg.me);
+    let matcher = crate::people::matching::Matcher::new(&people, &cfg.me);
     let person = |a: &Attendee| Some(("person", matcher.person_json(&people, a)));
     if args.json && calendars.len() == 1 {
         // One calendar comes out of the engine in agenda order: each

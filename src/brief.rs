@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::calendar::model::Occurrence;
 use crate::calendar::tz::Zone;
-use crate::util::text;
+use crate::util::text::{self, one_line};
 
 pub mod digest;
 
@@ -675,21 +675,6 @@ fn shell_quote(s: &str) -> String {
     }
 }
 
-/// Calendar and note text on one line: control characters and bidi
-/// controls go ([`text::clean`]), line breaks become spaces, runs of spaces
-/// collapse.
-fn one_line(s: &str) -> String {
-    let cleaned = text::clean(s, false);
-    let mut out = String::with_capacity(cleaned.len());
-    for word in cleaned.split(char::is_whitespace).filter(|w| !w.is_empty()) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    out
-}
-
 fn clean_opt(s: &Option<String>) -> Option<String> {
     s.as_deref().map(one_line).filter(|s| !s.is_empty())
 }
@@ -1310,10 +1295,10 @@ impl PersonFacts {
 /// The attendees to brief, in calendar order: matched people and unknown or
 /// ambiguous attendees; myself and rooms are left out.
 pub fn attendance(
-    matched: &[crate::matching::MatchedAttendee],
+    matched: &[crate::people::matching::MatchedAttendee],
     people: &crate::people::People,
 ) -> Vec<Attendance> {
-    use crate::matching::Match;
+    use crate::people::matching::Match;
     matched
         .iter()
         .filter_map(|m| match &m.matched {
@@ -1390,7 +1375,7 @@ fn mentions(o: &Occurrence, folded: &str, lower: &str) -> bool {
     let name_hit = |name: &str| {
         !folded.is_empty()
             && (fold(name).contains(folded)
-                || crate::matching::normalize_name(name).contains(folded))
+                || crate::people::matching::normalize_name(name).contains(folded))
     };
     if name_hit(&o.summary) {
         return true;

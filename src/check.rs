@@ -19,8 +19,8 @@ use crate::calendar::{self, ExpandOptions};
 use crate::config::{self, Config, ConfigError, Paths};
 use crate::feed::{CalendarSource, FeedLocation};
 use crate::feed::{FeedError, FeedFetcher, FetchLimits, FetchStatus, Fetched};
-use crate::matching::normalize_email;
 use crate::notify::{Capabilities, DbusNotifier, Notifier, NotifyError, ServerInfo};
+use crate::people::matching::normalize_email;
 use crate::people::People;
 use crate::util::text;
 

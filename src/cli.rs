@@ -519,11 +519,11 @@ fn run_command(
 /// folder is `people/` under the data dir and `[me]` is empty.
 pub fn people_settings(
     paths: &crate::config::Paths,
-) -> anyhow::Result<(PathBuf, crate::config::Me)> {
+) -> anyhow::Result<(PathBuf, crate::people::Me)> {
     match crate::config::load(paths) {
         Ok(config) => Ok((config.people.dir, config.me)),
         Err(crate::config::ConfigError::NotFound { .. }) => {
-            Ok((paths.data_dir.join("people"), crate::config::Me::default()))
+            Ok((paths.data_dir.join("people"), crate::people::Me::default()))
         }
         Err(e) => Err(e.into()),
     }
@@ -622,7 +622,7 @@ fn run_brief(
     for e in &people.errors {
         crate::util::text::eprint(&format!("{}: {e}", config.people.dir.display()));
     }
-    let matcher = crate::matching::Matcher::new(&people, &config.me);
+    let matcher = crate::people::matching::Matcher::new(&people, &config.me);
     let attendees_of = |o: &crate::calendar::model::Occurrence| {
         let everyone: Vec<crate::calendar::model::Attendee> =
             o.organizer.iter().chain(&o.attendees).cloned().collect();

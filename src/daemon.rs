@@ -25,19 +25,19 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, Local, Utc};
 use tokio::sync::mpsc;
 
-use crate::actions::{attendees_of, is_http_url};
+use crate::actions::is_http_url;
 use crate::brief::{self, Attendance, BriefSettings, Now};
 use crate::calendar::model::Occurrence;
 use crate::calendar::{self, ExpandOptions};
 use crate::config::{self, Config, Paths};
 use crate::feed::{CalendarSource, FeedLocation};
 use crate::feed::{FeedError, FeedFetcher, FetchLimits, FetchStatus, Fetched};
-use crate::matching::{Match, Matcher};
 use crate::notify::{Action, Capabilities, Event, Expiry, Notification, Notifier, NotifyError};
+use crate::people::matching::{Match, Matcher};
 use crate::people::{self, People};
 use crate::schedule::{self, Candidate, Decision, Kind, Snooze};
 use crate::state::{Due, Outcome, State};
-use crate::util::text;
+use crate::util::text::{self, one_line};
 
 /// How long "Snooze" postpones a prep notification (never past the start).
 pub const SNOOZE_FOR: Duration = Duration::minutes(5);
@@ -982,7 +982,7 @@ impl<N: Notifier> Daemon<N> {
                 let writer =
                     crate::people::writer::NoteWriter::new(&self.paths.state_dir, "nothing-new");
                 for path in
-                    crate::actions::log_met(&writer, &self.people, &self.matcher, occ, today)?
+                    crate::people::edit::log_met(&writer, &self.people, &self.matcher, occ, today)?
                 {
                     tracing::info!(
                         "{}: logged \"Met at {}\"",
@@ -1066,7 +1066,9 @@ impl<N: Notifier> Daemon<N> {
     /// The note of the first matched person, or a new note for the first
     /// unknown attendee.
     fn note_to_open(&self, occ: &Occurrence) -> anyhow::Result<PathBuf> {
-        let matched = self.matcher.match_attendees(&attendees_of(occ));
+        let matched = self
+            .matcher
+            .match_attendees(&occ.attendees_with_organizer());
         if let Some(i) = matched.iter().find_map(|m| match m.matched {
             Match::Person(i) => Some(i),
             _ => None,
@@ -1389,7 +1391,10 @@ impl Watcher {
 
 /// The people in a meeting as the brief sees them (me and rooms left out).
 fn attendance(occ: &Occurrence, people: &People, matcher: &Matcher) -> Vec<Attendance> {
-    let mut out = brief::attendance(&matcher.match_attendees(&attendees_of(occ)), people);
+    let mut out = brief::attendance(
+        &matcher.match_attendees(&occ.attendees_with_organizer()),
+        people,
+    );
     // Someone listed twice (as organizer and attendee under two addresses)
     // is briefed once.
     let mut seen = std::collections::HashSet::new();
@@ -1407,15 +1412,6 @@ fn describe(occ: &Occurrence, kind: Kind) -> String {
         occ.start.with_timezone(&Local).format("%a %d %b %H:%M"),
         occ.calendar
     )
-}
-
-/// Feed text on one line, without control or bidi characters
-/// ([`text::clean`]), runs of spaces collapsed.
-fn one_line(s: &str) -> String {
-    text::clean(s, false)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// Quotes for a POSIX shell, for the "run this command" hints.

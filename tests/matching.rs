@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use rapport::calendar::model::Attendee;
-use rapport::config::Me;
-use rapport::matching::{Match, Matcher};
+use rapport::people::matching::{Match, Matcher};
+use rapport::people::Me;
 use rapport::people::{parse_person, People};
 
 fn person(file: &str, front_matter: &str) -> rapport::people::Person {

@@ -21,15 +21,15 @@ use chrono::{
 };
 use serde::Serialize;
 
-use super::{one_line, plural, shorten, Notification, Now, MAX_NOTIFICATION_LINES};
+use super::{plural, shorten, Notification, Now, MAX_NOTIFICATION_LINES};
 use crate::calendar::model::Occurrence;
-use crate::matching::{Match, Matcher};
 use crate::people::cadence::{DueEntry, DueList};
 use crate::people::dates::{dates_between, day_word};
 use crate::people::history::{local_day, participants, stays_away};
+use crate::people::matching::{Match, Matcher};
 use crate::people::period::Period;
 use crate::people::{FollowUpKind, People};
-use crate::util::text;
+use crate::util::text::{self, one_line};
 
 /// `[digest]` in the config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -605,10 +605,10 @@ pub fn next_digest(
 mod tests {
     use super::*;
     use crate::calendar::tz::Zone;
-    use crate::config::Me;
     use crate::people::cadence::{due_list, CadenceDefaults};
     use crate::people::contact::{CalendarContacts, ContactSettings};
     use crate::people::history::tests::{at as utc, d, meeting, people, who};
+    use crate::people::Me;
 
     fn amsterdam() -> Zone {
         Zone::Iana(chrono_tz::Europe::Amsterdam)

@@ -766,7 +766,7 @@ fn pitch_for_new_people_and_people_who_asked_only() {
 fn settings_from_config_drop_a_blank_pitch() {
     let config = crate::config::Config {
         path: None,
-        me: crate::config::Me {
+        me: crate::people::Me {
             name: None,
             emails: vec![],
             pitch: Some("   ".into()),
@@ -999,7 +999,7 @@ fn facts_from_a_parsed_note() {
 #[test]
 fn attendance_drops_me_and_rooms_and_keeps_calendar_order() {
     use crate::calendar::model::Attendee;
-    use crate::matching::{Match, MatchedAttendee};
+    use crate::people::matching::{Match, MatchedAttendee};
     let person = crate::people::parse_person(std::path::Path::new("y.md"), NOTE).unwrap();
     let people = crate::people::People {
         dir: "/notes".into(),

@@ -105,6 +105,21 @@ pub struct Occurrence {
 }
 
 impl Occurrence {
+    /// Attendees and the organizer (when not already an attendee).
+    pub fn attendees_with_organizer(&self) -> Vec<Attendee> {
+        let mut all = self.attendees.clone();
+        if let Some(org) = &self.organizer {
+            let dup = all.iter().any(|a| {
+                a.email.is_some() && a.email == org.email
+                    || a.email.is_none() && a.name.is_some() && a.name == org.name
+            });
+            if !dup {
+                all.push(org.clone());
+            }
+        }
+        all
+    }
+
     pub fn start_utc(&self) -> DateTime<Utc> {
         self.start.with_timezone(&Utc)
     }

@@ -15,6 +15,7 @@ mod validate;
 use validate::{line_col, parse, readable_secret_warning};
 
 use crate::feed::{has_scheme, normalize_url, CalendarSource, FeedLocation};
+use crate::people::Me;
 use crate::util::paths::expand_tilde;
 
 /// The commented example config written by `rapport init`; every key is in it.
@@ -37,15 +38,6 @@ pub struct Config {
     /// Things worth telling the user that do not stop rapport (e.g. a config
     /// file that others can read holds a secret link). `load` also logs them.
     pub warnings: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Me {
-    pub name: Option<String>,
-    /// Lower-cased.
-    pub emails: Vec<String>,
-    /// My elevator pitch, shown when meeting new people.
-    pub pitch: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

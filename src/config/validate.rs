@@ -8,10 +8,11 @@ use std::time::Duration;
 use toml_edit::{ImDocument, Item, Key, TableLike, Value};
 
 use super::{
-    Config, ConfigError, ConfigProblem, Me, NotifyConfig, PeopleConfig, DEFAULT_PROMPTS_PER_PERSON,
+    Config, ConfigError, ConfigProblem, NotifyConfig, PeopleConfig, DEFAULT_PROMPTS_PER_PERSON,
     DEFAULT_REFRESH,
 };
 use crate::feed::{normalize_url, CalendarSource, FeedLocation};
+use crate::people::Me;
 use crate::util::duration::parse_duration;
 use crate::util::paths::expand_tilde;
 

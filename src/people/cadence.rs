@@ -327,11 +327,11 @@ mod tests {
     use super::*;
     use crate::calendar::model::Occurrence;
     use crate::calendar::tz::Zone;
-    use crate::config::Me;
-    use crate::matching::Matcher;
     use crate::people::contact::ContactSettings;
     use crate::people::history::tests::{at, d, meeting, people, who};
+    use crate::people::matching::Matcher;
     use crate::people::parse_person;
+    use crate::people::Me;
     use std::path::Path;
 
     /// The calendar read at `now` (Amsterdam) for `people`.

@@ -508,13 +508,13 @@ pub fn undo(
         Ok(p) => p,
         // A note that is gone: its versions still know its path.
         Err(e) => {
-            let wanted = crate::matching::normalize_name(name);
+            let wanted = crate::people::matching::normalize_name(name);
             let gone: Vec<Versions> = Versions::all(writer.state_dir())
                 .into_iter()
                 .filter(|v| !v.note.exists())
                 .filter(|v| {
                     v.note.file_stem().is_some_and(|s| {
-                        crate::matching::normalize_name(&s.to_string_lossy()) == wanted
+                        crate::people::matching::normalize_name(&s.to_string_lossy()) == wanted
                     })
                 })
                 .collect();

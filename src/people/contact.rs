@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use crate::calendar::model::Occurrence;
 use crate::calendar::tz::Zone;
-use crate::matching::{Match, Matcher};
+use crate::people::matching::{Match, Matcher};
 
 use super::history::{
     history_start, not_a_meeting, participants, stays_away, DEFAULT_HISTORY, DEFAULT_LARGE_MEETING,
@@ -294,8 +294,8 @@ pub fn ago(date: NaiveDate, today: NaiveDate) -> String {
 mod tests {
     use super::*;
     use crate::calendar::model::Attendee;
-    use crate::config::Me;
     use crate::people::history::tests::{at, d, meeting, people, who};
+    use crate::people::Me;
     use crate::people::{parse_person, People};
     use std::path::Path;
 

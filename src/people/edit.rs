@@ -6,15 +6,19 @@
 //! file through a [`NoteWriter`], which serializes rapport's writers, waits
 //! for a file another program is saving, keeps the replaced version and
 //! redoes the edit when the file changed meanwhile (see [`super::writer`]).
+//! [`log_met`] is the one edit of several notes: "Met at <meeting>" for
+//! everyone in a meeting (the daemon's "Nothing new" and `rapport met`).
 
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
 use super::markdown::{is_follow_up_heading, is_log_heading, scan, LineKind, Scanned};
+use super::matching::{fold_text, Match, Matcher};
 use super::parse::{is_open, parse_person};
 use super::writer::{NoteWriter, WriteError};
-use crate::matching::fold_text;
+use super::People;
+use crate::calendar::model::Occurrence;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Edit {
@@ -406,4 +410,49 @@ fn verify(old: &super::Person, new_text: &str, edit: &Edit) -> Result<(), String
     } else {
         Err("the edit would not read back as intended; nothing written (please report this file's layout)".into())
     }
+}
+
+/// "Nothing new": adds `- DATE Met at <meeting>` to the Log of every matched
+/// person of `occ` (each note once), losslessly, through `writer` (locked,
+/// versioned). Returns the notes written. The daemon's "Nothing new" button
+/// and `rapport met` both call this.
+pub fn log_met(
+    writer: &NoteWriter,
+    people: &People,
+    matcher: &Matcher,
+    occ: &Occurrence,
+    date: NaiveDate,
+) -> anyhow::Result<Vec<PathBuf>> {
+    // A title from a feed may hold control characters: the note gets the
+    // cleaned title (the note editor refuses them, so `met` failed).
+    let text = format!("Met at {}", crate::util::text::one_line(&occ.summary));
+    let mut written: Vec<PathBuf> = Vec::new();
+    for m in matcher.match_attendees(&occ.attendees_with_organizer()) {
+        if let Match::Person(i) = m.matched {
+            let path = people.file_of(&people.people[i]);
+            if written.contains(&path) {
+                continue;
+            }
+            edit_file(
+                writer,
+                &path,
+                &Edit::Note {
+                    date,
+                    text: text.clone(),
+                },
+            )
+            .map_err(|e| {
+                // Most errors name the note already.
+                let shown = path.display().to_string();
+                let message = e.to_string();
+                if message.starts_with(&shown) {
+                    anyhow::anyhow!(message)
+                } else {
+                    anyhow::anyhow!("{shown}: {message}")
+                }
+            })?;
+            written.push(path);
+        }
+    }
+    Ok(written)
 }

@@ -33,8 +33,10 @@ pub mod dates;
 pub mod edit;
 pub mod history;
 pub mod import;
+pub mod matching;
 pub mod new_notes;
 pub mod period;
+pub mod shared_file;
 pub mod store;
 pub mod suggest;
 pub mod versions;
@@ -46,9 +48,10 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::matching::{normalize_email, normalize_name, strip_plus};
+use matching::{normalize_email, normalize_name, strip_plus};
 
 pub use dates::PartialDate;
+pub use matching::Me;
 pub use parse::{parse_person, ParseError};
 
 /// One person, read from one file.

@@ -11,7 +11,7 @@ use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
 use super::{parse_person, PartialDate, People, Related};
-use crate::matching::{fold_letter, normalize_email};
+use crate::people::matching::{fold_letter, normalize_email};
 
 /// What `rapport person add` knows about a new person.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -31,7 +31,9 @@ use super::store::{Details, NewPerson};
 use super::People;
 use crate::calendar::model::{Attendee, Occurrence};
 use crate::calendar::tz::Zone;
-use crate::matching::{fold_text, normalize_email, normalize_name, strip_plus, Match, Matcher};
+use crate::people::matching::{
+    fold_text, normalize_email, normalize_name, strip_plus, Match, Matcher,
+};
 
 /// `[people] large_meeting`: meetings with more people are left out.
 pub const DEFAULT_LARGE_MEETING: usize = 15;

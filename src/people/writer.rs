@@ -24,7 +24,7 @@ use chrono::{DateTime, Local, Utc};
 
 use super::markdown::scan;
 use super::versions::{Known, Versions};
-use crate::shared_file::{self, Busy, ReadError, Replaced, Settle};
+use crate::people::shared_file::{self, Busy, ReadError, Replaced, Settle};
 use crate::util;
 use crate::util::fs::LockError;
 

@@ -66,6 +66,21 @@ pub fn shorten(text: &str, max_chars: usize, max_lines: usize) -> String {
     out
 }
 
+/// Calendar and note text on one line: control characters and bidi
+/// controls go ([`clean`]), line breaks become spaces, runs of spaces
+/// collapse.
+pub fn one_line(s: &str) -> String {
+    let cleaned = clean(s, false);
+    let mut out = String::with_capacity(cleaned.len());
+    for word in cleaned.split(char::is_whitespace).filter(|w| !w.is_empty()) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 /// One line of untrusted text for a terminal: cleaned, line breaks as
 /// spaces, at most `max_chars` characters.
 pub fn line(text: &str, max_chars: usize) -> String {

@@ -13,7 +13,7 @@ mod vcf;
 use std::fmt;
 
 use super::{PartialDate, Related};
-use crate::matching::normalize_email;
+use crate::people::matching::normalize_email;
 
 pub use plan::{plan_import, ImportPlan, Skipped, Update};
 

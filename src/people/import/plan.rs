@@ -21,10 +21,10 @@ use serde::Serialize;
 
 use super::fill::fill;
 use super::{Card, CardKind, Contact};
-use crate::config::Me;
-use crate::matching::{normalize_email, normalize_name, strip_plus};
+use crate::people::matching::{normalize_email, normalize_name, strip_plus};
 use crate::people::new_notes::{FreePaths, NewNote};
 use crate::people::store::{slug, Details, NewPerson};
+use crate::people::Me;
 use crate::people::{People, Related};
 
 /// Serializes as `{"created": [{"name", "person", "emails"}], "updated":

@@ -2,8 +2,8 @@ use chrono::{Duration, FixedOffset, TimeZone};
 
 use super::*;
 use crate::calendar::model::{PartStat, Status};
-use crate::config::Me;
 use crate::people::parse_person;
+use crate::people::Me;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 4, 12, 0, 0).unwrap()

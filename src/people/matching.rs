@@ -20,9 +20,19 @@ use std::collections::{HashMap, HashSet};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+use super::People;
 use crate::calendar::model::Attendee;
-use crate::config::Me;
-use crate::people::People;
+
+#[derive(Debug, Clone, PartialEq, Default)]
+/// Who I am, from the config's `[me]`: the attendee who is me is neither
+/// prepared for nor counted.
+pub struct Me {
+    pub name: Option<String>,
+    /// Lower-cased.
+    pub emails: Vec<String>,
+    /// My elevator pitch, shown when meeting new people.
+    pub pitch: Option<String>,
+}
 
 /// Who an attendee is.
 #[derive(Debug, Clone, PartialEq, Eq)]
