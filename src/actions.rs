@@ -165,7 +165,7 @@ impl Meetings {
             anyhow::bail!("no calendar could be read (see above)");
         }
         let opts = crate::calendar::ExpandOptions {
-            floating: crate::brief::Now::system().zone,
+            floating: crate::calendar::tz::local_zone(),
             me_emails: config.me.emails.clone(),
         };
         let expansion = crate::agenda::collect(&calendars, from, to, &opts, false);

@@ -567,7 +567,7 @@ fn run_brief(
         "" | "next" => None,
         q => Some(q.to_owned()),
     };
-    let now = Now::system();
+    let now = Now::new(chrono::Utc::now(), crate::calendar::tz::local_zone());
 
     let fetcher = crate::feed::FeedFetcher::new(paths.cache_dir.clone(), Default::default())?;
     let mut calendars = Vec::new();

@@ -21,7 +21,8 @@ use chrono::{
 };
 use serde::Serialize;
 
-use super::{plural, shorten, Notification, Now, MAX_NOTIFICATION_LINES};
+use super::render::{plural, shorten};
+use super::{Notification, Now, MAX_NOTIFICATION_LINES};
 use crate::calendar::model::Occurrence;
 use crate::people::cadence::{DueEntry, DueList};
 use crate::people::dates::{dates_between, day_word};
