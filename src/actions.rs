@@ -5,17 +5,18 @@
 //! Snooze goes through the daemon, which owns `state.json`: the CLI drops a
 //! request file into `<state dir>/requests/` (written atomically, so the
 //! daemon never reads half a file) and the daemon takes it on its next wake,
-//! at most a minute later ([`crate::schedule::MAX_SLEEP`]), removes it and
+//! at most a minute later ([`crate::daemon::schedule::MAX_SLEEP`]), removes it and
 //! applies it like the Snooze button.
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Local, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::calendar::model::Occurrence;
 use crate::config::{Config, Paths};
+use crate::daemon::open::{is_http_url, Opener};
+use crate::daemon::requests::{queue_snooze, SnoozeRequest};
+use crate::daemon::{daemon_alive, ALIVE_WITHIN};
 use crate::people::matching::Matcher;
 use crate::people::{self, People};
 use crate::util::text::one_line;
@@ -27,97 +28,6 @@ const MET_SEARCH_DAYS: i64 = 30;
 /// How far ahead `join` and `snooze` look (as `rapport brief`).
 const NEXT_DAYS: i64 = 7;
 const SEARCH_DAYS: i64 = 30;
-/// The daemon writes its state at least every 10 minutes; a `last_run`
-/// older than this means it is not running.
-const ALIVE_WITHIN: Duration = Duration::minutes(11);
-
-/// A snooze asked for on the command line, for the daemon to apply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SnoozeRequest {
-    pub calendar: String,
-    pub uid: String,
-    /// The occurrence's start.
-    pub start: DateTime<Utc>,
-    /// The delay counts from here, not from the pickup, so a late pickup
-    /// does not stretch it.
-    pub requested_at: DateTime<Utc>,
-    pub snooze_for_s: i64,
-}
-
-impl SnoozeRequest {
-    /// When the prep should show again (the daemon caps it at the start).
-    pub fn until(&self) -> DateTime<Utc> {
-        self.requested_at + Duration::seconds(self.snooze_for_s)
-    }
-}
-
-/// Where request files go.
-pub fn requests_dir(state_dir: &Path) -> PathBuf {
-    state_dir.join("requests")
-}
-
-const REQUEST_PREFIX: &str = "snooze-";
-const REQUEST_SUFFIX: &str = ".json";
-
-/// Writes a request file atomically (temporary file, then rename; the
-/// temporary name starts with a dot and is never read).
-pub fn queue_snooze(state_dir: &Path, request: &SnoozeRequest) -> anyhow::Result<PathBuf> {
-    let dir = requests_dir(state_dir);
-    crate::util::fs::create_private_dir(&dir)
-        .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
-    let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
-    let path = dir.join(format!(
-        "{REQUEST_PREFIX}{nanos}-{}{REQUEST_SUFFIX}",
-        std::process::id()
-    ));
-    let body = serde_json::to_vec_pretty(request)?;
-    crate::util::fs::atomic_write(&path, &body)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    Ok(path)
-}
-
-/// Takes every complete request file out of the folder, oldest first: each
-/// is read and removed. Unreadable ones are removed too and reported as
-/// errors (naming the file), so a bad file is not retried every minute.
-pub fn take_requests(state_dir: &Path) -> Vec<Result<SnoozeRequest, String>> {
-    let dir = requests_dir(state_dir);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Vec::new();
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with(REQUEST_PREFIX) && n.ends_with(REQUEST_SUFFIX))
-        })
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|path| {
-            let read = std::fs::read(&path)
-                .map_err(|e| e.to_string())
-                .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()));
-            let _ = std::fs::remove_file(&path);
-            read.map_err(|e| format!("{}: {e}; request dropped", path.display()))
-        })
-        .collect()
-}
-
-/// An http(s) link, the only kind Join opens.
-pub fn is_http_url(url: &str) -> bool {
-    let lower = url.trim().to_ascii_lowercase();
-    lower.starts_with("https://") || lower.starts_with("http://")
-}
-
-/// The daemon counts as running when its state was written recently.
-pub fn daemon_alive(state: Option<&crate::state::State>, now: DateTime<Utc>) -> bool {
-    state
-        .and_then(|s| s.last_run)
-        .is_some_and(|t| now - t <= ALIVE_WITHIN && t <= now + Duration::minutes(1))
-}
 
 // ---------------------------------------------------------------------------
 // The commands
@@ -290,7 +200,7 @@ pub fn join(
     paths: &Paths,
     words: &[String],
     print: bool,
-    opener: &dyn crate::daemon::Opener,
+    opener: &dyn Opener,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<ExitCode> {
     let now = Utc::now();
@@ -366,7 +276,7 @@ pub fn snooze(
         one_line(&occ.summary),
         at.with_timezone(&Local).format("%H:%M")
     )?;
-    let state = crate::state::State::load_read_only(&paths.state_dir).ok();
+    let state = crate::daemon::state::State::load_read_only(&paths.state_dir).ok();
     if !daemon_alive(state.as_ref(), now) {
         writeln!(
             out,
@@ -426,69 +336,4 @@ pub fn met(
         )?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn request(minute: u32) -> SnoozeRequest {
-        use chrono::TimeZone;
-        SnoozeRequest {
-            calendar: "Work".into(),
-            uid: format!("u{minute}@test"),
-            start: Utc.with_ymd_and_hms(2026, 11, 27, 10, minute, 0).unwrap(),
-            requested_at: Utc.with_ymd_and_hms(2026, 11, 27, 9, 50, 0).unwrap(),
-            snooze_for_s: 300,
-        }
-    }
-
-    #[test]
-    fn requests_are_taken_once_in_order_and_bad_ones_dropped() {
-        let dir = tempfile::tempdir().unwrap();
-        assert!(take_requests(dir.path()).is_empty());
-        queue_snooze(dir.path(), &request(1)).unwrap();
-        queue_snooze(dir.path(), &request(2)).unwrap();
-        let reqs = requests_dir(dir.path());
-        // A half-written temporary file and foreign files are left alone.
-        std::fs::write(reqs.join(".snooze-x.json.rapport-1-0.tmp"), b"{").unwrap();
-        std::fs::write(reqs.join("README"), b"x").unwrap();
-        std::fs::write(reqs.join("snooze-zzz.json"), b"not json").unwrap();
-        let taken = take_requests(dir.path());
-        assert_eq!(taken.len(), 3);
-        assert_eq!(taken[0].as_ref().unwrap(), &request(1));
-        assert_eq!(taken[1].as_ref().unwrap(), &request(2));
-        assert!(taken[2].as_ref().unwrap_err().contains("snooze-zzz.json"));
-        assert!(take_requests(dir.path()).is_empty());
-        let mut left: Vec<String> = std::fs::read_dir(&reqs)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        left.sort();
-        assert_eq!(left, [".snooze-x.json.rapport-1-0.tmp", "README"]);
-        assert_eq!(
-            request(1).until(),
-            request(1).requested_at + Duration::minutes(5)
-        );
-    }
-
-    #[test]
-    fn alive_means_a_recent_last_run() {
-        let now = Utc::now();
-        let mut s = crate::state::State::default();
-        assert!(!daemon_alive(None, now));
-        assert!(!daemon_alive(Some(&s), now));
-        s.last_run = Some(now - Duration::minutes(3));
-        assert!(daemon_alive(Some(&s), now));
-        s.last_run = Some(now - Duration::minutes(30));
-        assert!(!daemon_alive(Some(&s), now));
-    }
-
-    #[test]
-    fn only_http_links_join() {
-        assert!(is_http_url("https://meet.example/x"));
-        assert!(is_http_url(" HTTP://a"));
-        assert!(!is_http_url("javascript:alert(1)"));
-        assert!(!is_http_url("file:///etc/passwd"));
-    }
 }

@@ -17,9 +17,10 @@ use chrono::{DateTime, Utc};
 
 use crate::calendar::{self, ExpandOptions};
 use crate::config::{self, Config, ConfigError, Paths};
-use crate::feed::{CalendarSource, FeedLocation};
-use crate::feed::{FeedError, FeedFetcher, FetchLimits, FetchStatus, Fetched};
-use crate::notify::{Capabilities, DbusNotifier, Notifier, NotifyError, ServerInfo};
+use crate::daemon::notify::{Capabilities, DbusNotifier, Notifier, NotifyError, ServerInfo};
+use crate::feed::{
+    CalendarSource, FeedError, FeedFetcher, FeedLocation, FetchLimits, FetchStatus, Fetched,
+};
 use crate::people::matching::normalize_email;
 use crate::people::People;
 use crate::util::text;

@@ -383,7 +383,7 @@ fn run_command(
     // command (the people folder's by the next read of it).
     for dir in [
         paths.state_dir.clone(),
-        crate::actions::requests_dir(&paths.state_dir),
+        crate::daemon::requests::requests_dir(&paths.state_dir),
         paths.cache_dir.join("feeds"),
     ] {
         crate::util::fs::sweep_stale_temps(&dir);
@@ -651,11 +651,12 @@ fn run_brief(
 
     // Show the talking points the next notification would show; reading
     // the daemon's state never changes it.
-    let memory: brief::Rotation = std::fs::read(crate::state::State::path(&paths.state_dir))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<crate::state::State>(&b).ok())
-        .map(|s| s.rotation())
-        .unwrap_or_default();
+    let memory: brief::Rotation =
+        std::fs::read(crate::daemon::state::State::path(&paths.state_dir))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<crate::daemon::state::State>(&b).ok())
+            .map(|s| s.rotation())
+            .unwrap_or_default();
     let settings = BriefSettings::from_config(&config);
     let (composed, _) = brief::compose(occ, &attendees_of(occ), &settings, &memory, &now);
     if args.json {

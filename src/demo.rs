@@ -22,7 +22,7 @@ use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
 use icalendar::{Attendee, Calendar, Component, EventLike, Property, Role};
 use tokio::sync::{broadcast, mpsc, watch};
 
-use crate::notify::{
+use crate::daemon::notify::{
     Capabilities, DbusNotifier, Event, Notification, Notifier, NotifyError, ServerInfo,
 };
 
@@ -525,7 +525,7 @@ pub fn run(options: &DemoOptions, out: &mut dyn std::io::Write) -> anyhow::Resul
                 out,
                 "\nThe demo did not finish: no debrief {} after it was due. \
                  Run it again with -v to see what the daemon did.",
-                crate::schedule::human_duration(GRACE)
+                crate::daemon::schedule::human_duration(GRACE)
             )?;
             Ok(ExitCode::from(1))
         }

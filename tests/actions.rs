@@ -183,7 +183,7 @@ fn snooze_queues_a_request_for_the_daemon() {
         run.stdout
     );
     assert!(run.stdout.contains("does not seem to be running"));
-    let taken = rapport::actions::take_requests(&state_dir);
+    let taken = rapport::daemon::requests::take_requests(&state_dir);
     assert_eq!(taken.len(), 1);
     let r = taken[0].as_ref().unwrap();
     assert_eq!(
@@ -194,10 +194,10 @@ fn snooze_queues_a_request_for_the_daemon() {
     let start = Utc::now().duration_trunc(Duration::minutes(1)).unwrap() + Duration::hours(2);
     assert!((r.start - start).num_minutes().abs() <= 1);
     // Taken once: the daemon removes it.
-    assert!(rapport::actions::take_requests(&state_dir).is_empty());
+    assert!(rapport::daemon::requests::take_requests(&state_dir).is_empty());
 
     // With a daemon that wrote its state a moment ago: no warning.
-    let state = rapport::state::State {
+    let state = rapport::daemon::state::State {
         last_run: Some(Utc::now()),
         ..Default::default()
     };
@@ -208,8 +208,8 @@ fn snooze_queues_a_request_for_the_daemon() {
     assert!(!run.stdout.contains("not seem to be running"));
 
     // A zero delay is refused, and nothing is queued.
-    std::fs::remove_dir_all(rapport::actions::requests_dir(&state_dir)).unwrap();
+    std::fs::remove_dir_all(rapport::daemon::requests::requests_dir(&state_dir)).unwrap();
     let bad = rapport(root.path(), &["snooze", "--for", "0s"]);
     assert!(bad.error.is_some());
-    assert!(!rapport::actions::requests_dir(&state_dir).exists());
+    assert!(!rapport::daemon::requests::requests_dir(&state_dir).exists());
 }

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Duration as ChronoDuration, Local, Utc};
 use rapport::config::Paths;
+use rapport::daemon::notify::DbusNotifier;
 use rapport::daemon::{Opener, Options};
-use rapport::notify::DbusNotifier;
 
 use crate::common::{notify_stack, unique, EmptyBus, HistoryEntry, PrivateDunst};
 
@@ -617,7 +617,7 @@ async fn a_notification_server_that_starts_late_still_gets_the_prep() {
 /// recording notifier stands in for the server.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_actions_the_body_names_the_commands() {
-    use rapport::notify::{Capabilities, RecordingNotifier};
+    use rapport::daemon::notify::{Capabilities, RecordingNotifier};
     let title = unique("Sales sync");
     let now = Utc::now();
     let feed = ics(&[
@@ -685,7 +685,7 @@ async fn without_actions_the_body_names_the_commands() {
 /// (here a meeting whose prep is not due yet, snoozed for 2 s).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cli_snooze_request_is_applied_by_the_daemon() {
-    use rapport::notify::{Capabilities, RecordingNotifier};
+    use rapport::daemon::notify::{Capabilities, RecordingNotifier};
     let title = unique("Roadmap");
     let home = Home::new(
         ics(&[Ev::new("roadmap", &title, due_in(20 * 60))]),
@@ -707,7 +707,9 @@ async fn cli_snooze_request_is_applied_by_the_daemon() {
     // Ready once it has written its state (and made the requests folder).
     let state_file = home.paths.state_dir.join("state.json");
     let waited = Instant::now();
-    while !state_file.exists() || !rapport::actions::requests_dir(&home.paths.state_dir).exists() {
+    while !state_file.exists()
+        || !rapport::daemon::requests::requests_dir(&home.paths.state_dir).exists()
+    {
         assert!(
             waited.elapsed() < Duration::from_secs(30),
             "daemon not ready"
@@ -742,7 +744,7 @@ async fn cli_snooze_request_is_applied_by_the_daemon() {
     let shown = fake.shown();
     assert_eq!(shown.len(), 1, "{shown:#?}");
     assert!(shown[0].notification.summary.contains(&title), "{shown:#?}");
-    assert!(rapport::actions::take_requests(&home.paths.state_dir).is_empty());
+    assert!(rapport::daemon::requests::take_requests(&home.paths.state_dir).is_empty());
     stop.send(true).unwrap();
     task.await.unwrap().unwrap();
 }
@@ -751,16 +753,16 @@ async fn cli_snooze_request_is_applied_by_the_daemon() {
 /// calendar is read (not dropped as "no longer in the calendar").
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn snooze_queued_before_the_daemon_starts_is_applied() {
-    use rapport::notify::{Capabilities, RecordingNotifier};
+    use rapport::daemon::notify::{Capabilities, RecordingNotifier};
     let title = unique("Retro");
     let start = due_in(20 * 60);
     let home = Home::new(
         ics(&[Ev::new("retro", &title, start)]),
         "lead = [\"10m\"]\ndebrief = \"off\"",
     );
-    rapport::actions::queue_snooze(
+    rapport::daemon::requests::queue_snooze(
         &home.paths.state_dir,
-        &rapport::actions::SnoozeRequest {
+        &rapport::daemon::requests::SnoozeRequest {
             calendar: "work".into(),
             uid: "retro".into(),
             start,

@@ -174,7 +174,7 @@ fn calendar_links_show_only_scheme_and_host_in_every_output_log_and_file() {
     let start = Instant::now();
     let feeds = 2 * LINKS.len() + 1;
     loop {
-        let state = rapport::state::State::load_read_only(&home.state_dir()).ok();
+        let state = rapport::daemon::state::State::load_read_only(&home.state_dir()).ok();
         let known = state.map_or(0, |s| {
             s.feeds
                 .values()

@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use rapport::calendar::tz::Zone;
 use rapport::calendar::{parse_calendar, ExpandOptions};
+use rapport::daemon::notify::{render, Capabilities, Notification};
 use rapport::feed::redact_url;
-use rapport::notify::{render, Capabilities, Notification};
 
 /// Secret calendar links in the shapes the big providers hand out, with the secret part of each.
 const SECRET_LINKS: &[(&str, &[&str])] = &[

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use rapport::notify::{
+use rapport::daemon::notify::{
     Action, CloseReason, DbusNotifier, Event, Notification, Notifier, NotifyError, APP_NAME,
     CATEGORY,
 };

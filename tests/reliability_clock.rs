@@ -9,8 +9,8 @@ use rapport::brief::{self, due_state, Now};
 use rapport::calendar::tz::Zone;
 use rapport::calendar::{parse_calendar, ExpandOptions};
 use rapport::config::NotifyConfig;
-use rapport::schedule::{self, Candidate, Decision, Input, Kind, SentKey};
-use rapport::state::{Handled, Outcome, State, StateError, STATE_FILE, STATE_VERSION};
+use rapport::daemon::schedule::{self, Candidate, Decision, Input, Kind, SentKey};
+use rapport::daemon::state::{Handled, Outcome, State, StateError, STATE_FILE, STATE_VERSION};
 
 fn t(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)

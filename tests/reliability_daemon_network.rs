@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use rapport::config::Paths;
+use rapport::daemon::notify::{Event, RecordingNotifier};
+use rapport::daemon::state::State;
 use rapport::daemon::{Opener, Options};
-use rapport::notify::{Event, RecordingNotifier};
-use rapport::state::State;
 
 use crate::common::http::{Reply, TestServer};
 use crate::common::unique;

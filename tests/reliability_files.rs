@@ -155,7 +155,7 @@ fn run_moves_a_state_file_that_is_not_a_regular_file_aside_and_starts() {
             std::fs::symlink_metadata(&path).unwrap().is_file(),
             "{kind}"
         );
-        let loaded = rapport::state::State::load(&home.state_dir(), Utc::now()).unwrap();
+        let loaded = rapport::daemon::state::State::load(&home.state_dir(), Utc::now()).unwrap();
         assert!(loaded.moved_aside.is_none(), "{kind}");
     }
     assert!(std::fs::metadata("/dev/zero").unwrap().len() == 0);

@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use rapport::brief::{self, BriefSettings, Now, Rotation};
 use rapport::calendar::tz::Zone;
 use rapport::calendar::{parse_calendar, ExpandOptions};
-use rapport::notify::{self, Capabilities};
+use rapport::daemon::notify::{self, Capabilities};
 
 fn stamp(t: DateTime<Utc>) -> String {
     t.format("%Y%m%dT%H%M%SZ").to_string()
@@ -360,8 +360,8 @@ fn feed_warnings_in_check_are_plain_text() {
 
 #[test]
 fn status_output_is_plain_shortened_text() {
-    use rapport::schedule::Kind;
-    use rapport::state::{Due, State};
+    use rapport::daemon::schedule::Kind;
+    use rapport::daemon::state::{Due, State};
     let root = tempfile::tempdir().unwrap();
     let paths = rapport::config::Paths::under(root.path());
     let now = Utc::now();

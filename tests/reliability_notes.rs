@@ -325,7 +325,7 @@ fn a_full_disk_leaves_the_old_note_intact_real_tmpfs() {
 
 #[test]
 fn kill_9_of_the_daemon_while_it_saves_its_state_leaves_the_old_or_the_new_state() {
-    use rapport::state::{State, STATE_FILE};
+    use rapport::daemon::state::{State, STATE_FILE};
     for point in POINTS {
         let home = Home::new();
         let root = home.root.path();

@@ -19,9 +19,9 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use rapport::config::Paths;
+use rapport::daemon::notify::DbusNotifier;
+use rapport::daemon::state::{Outcome, State};
 use rapport::daemon::{Opener, Options};
-use rapport::notify::DbusNotifier;
-use rapport::state::{Outcome, State};
 
 use crate::common::bin::{calendar_with_tom, BinHome};
 use crate::common::notify_stack;

@@ -909,13 +909,13 @@ mod tests {
         w.run(t(9, 49));
         w.run(t(9, 50)); // "a" sent
                          // the state goes through the state file
-        let mut state = crate::state::State::default();
+        let mut state = crate::daemon::state::State::default();
         for (k, at) in &w.handled {
-            state.record(k.clone(), *at, crate::state::Outcome::Sent);
+            state.record(k.clone(), *at, crate::daemon::state::Outcome::Sent);
         }
         state.last_run = w.last_run;
         let json = serde_json::to_string(&state).unwrap();
-        let reloaded: crate::state::State = serde_json::from_str(&json).unwrap();
+        let reloaded: crate::daemon::state::State = serde_json::from_str(&json).unwrap();
         // down for three minutes, restarted at 9:53
         let mut w2 = World::new(occs);
         w2.handled = reloaded

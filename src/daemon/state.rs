@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::schedule::{Kind, SentKey, Snooze};
+use crate::daemon::schedule::{Kind, SentKey, Snooze};
 
 /// The state format this build reads and writes.
 pub const STATE_VERSION: u32 = 1;

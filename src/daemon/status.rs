@@ -1,0 +1,204 @@
+//! `rapport status` and whether the daemon runs: read from `state.json`,
+//! never written (the daemon owns it).
+
+use chrono::{DateTime, Duration, Local, Utc};
+
+use super::schedule;
+use super::state::{Due, State};
+use crate::config::Paths;
+use crate::util::text::{self, one_line};
+
+/// The daemon writes its state at least every 10 minutes; a `last_run`
+/// older than this means it is not running.
+pub const ALIVE_WITHIN: Duration = Duration::minutes(11);
+
+/// The daemon counts as running when its state was written recently.
+pub fn daemon_alive(state: Option<&State>, now: DateTime<Utc>) -> bool {
+    state
+        .and_then(|s| s.last_run)
+        .is_some_and(|t| now - t <= ALIVE_WITHIN && t <= now + Duration::minutes(1))
+}
+
+/// Prints each feed's last refresh and error and the next notifications,
+/// from the state file.
+pub fn status(
+    paths: &Paths,
+    now: DateTime<Utc>,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<bool> {
+    let path = State::path(&paths.state_dir);
+    if !path.exists() {
+        writeln!(
+            out,
+            "No daemon state yet ({}): start it with `rapport run` (or enable the service).",
+            path.display()
+        )?;
+        return Ok(false);
+    }
+    let state = State::load_read_only(&paths.state_dir)?;
+    let local = |t: DateTime<Utc>| t.with_timezone(&Local).format("%a %d %b %H:%M").to_string();
+    let ago = |t: DateTime<Utc>| {
+        let d = now - t;
+        if d < Duration::zero() {
+            format!("in {}", schedule::human_duration(-d))
+        } else {
+            format!("{} ago", schedule::human_duration(d))
+        }
+    };
+    match state.last_run {
+        Some(t) => writeln!(out, "Daemon last ran: {} ({})", local(t), ago(t))?,
+        None => writeln!(out, "Daemon last ran: never")?,
+    }
+    writeln!(out, "\nCalendars:")?;
+    let mut healthy = true;
+    if state.feeds.is_empty() {
+        writeln!(out, "  (none refreshed yet)")?;
+    }
+    for (name, f) in &state.feeds {
+        let refreshed = f
+            .last_refresh
+            .map(|t| format!("refreshed {} ({})", local(t), ago(t)))
+            .unwrap_or_else(|| "never refreshed".into());
+        writeln!(out, "  {}: {refreshed}", text::line(name, text::NAME_CHARS))?;
+        if let Some(err) = &f.last_error {
+            healthy = false;
+            let at = f
+                .last_attempt
+                .map(|t| format!(" at {}", local(t)))
+                .unwrap_or_default();
+            writeln!(out, "    error{at}: {}", text::line(err, text::TITLE_CHARS))?;
+            let failed = match f.failures {
+                0 | 1 => String::new(),
+                n => format!("failed {n} times in a row; "),
+            };
+            match f.next_attempt {
+                Some(next) => writeln!(
+                    out,
+                    "    {failed}next attempt {} ({})",
+                    local(next),
+                    ago(next)
+                )?,
+                None if !failed.is_empty() => {
+                    writeln!(out, "    {}", failed.trim_end_matches("; "))?
+                }
+                None => {}
+            }
+        }
+    }
+    writeln!(out, "\nNext notifications:")?;
+    let upcoming: Vec<&Due> = state
+        .upcoming
+        .iter()
+        .filter(|d| d.due >= now - Duration::minutes(1))
+        .collect();
+    if upcoming.is_empty() {
+        writeln!(out, "  (none in the next days)")?;
+    }
+    for d in upcoming.iter().take(10) {
+        writeln!(
+            out,
+            "  {}  {:<7}  {} (starts {}, {})",
+            local(d.due),
+            d.kind.to_string(),
+            // The title was copied from the feed: plain and shortened.
+            text::line(&one_line(&d.summary), text::TITLE_CHARS),
+            d.start.with_timezone(&Local).format("%H:%M"),
+            text::line(&d.calendar, text::NAME_CHARS)
+        )?;
+    }
+    Ok(healthy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::daemon::schedule::Kind;
+    use crate::daemon::state::Outcome;
+    use chrono::TimeZone;
+
+    fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2027, 1, 4, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn status_shows_feeds_errors_and_next_notifications() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let mut out = Vec::new();
+        assert!(!status(&paths, t(9, 0), &mut out).unwrap());
+        assert!(String::from_utf8_lossy(&out).contains("rapport run"));
+
+        let mut state = State {
+            last_run: Some(t(9, 0)),
+            ..State::default()
+        };
+        state.record_feed_success("work", t(8, 45));
+        state.record_next_attempt("work", t(9, 0), 0);
+        state.record_feed_error("home", t(8, 50), "http://example.org/h.ics: HTTP 503");
+        state.record_next_attempt("home", t(9, 10), 3);
+        state.upcoming.push(Due {
+            due: t(9, 50),
+            kind: Kind::Prep,
+            calendar: "work".into(),
+            summary: "Marketing\nsync".into(),
+            start: t(10, 0),
+        });
+        state.record(
+            schedule::SentKey {
+                calendar: "work".into(),
+                uid: "x".into(),
+                start: t(8, 0),
+                kind: Kind::Prep,
+                lead_s: 600,
+            },
+            t(7, 50),
+            Outcome::Sent,
+        );
+        state.save(&paths.state_dir).unwrap();
+        let mut out = Vec::new();
+        let healthy = status(&paths, t(9, 1), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!healthy, "a feed has an error");
+        assert!(text.contains("(1 min ago)"), "{text}");
+        assert!(text.contains("work: refreshed"), "{text}");
+        assert!(text.contains("home: never refreshed"), "{text}");
+        assert!(text.contains("HTTP 503"), "{text}");
+        let next = format!(
+            "failed 3 times in a row; next attempt {} (in 9 min)",
+            t(9, 10).with_timezone(&Local).format("%a %d %b %H:%M")
+        );
+        assert!(text.contains(&next), "{text}");
+        // A healthy feed's next refresh is not news.
+        assert_eq!(text.matches("next attempt").count(), 1, "{text}");
+        assert!(
+            text.contains("prep") && text.contains("Marketing sync"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn status_does_not_touch_a_corrupt_state_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        std::fs::create_dir_all(&paths.state_dir).unwrap();
+        std::fs::write(State::path(&paths.state_dir), "{trunc").unwrap();
+        let err = status(&paths, t(9, 0), &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("state.json"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(State::path(&paths.state_dir)).unwrap(),
+            "{trunc"
+        );
+    }
+
+    #[test]
+    fn alive_means_a_recent_last_run() {
+        let now = Utc::now();
+        let mut s = crate::daemon::state::State::default();
+        assert!(!daemon_alive(None, now));
+        assert!(!daemon_alive(Some(&s), now));
+        s.last_run = Some(now - Duration::minutes(3));
+        assert!(daemon_alive(Some(&s), now));
+        s.last_run = Some(now - Duration::minutes(30));
+        assert!(!daemon_alive(Some(&s), now));
+    }
+}
