@@ -16,17 +16,11 @@
 //! - [`brief`], [`schedule`], [`notify`], [`state`], [`daemon`]: the daemon.
 //! - [`cli`], [`agenda`], [`actions`]: the command line.
 
-pub mod actions;
-pub mod agenda;
 pub mod brief;
 pub mod calendar;
-pub mod check;
 pub mod cli;
 pub mod config;
 pub mod daemon;
-pub mod dates;
-pub mod demo;
 pub mod feed;
 pub mod people;
-pub mod setup;
 pub mod util;

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use chrono::{Duration, Utc};
-use rapport::check::{self, Bus, CheckOptions, Level};
+use rapport::cli::check::{self, Bus, CheckOptions, Level};
 use rapport::config::Paths;
 
 use crate::common::http::{Reply, TestServer};

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use rapport::calendar::model::PartStat;
 use rapport::calendar::{self, ExpandOptions};
-use rapport::demo::{self, Bus, DemoOptions, Timing};
+use rapport::cli::demo::{self, Bus, DemoOptions, Timing};
 use rapport::people::matching::{Match, Matcher};
 
 use crate::common;

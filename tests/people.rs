@@ -772,7 +772,7 @@ fn person_add_cannot_escape_the_folder() {
 
 #[test]
 fn edit_runs_the_editor_without_a_shell() {
-    use rapport::people::commands::{edit_in_editor, editor_argv, split_command};
+    use rapport::cli::people::{edit_in_editor, editor_argv, split_command};
     assert_eq!(
         split_command(r#"code --wait "--profile=My Notes" it\'s"#).unwrap(),
         ["code", "--wait", "--profile=My Notes", "it's"]

@@ -99,7 +99,7 @@ fn shipped_unit_verifies_with_the_real_binary() {
     // The file in systemd/ as `service install` would write it for the
     // binary cargo built.
     let root = tempfile::tempdir().unwrap();
-    let unit = rapport::setup::render_unit(
+    let unit = rapport::cli::setup::render_unit(
         Path::new(env!("CARGO_BIN_EXE_rapport")),
         None,
         &[root.path().join("notes on another disk")],
@@ -142,7 +142,10 @@ fn init_writes_the_example_config_and_a_person_that_both_load() {
     assert!(people.errors.is_empty(), "{:?}", people.errors);
     assert_eq!(people.people.len(), 1);
     let robin = &people.people[0];
-    assert_eq!(robin.path, Path::new(rapport::setup::EXAMPLE_PERSON_FILE));
+    assert_eq!(
+        robin.path,
+        Path::new(rapport::cli::setup::EXAMPLE_PERSON_FILE)
+    );
     assert_eq!(robin.name, "Robin Example");
     assert_eq!(robin.follow_ups.len(), 2);
     assert!(robin

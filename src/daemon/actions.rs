@@ -121,7 +121,7 @@ impl<N: Notifier> Daemon<N> {
         }
     }
 
-    /// Applies the requests `rapport snooze` queued (see [`crate::actions`]).
+    /// Applies the requests `rapport snooze` queued (see [`super::requests`]).
     pub(super) fn take_requests(&mut self, now: DateTime<Utc>) {
         // Right after a start the calendars are still being read: a request
         // queued while the daemon was down waits for them (the finished

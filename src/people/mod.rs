@@ -27,7 +27,6 @@ mod markdown;
 mod parse;
 
 pub mod cadence;
-pub mod commands;
 pub mod contact;
 pub mod dates;
 pub mod edit;

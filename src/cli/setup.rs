@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 use crate::config::Paths;
 
 /// `systemd/rapport.service`, shipped inside the binary.
-pub const UNIT_TEMPLATE: &str = include_str!("../systemd/rapport.service");
+pub const UNIT_TEMPLATE: &str = include_str!("../../systemd/rapport.service");
 /// The file name under the user's systemd folder.
 pub const UNIT_NAME: &str = "rapport.service";
 /// The template's `ExecStart=` line, replaced by the real binary on install.

@@ -6,6 +6,14 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod actions;
+pub mod agenda;
+pub mod check;
+pub mod dates;
+pub mod demo;
+pub mod people;
+pub mod setup;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "rapport",
@@ -365,7 +373,7 @@ fn run_command(
     paths: &crate::config::Paths,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<ExitCode> {
-    use crate::people::commands::{self as people, EditRequest};
+    use crate::cli::people::{self as people, EditRequest};
     let today = || chrono::Local::now().date_naive();
     let writer = |command: &str| crate::people::writer::NoteWriter::new(&paths.state_dir, command);
     let edit = |name: &str, force: &ForceArg, request, out: &mut dyn std::io::Write| {
@@ -389,18 +397,18 @@ fn run_command(
         crate::util::fs::sweep_stale_temps(&dir);
     }
     match cli.command {
-        Command::Agenda(args) => crate::agenda::run(&args, paths, out),
+        Command::Agenda(args) => crate::cli::agenda::run(&args, paths, out),
         Command::Demo => {
             if cli.verbose > 0 {
                 crate::daemon::init_logging(cli.verbose);
             }
-            crate::demo::run(&crate::demo::DemoOptions::default(), out)
+            crate::cli::demo::run(&crate::cli::demo::DemoOptions::default(), out)
         }
-        Command::Check => crate::check::run(
+        Command::Check => crate::cli::check::run(
             paths,
-            &crate::check::CheckOptions {
+            &crate::cli::check::CheckOptions {
                 show_links: cli.verbose > 0,
-                ..crate::check::CheckOptions::new(chrono::Utc::now())
+                ..crate::cli::check::CheckOptions::new(chrono::Utc::now())
             },
             out,
         ),
@@ -467,14 +475,16 @@ fn run_command(
         }
         Command::Brief(args) => run_brief(&args, paths, out),
         Command::Join(a) => {
-            crate::actions::join(paths, &a.query, a.print, &crate::daemon::XdgOpen, out)
+            crate::cli::actions::join(paths, &a.query, a.print, &crate::daemon::XdgOpen, out)
         }
-        Command::Snooze(a) => crate::actions::snooze(paths, &a.query, a.snooze_for.as_deref(), out),
+        Command::Snooze(a) => {
+            crate::cli::actions::snooze(paths, &a.query, a.snooze_for.as_deref(), out)
+        }
         Command::Met(a) => {
-            crate::actions::met(paths, &a.query, a.date.as_deref(), a.force.force, out)
+            crate::cli::actions::met(paths, &a.query, a.date.as_deref(), a.force.force, out)
         }
         Command::Init => {
-            let ok = crate::setup::init(paths, chrono::Local::now().date_naive(), out)?;
+            let ok = crate::cli::setup::init(paths, chrono::Local::now().date_naive(), out)?;
             Ok(if ok {
                 ExitCode::SUCCESS
             } else {
@@ -484,7 +494,7 @@ fn run_command(
         Command::Service(ServiceCommand::Install { dir }) => {
             let dir = match dir {
                 Some(d) => d,
-                None => crate::setup::default_unit_dir()?,
+                None => crate::cli::setup::default_unit_dir()?,
             };
             let exe = std::env::current_exe()
                 .and_then(|p| p.canonicalize())
@@ -493,12 +503,14 @@ fn run_command(
             // a missing or broken config is `rapport check`'s business, not this.
             let people_dir = crate::config::load(paths).ok().map(|c| c.people.dir);
             let writable = match directories::BaseDirs::new() {
-                Some(b) => {
-                    crate::setup::writable_outside_home(b.home_dir(), paths, people_dir.as_deref())
-                }
+                Some(b) => crate::cli::setup::writable_outside_home(
+                    b.home_dir(),
+                    paths,
+                    people_dir.as_deref(),
+                ),
                 None => Vec::new(),
             };
-            crate::setup::install_service(&dir, &exe, cli.config.as_deref(), &writable, out)?;
+            crate::cli::setup::install_service(&dir, &exe, cli.config.as_deref(), &writable, out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Run => {
@@ -586,7 +598,7 @@ fn run_brief(
                     ));
                 }
                 let cal = crate::calendar::parse_calendar_shared(&source.name, f.body);
-                crate::agenda::report_feed_warnings(&source.name, &cal.warnings);
+                crate::cli::agenda::report_feed_warnings(&source.name, &cal.warnings);
                 calendars.push(cal);
             }
             Err(e) => {
@@ -608,14 +620,14 @@ fn run_brief(
         BRIEF_NEXT_DAYS
     };
     // From a day back, so that a long meeting in progress is still found.
-    let expansion = crate::agenda::collect(
+    let expansion = crate::cli::agenda::collect(
         &calendars,
         now.utc - Duration::days(1),
         now.utc + Duration::days(days),
         &opts,
         false,
     );
-    crate::agenda::report_cut_series(&expansion.warnings);
+    crate::cli::agenda::report_cut_series(&expansion.warnings);
     let occurrences = expansion.occurrences;
 
     let people = crate::people::load(&config.people.dir);

@@ -11,12 +11,12 @@ use anyhow::{bail, Context};
 use chrono::NaiveDate;
 use serde_json::json;
 
-use super::edit::{edit_file, Edit};
-use super::store::{add_person, NewPerson};
-use super::versions::{self, Version, Versions};
-use super::writer::{self, NoteWriter};
-use super::{find_index, load, FindError, FollowUpKind, People, Person};
-use crate::dates::parse_date;
+use crate::cli::dates::parse_date;
+use crate::people::edit::{edit_file, Edit};
+use crate::people::store::{add_person, NewPerson};
+use crate::people::versions::{self, Version, Versions};
+use crate::people::writer::{self, NoteWriter};
+use crate::people::{find_index, load, FindError, FollowUpKind, People, Person};
 
 fn load_people(dir: &Path) -> People {
     load(dir)
@@ -430,7 +430,7 @@ pub fn edit_in_editor(
     }
     let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
     match std::fs::read_to_string(&path) {
-        Ok(text) => match super::parse_person(&rel, &text) {
+        Ok(text) => match crate::people::parse_person(&rel, &text) {
             Ok(p) => {
                 // Your edit is what rapport knows now (front matter removed
                 // on purpose is no alarm for the next `rapport note`).
@@ -613,7 +613,7 @@ pub fn undo(
             let v = pick(n)?;
             let bytes = std::fs::read(&v.file)?;
             if current.is_none() {
-                super::store::create_new(&versions.note, &bytes)?;
+                crate::people::store::create_new(&versions.note, &bytes)?;
                 if let Err(e) = writer.remember(&path) {
                     tracing::warn!("{e}");
                 }

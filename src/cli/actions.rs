@@ -78,8 +78,8 @@ impl Meetings {
             floating: crate::calendar::tz::local_zone(),
             me_emails: config.me.emails.clone(),
         };
-        let expansion = crate::agenda::collect(&calendars, from, to, &opts, false);
-        crate::agenda::report_cut_series(&expansion.warnings);
+        let expansion = crate::cli::agenda::collect(&calendars, from, to, &opts, false);
+        crate::cli::agenda::report_cut_series(&expansion.warnings);
         let occurrences = expansion.occurrences;
         let people = crate::people::load(&config.people.dir);
         for e in &people.errors {
@@ -313,7 +313,7 @@ pub fn met(
         );
     };
     let date = match date {
-        Some(text) => crate::dates::parse_date(text, Local::now().date_naive())
+        Some(text) => crate::cli::dates::parse_date(text, Local::now().date_naive())
             .map_err(|e| anyhow::anyhow!("--date {text:?}: {e}"))?,
         None => occ.start.with_timezone(&Local).date_naive(),
     };
