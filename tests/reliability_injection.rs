@@ -384,7 +384,7 @@ fn status_output_is_plain_shortened_text() {
     state.record_feed_error("work", now, "HTTP 503");
     state.save(&paths.state_dir).unwrap();
     let mut out = Vec::new();
-    rapport::daemon::status(&paths, now, &mut out).unwrap();
+    rapport::cli::status::run(&paths, now, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert!(text.contains("Bold"), "the meeting is listed: {text}");
     assert_terminal_safe("status", &text);

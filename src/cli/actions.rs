@@ -2,149 +2,39 @@
 //! `rapport snooze` and `rapport met` ("Nothing new"). "Open brief" is
 //! `rapport brief`, "Add note" is `rapport note` / `rapport edit`.
 //!
-//! Snooze goes through the daemon, which owns `state.json`: the CLI drops a
-//! request file into `<state dir>/requests/` (written atomically, so the
-//! daemon never reads half a file) and the daemon takes it on its next wake,
-//! at most a minute later ([`crate::daemon::schedule::MAX_SLEEP`]), removes it and
-//! applies it like the Snooze button.
+//! Snooze goes through the daemon, which owns `state.json`: the command
+//! queues a request ([`crate::daemon::requests`]) that the daemon applies
+//! like the Snooze button.
 
 use std::process::ExitCode;
 
 use chrono::{DateTime, Duration, Local, Utc};
 
+use super::meetings::{query_of, Meetings, NEXT_DAYS, SEARCH_DAYS};
 use crate::calendar::model::Occurrence;
+use crate::calendar::tz::local_zone;
 use crate::config::{Config, Paths};
 use crate::daemon::open::{is_http_url, Opener};
 use crate::daemon::requests::{queue_snooze, SnoozeRequest};
 use crate::daemon::{daemon_alive, ALIVE_WITHIN};
-use crate::people::matching::Matcher;
-use crate::people::{self, People};
+use crate::people;
 use crate::util::text::one_line;
 
 /// `rapport met` looks this far back for the last meeting, and for one
 /// matching a text.
 const MET_LAST_DAYS: i64 = 7;
 const MET_SEARCH_DAYS: i64 = 30;
-/// How far ahead `join` and `snooze` look (as `rapport brief`).
-const NEXT_DAYS: i64 = 7;
-const SEARCH_DAYS: i64 = 30;
 
-// ---------------------------------------------------------------------------
-// The commands
-
-/// The calendars, people and matcher the commands work on.
-struct Meetings {
-    config: Config,
-    occurrences: Vec<Occurrence>,
-    people: People,
-    matcher: Matcher,
-}
-
-impl Meetings {
-    fn load(
-        paths: &Paths,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        out_err: &mut dyn FnMut(String),
-    ) -> anyhow::Result<Meetings> {
-        let config = crate::config::load(paths)?;
-        if config.calendars.is_empty() {
-            anyhow::bail!(
-                "{}: no [[calendar]] configured; add one (see `rapport init`)",
-                paths.config_file.display()
-            );
-        }
-        let fetcher = crate::feed::FeedFetcher::new(paths.cache_dir.clone(), Default::default())?;
-        let mut calendars = Vec::new();
-        for (source, fetched) in config
-            .calendars
-            .iter()
-            .zip(fetcher.fetch_all_blocking(&config.calendars)?)
-        {
-            match fetched {
-                Ok(f) => {
-                    if let Some(e) = f.error() {
-                        out_err(format!("{e} (using the copy from {})", f.fetched_at));
-                    }
-                    calendars.push(crate::calendar::parse_calendar_shared(&source.name, f.body));
-                }
-                Err(e) => out_err(e.to_string()),
-            }
-        }
-        if calendars.is_empty() {
-            anyhow::bail!("no calendar could be read (see above)");
-        }
-        let opts = crate::calendar::ExpandOptions {
-            floating: crate::calendar::tz::local_zone(),
-            me_emails: config.me.emails.clone(),
-        };
-        let expansion = crate::cli::agenda::collect(&calendars, from, to, &opts, false);
-        crate::cli::agenda::report_cut_series(&expansion.warnings);
-        let occurrences = expansion.occurrences;
-        let people = crate::people::load(&config.people.dir);
-        for e in &people.errors {
-            out_err(format!("{}: {e}", config.people.dir.display()));
-        }
-        let matcher = Matcher::new(&people, &config.me);
-        Ok(Meetings {
-            config,
-            occurrences,
-            people,
-            matcher,
-        })
+/// The config these commands read: one with calendars.
+fn config_with_calendars(paths: &Paths) -> anyhow::Result<Config> {
+    let config = crate::config::load(paths)?;
+    if config.calendars.is_empty() {
+        anyhow::bail!(
+            "{}: no [[calendar]] configured; add one (see `rapport init`)",
+            paths.config_file.display()
+        );
     }
-
-    fn has_people(&self, o: &Occurrence) -> bool {
-        let matched = self.matcher.match_attendees(&o.attendees_with_organizer());
-        !crate::brief::attendance(&matched, &self.people).is_empty()
-    }
-
-    /// The next meeting, or the next one matching `query`, as `rapport brief`
-    /// finds it.
-    fn next(&self, query: Option<&str>, now: DateTime<Utc>) -> Option<&Occurrence> {
-        crate::brief::find_meeting(
-            &self.occurrences,
-            query,
-            &self.config.notify,
-            |o| self.has_people(o),
-            now,
-        )
-    }
-
-    /// The most recent meeting that has started (or the most recent one
-    /// matching `query`), with the same filters as [`Meetings::next`].
-    fn last(&self, query: Option<&str>, now: DateTime<Utc>) -> Option<&Occurrence> {
-        let mut started: Vec<Occurrence> = self
-            .occurrences
-            .iter()
-            .filter(|o| o.start_utc() <= now)
-            .cloned()
-            .collect();
-        started.sort_by_key(|o| std::cmp::Reverse(o.start_utc()));
-        // find_meeting takes the first fitting one that is not over "at
-        // `now`": seen from before the earliest of them, none is over, so it
-        // returns the latest fitting one.
-        let before_all = started.last()?.start_utc() - Duration::days(1);
-        let found = crate::brief::find_meeting(
-            &started,
-            query,
-            &self.config.notify,
-            |o| self.has_people(o),
-            before_all,
-        )?;
-        self.occurrences
-            .iter()
-            .find(|o| o.calendar == found.calendar && o.uid == found.uid && o.start == found.start)
-    }
-}
-
-/// Empty or the command's keyword (`next`, `last`) means no query.
-fn query_of(words: &[String], keyword: &str) -> Option<String> {
-    match words.join(" ").trim() {
-        "" => None,
-        q if q == keyword => None,
-        q => Some(q.to_owned()),
-    }
+    Ok(config)
 }
 
 fn not_found(
@@ -157,10 +47,6 @@ fn not_found(
         Some(q) => writeln!(out, "No meeting mentions \"{q}\" ({what}).")?,
     }
     Ok(ExitCode::from(1))
-}
-
-fn eprint(line: String) {
-    crate::util::text::eprint(&line);
 }
 
 /// The meeting `join` and `snooze` act on: the next one with people, or
@@ -180,9 +66,10 @@ fn next_meeting(
     };
     let m = Meetings::load(
         paths,
+        config_with_calendars(paths)?,
         now - Duration::days(1),
         now + Duration::days(days),
-        &mut eprint,
+        &local_zone(),
     )?;
     match m.next(query.as_deref(), now) {
         Some(occ) => Ok(Ok(occ.clone())),
@@ -304,7 +191,13 @@ pub fn met(
     } else {
         MET_LAST_DAYS
     };
-    let m = Meetings::load(paths, now - Duration::days(days), now, &mut eprint)?;
+    let m = Meetings::load(
+        paths,
+        config_with_calendars(paths)?,
+        now - Duration::days(days),
+        now,
+        &local_zone(),
+    )?;
     let Some(occ) = m.last(query.as_deref(), now) else {
         return not_found(
             out,

@@ -8,11 +8,15 @@ use clap::{Args, Parser, Subcommand};
 
 pub mod actions;
 pub mod agenda;
+pub mod agenda_json;
+pub mod brief;
 pub mod check;
 pub mod dates;
 pub mod demo;
+pub mod meetings;
 pub mod people;
 pub mod setup;
+pub mod status;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -373,20 +377,8 @@ fn run_command(
     paths: &crate::config::Paths,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<ExitCode> {
-    use crate::cli::people::{self as people, EditRequest};
-    let today = || chrono::Local::now().date_naive();
+    use people::{change, people_folder, today, EditRequest};
     let writer = |command: &str| crate::people::writer::NoteWriter::new(&paths.state_dir, command);
-    let edit = |name: &str, force: &ForceArg, request, out: &mut dyn std::io::Write| {
-        let (dir, _me) = people_settings(paths)?;
-        let command = match &request {
-            EditRequest::Note { .. } => "note",
-            EditRequest::Ask { .. } => "ask",
-            EditRequest::Owe { .. } => "owe",
-            EditRequest::Done { .. } => "done",
-        };
-        let writer = writer(command).force(force.force);
-        people::edit(&dir, &writer, name, request, today(), out)
-    };
     // Temporary files of a rapport killed mid-write are removed by the next
     // command (the people folder's by the next read of it).
     for dir in [
@@ -397,24 +389,24 @@ fn run_command(
         crate::util::fs::sweep_stale_temps(&dir);
     }
     match cli.command {
-        Command::Agenda(args) => crate::cli::agenda::run(&args, paths, out),
+        Command::Agenda(args) => agenda::run(&args, paths, out),
         Command::Demo => {
             if cli.verbose > 0 {
                 crate::daemon::init_logging(cli.verbose);
             }
-            crate::cli::demo::run(&crate::cli::demo::DemoOptions::default(), out)
+            demo::run(&demo::DemoOptions::default(), out)
         }
-        Command::Check => crate::cli::check::run(
+        Command::Check => check::run(
             paths,
-            &crate::cli::check::CheckOptions {
+            &check::CheckOptions {
                 show_links: cli.verbose > 0,
-                ..crate::cli::check::CheckOptions::new(chrono::Utc::now())
+                ..check::CheckOptions::new(chrono::Utc::now())
             },
             out,
         ),
-        Command::People(args) => people::list(&people_settings(paths)?.0, args.json, out),
+        Command::People(args) => people::list(&people_folder(paths)?, args.json, out),
         Command::Person(PersonCommand::Show { name, json }) => {
-            people::show(&people_settings(paths)?.0, &name, json, today(), out)
+            people::show(&people_folder(paths)?, &name, json, today(), out)
         }
         Command::Person(PersonCommand::Add {
             name,
@@ -428,63 +420,66 @@ fn run_command(
                 org,
                 role,
             };
-            people::add(&people_settings(paths)?.0, &writer("add"), &new, out)
+            people::add(&people_folder(paths)?, &writer("add"), &new, out)
         }
         Command::Edit(args) => {
-            let (dir, _me) = people_settings(paths)?;
+            let dir = people_folder(paths)?;
             let var = |name| std::env::var(name).ok();
             let editor = people::editor_argv(var("VISUAL").as_deref(), var("EDITOR").as_deref())?;
             people::edit_in_editor(&dir, &writer("edit"), &args.name, &editor, out)
         }
-        Command::Note(a) => edit(
+        Command::Note(a) => change(
+            paths,
             &a.name,
-            &a.force,
+            a.force.force,
             EditRequest::Note {
                 text: a.text,
                 date: a.date,
             },
             out,
         ),
-        Command::Ask(a) => edit(
+        Command::Ask(a) => change(
+            paths,
             &a.name,
-            &a.force,
+            a.force.force,
             EditRequest::Ask {
                 text: a.text,
                 after: a.after,
             },
             out,
         ),
-        Command::Owe(a) => edit(
+        Command::Owe(a) => change(
+            paths,
             &a.name,
-            &a.force,
+            a.force.force,
             EditRequest::Owe {
                 text: a.text,
                 due: a.due,
             },
             out,
         ),
-        Command::Done(a) => edit(&a.name, &a.force, EditRequest::Done { task: a.task }, out),
+        Command::Done(a) => change(
+            paths,
+            &a.name,
+            a.force.force,
+            EditRequest::Done { task: a.task },
+            out,
+        ),
         Command::Undo(a) => {
             let request = match (a.list, a.show, a.version) {
                 (true, _, _) => people::UndoRequest::List,
                 (_, Some(n), _) => people::UndoRequest::Show(n),
                 (_, None, n) => people::UndoRequest::Restore(n),
             };
-            let dir = people_settings(paths)?.0;
+            let dir = people_folder(paths)?;
             people::undo(&dir, &writer("undo"), &a.name, request, out)
         }
-        Command::Brief(args) => run_brief(&args, paths, out),
-        Command::Join(a) => {
-            crate::cli::actions::join(paths, &a.query, a.print, &crate::daemon::XdgOpen, out)
-        }
-        Command::Snooze(a) => {
-            crate::cli::actions::snooze(paths, &a.query, a.snooze_for.as_deref(), out)
-        }
-        Command::Met(a) => {
-            crate::cli::actions::met(paths, &a.query, a.date.as_deref(), a.force.force, out)
-        }
+        Command::Brief(args) => brief::run(&args, paths, out),
+        Command::Join(a) => actions::join(paths, &a.query, a.print, &crate::daemon::XdgOpen, out),
+        Command::Snooze(a) => actions::snooze(paths, &a.query, a.snooze_for.as_deref(), out),
+        Command::Met(a) => actions::met(paths, &a.query, a.date.as_deref(), a.force.force, out),
         Command::Init => {
-            let ok = crate::cli::setup::init(paths, chrono::Local::now().date_naive(), out)?;
+            let ok = setup::init(paths, today(), out)?;
             Ok(if ok {
                 ExitCode::SUCCESS
             } else {
@@ -492,194 +487,17 @@ fn run_command(
             })
         }
         Command::Service(ServiceCommand::Install { dir }) => {
-            let dir = match dir {
-                Some(d) => d,
-                None => crate::cli::setup::default_unit_dir()?,
-            };
-            let exe = std::env::current_exe()
-                .and_then(|p| p.canonicalize())
-                .map_err(|e| anyhow::anyhow!("cannot find the path of the rapport binary: {e}"))?;
-            // Notes kept outside the home must stay writable for the service;
-            // a missing or broken config is `rapport check`'s business, not this.
-            let people_dir = crate::config::load(paths).ok().map(|c| c.people.dir);
-            let writable = match directories::BaseDirs::new() {
-                Some(b) => crate::cli::setup::writable_outside_home(
-                    b.home_dir(),
-                    paths,
-                    people_dir.as_deref(),
-                ),
-                None => Vec::new(),
-            };
-            crate::cli::setup::install_service(&dir, &exe, cli.config.as_deref(), &writable, out)?;
-            Ok(ExitCode::SUCCESS)
+            setup::install_service_command(paths, dir, cli.config.as_deref(), out)
         }
         Command::Run => {
             crate::daemon::init_logging(cli.verbose);
             crate::daemon::run_blocking(paths.clone())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Status => Ok(if crate::daemon::status(paths, chrono::Utc::now(), out)? {
+        Command::Status => Ok(if status::run(paths, chrono::Utc::now(), out)? {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)
         }),
     }
-}
-
-/// The people folder and `[me]` from the config file. People commands work
-/// without a config file (calendars are not needed to keep notes): then the
-/// folder is `people/` under the data dir and `[me]` is empty.
-pub fn people_settings(
-    paths: &crate::config::Paths,
-) -> anyhow::Result<(PathBuf, crate::people::Me)> {
-    match crate::config::load(paths) {
-        Ok(config) => Ok((config.people.dir, config.me)),
-        Err(crate::config::ConfigError::NotFound { .. }) => {
-            Ok((paths.data_dir.join("people"), crate::people::Me::default()))
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// How far ahead `rapport brief` looks for the next meeting, and for one
-/// matching a text.
-const BRIEF_NEXT_DAYS: i64 = 7;
-const BRIEF_SEARCH_DAYS: i64 = 30;
-
-/// `rapport brief [next | TEXT] [--json]`.
-fn run_brief(
-    args: &BriefArgs,
-    paths: &crate::config::Paths,
-    out: &mut dyn std::io::Write,
-) -> anyhow::Result<ExitCode> {
-    use crate::brief::{self, BriefSettings, Now};
-    use chrono::Duration;
-
-    let mut config = match crate::config::load(paths) {
-        Ok(c) => c,
-        // --ics works without a config file, like `rapport agenda`.
-        Err(crate::config::ConfigError::NotFound { .. }) if !args.ics.is_empty() => {
-            let mut c = crate::config::Config::for_sources(args.ics.clone())?;
-            c.people.dir = paths.data_dir.join("people");
-            c
-        }
-        Err(e) => return Err(e.into()),
-    };
-    if !args.ics.is_empty() {
-        config.calendars = crate::config::sources_from_args(&args.ics)?;
-    }
-    if config.calendars.is_empty() {
-        anyhow::bail!(
-            "{}: no [[calendar]] configured; add one (see `rapport init`) or pass --ics PATH_OR_URL",
-            paths.config_file.display()
-        );
-    }
-    let query = args.query.join(" ");
-    let query = match query.trim() {
-        "" | "next" => None,
-        q => Some(q.to_owned()),
-    };
-    let now = Now::new(chrono::Utc::now(), crate::calendar::tz::local_zone());
-
-    let fetcher = crate::feed::FeedFetcher::new(paths.cache_dir.clone(), Default::default())?;
-    let mut calendars = Vec::new();
-    let mut failures = 0;
-    for (source, fetched) in config
-        .calendars
-        .iter()
-        .zip(fetcher.fetch_all_blocking(&config.calendars)?)
-    {
-        match fetched {
-            Ok(f) => {
-                if let Some(e) = f.error() {
-                    crate::util::text::eprint(&format!(
-                        "{e} (using the copy from {})",
-                        f.fetched_at
-                    ));
-                }
-                let cal = crate::calendar::parse_calendar_shared(&source.name, f.body);
-                crate::cli::agenda::report_feed_warnings(&source.name, &cal.warnings);
-                calendars.push(cal);
-            }
-            Err(e) => {
-                failures += 1;
-                crate::util::text::eprint(&e.to_string());
-            }
-        }
-    }
-    if calendars.is_empty() {
-        anyhow::bail!("no calendar could be read (see above)");
-    }
-    let opts = crate::calendar::ExpandOptions {
-        floating: now.zone.clone(),
-        me_emails: config.me.emails.clone(),
-    };
-    let days = if query.is_some() {
-        BRIEF_SEARCH_DAYS
-    } else {
-        BRIEF_NEXT_DAYS
-    };
-    // From a day back, so that a long meeting in progress is still found.
-    let expansion = crate::cli::agenda::collect(
-        &calendars,
-        now.utc - Duration::days(1),
-        now.utc + Duration::days(days),
-        &opts,
-        false,
-    );
-    crate::cli::agenda::report_cut_series(&expansion.warnings);
-    let occurrences = expansion.occurrences;
-
-    let people = crate::people::load(&config.people.dir);
-    for e in &people.errors {
-        crate::util::text::eprint(&format!("{}: {e}", config.people.dir.display()));
-    }
-    let matcher = crate::people::matching::Matcher::new(&people, &config.me);
-    let attendees_of = |o: &crate::calendar::model::Occurrence| {
-        let everyone: Vec<crate::calendar::model::Attendee> =
-            o.organizer.iter().chain(&o.attendees).cloned().collect();
-        brief::attendance(&matcher.match_attendees(&everyone), &people)
-    };
-    let Some(occ) = brief::find_meeting(
-        &occurrences,
-        query.as_deref(),
-        &config.notify,
-        |o| !attendees_of(o).is_empty(),
-        now.utc,
-    ) else {
-        match &query {
-            None => writeln!(
-                out,
-                "No meeting with other people in the next {BRIEF_NEXT_DAYS} days. \
-                 `rapport agenda` lists everything."
-            )?,
-            Some(q) => writeln!(
-                out,
-                "No meeting in the next {BRIEF_SEARCH_DAYS} days mentions \"{q}\"."
-            )?,
-        }
-        return Ok(ExitCode::from(1));
-    };
-
-    // Show the talking points the next notification would show; reading
-    // the daemon's state never changes it.
-    let memory: brief::Rotation =
-        std::fs::read(crate::daemon::state::State::path(&paths.state_dir))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<crate::daemon::state::State>(&b).ok())
-            .map(|s| s.rotation())
-            .unwrap_or_default();
-    let settings = BriefSettings::from_config(&config);
-    let (composed, _) = brief::compose(occ, &attendees_of(occ), &settings, &memory, &now);
-    if args.json {
-        serde_json::to_writer_pretty(&mut *out, &composed)?;
-        writeln!(out)?;
-    } else {
-        out.write_all(brief::markdown(&composed, &now).as_bytes())?;
-    }
-    Ok(if failures > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
 }

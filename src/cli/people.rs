@@ -1,4 +1,4 @@
-//! The people commands behind `src/cli.rs`: `people`, `person show|add`,
+//! The people commands: `people`, `person show|add`,
 //! `edit`, `note`, `ask`, `owe`, `done`, `undo`. Each takes the people
 //! folder, `today` and the [`NoteWriter`] (locks and kept versions under the
 //! state folder) from the caller (the CLI edge) and writes to `out`.
@@ -11,12 +11,49 @@ use anyhow::{bail, Context};
 use chrono::NaiveDate;
 use serde_json::json;
 
-use crate::cli::dates::parse_date;
+use super::dates::parse_date;
+use crate::config::{self, ConfigError, Paths};
 use crate::people::edit::{edit_file, Edit};
 use crate::people::store::{add_person, NewPerson};
 use crate::people::versions::{self, Version, Versions};
 use crate::people::writer::{self, NoteWriter};
 use crate::people::{find_index, load, FindError, FollowUpKind, People, Person};
+
+/// The people folder from the config file. People commands work without a
+/// config file (calendars are not needed to keep notes): then it is
+/// `people/` under the data dir.
+pub fn people_folder(paths: &Paths) -> anyhow::Result<PathBuf> {
+    match config::load(paths) {
+        Ok(config) => Ok(config.people.dir),
+        Err(ConfigError::NotFound { .. }) => Ok(paths.data_dir.join("people")),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Today on the user's clock: the default date of `note`, `ask` and `init`.
+pub fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// `rapport note|ask|owe|done NAME ...`: one change to a note, through a
+/// [`NoteWriter`] named after the command.
+pub fn change(
+    paths: &Paths,
+    name: &str,
+    force: bool,
+    request: EditRequest,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let dir = people_folder(paths)?;
+    let command = match &request {
+        EditRequest::Note { .. } => "note",
+        EditRequest::Ask { .. } => "ask",
+        EditRequest::Owe { .. } => "owe",
+        EditRequest::Done { .. } => "done",
+    };
+    let writer = NoteWriter::new(&paths.state_dir, command).force(force);
+    edit(&dir, &writer, name, request, today(), out)
+}
 
 fn load_people(dir: &Path) -> People {
     load(dir)

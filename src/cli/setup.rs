@@ -111,6 +111,33 @@ pub enum Installed {
     Unchanged,
 }
 
+/// `rapport service install [--dir DIR]`: the unit for this binary, with
+/// `--config FILE` when one was given, into `dir` (default
+/// ~/.config/systemd/user).
+pub fn install_service_command(
+    paths: &Paths,
+    dir: Option<PathBuf>,
+    config_file: Option<&Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<std::process::ExitCode> {
+    let dir = match dir {
+        Some(d) => d,
+        None => default_unit_dir()?,
+    };
+    let exe = std::env::current_exe()
+        .and_then(|p| p.canonicalize())
+        .map_err(|e| anyhow::anyhow!("cannot find the path of the rapport binary: {e}"))?;
+    // Notes kept outside the home must stay writable for the service;
+    // a missing or broken config is `rapport check`'s business, not this.
+    let people_dir = crate::config::load(paths).ok().map(|c| c.people.dir);
+    let writable = match directories::BaseDirs::new() {
+        Some(b) => writable_outside_home(b.home_dir(), paths, people_dir.as_deref()),
+        None => Vec::new(),
+    };
+    install_service(&dir, &exe, config_file, &writable, out)?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
 /// Writes the unit into `dir` (created when missing) and prints what to run next.
 pub fn install_service(
     dir: &Path,

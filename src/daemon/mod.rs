@@ -20,8 +20,7 @@
 //! The files: `mod.rs` (the loop), `feeds.rs` (refresh and the window of
 //! occurrences), `tick.rs` (one scheduler run: compose, send, record),
 //! `actions.rs` (the buttons), `watch.rs` (live reload), `requests.rs` (the
-//! queue `rapport snooze` writes), `open.rs` (xdg-open), `status.rs`
-//! (`rapport status`); the pure scheduler is [`schedule`], the state file
+//! queue `rapport snooze` writes), `open.rs` (xdg-open); the pure scheduler is [`schedule`], the state file
 //! [`state`], the notification server [`notify`].
 
 mod actions;
@@ -31,12 +30,11 @@ pub mod open;
 pub mod requests;
 pub mod schedule;
 pub mod state;
-mod status;
 mod tick;
 mod watch;
 
 pub use open::{Opener, XdgOpen};
-pub use status::{daemon_alive, status, ALIVE_WITHIN};
+pub use state::{daemon_alive, ALIVE_WITHIN};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::daemon::schedule::{Kind, SentKey, Snooze};
+use super::schedule::{Kind, SentKey, Snooze};
 
 /// The state format this build reads and writes.
 pub const STATE_VERSION: u32 = 1;
@@ -406,6 +406,17 @@ fn parse(bytes: &[u8]) -> Result<State, Parse> {
     serde_json::from_value(value).map_err(|e| Parse::Corrupt(format!("unexpected content: {e}")))
 }
 
+/// The daemon writes its state at least every 10 minutes; a `last_run`
+/// older than this means it is not running.
+pub const ALIVE_WITHIN: Duration = Duration::minutes(11);
+
+/// The daemon counts as running when its state was written recently.
+pub fn daemon_alive(state: Option<&State>, now: DateTime<Utc>) -> bool {
+    state
+        .and_then(|s| s.last_run)
+        .is_some_and(|t| now - t <= ALIVE_WITHIN && t <= now + Duration::minutes(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -636,5 +647,17 @@ mod tests {
         };
         let r: BTreeMap<String, Vec<String>> = s.rotation();
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn alive_means_a_recent_last_run() {
+        let now = Utc::now();
+        let mut s = crate::daemon::state::State::default();
+        assert!(!daemon_alive(None, now));
+        assert!(!daemon_alive(Some(&s), now));
+        s.last_run = Some(now - Duration::minutes(3));
+        assert!(daemon_alive(Some(&s), now));
+        s.last_run = Some(now - Duration::minutes(30));
+        assert!(!daemon_alive(Some(&s), now));
     }
 }

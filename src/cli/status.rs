@@ -1,27 +1,16 @@
-//! `rapport status` and whether the daemon runs: read from `state.json`,
-//! never written (the daemon owns it).
+//! `rapport status`: the daemon's view, read from `state.json` (never
+//! written: the daemon owns it).
 
 use chrono::{DateTime, Duration, Local, Utc};
 
-use super::schedule;
-use super::state::{Due, State};
 use crate::config::Paths;
+use crate::daemon::schedule;
+use crate::daemon::state::{Due, State};
 use crate::util::text::{self, one_line};
-
-/// The daemon writes its state at least every 10 minutes; a `last_run`
-/// older than this means it is not running.
-pub const ALIVE_WITHIN: Duration = Duration::minutes(11);
-
-/// The daemon counts as running when its state was written recently.
-pub fn daemon_alive(state: Option<&State>, now: DateTime<Utc>) -> bool {
-    state
-        .and_then(|s| s.last_run)
-        .is_some_and(|t| now - t <= ALIVE_WITHIN && t <= now + Duration::minutes(1))
-}
 
 /// Prints each feed's last refresh and error and the next notifications,
 /// from the state file.
-pub fn status(
+pub fn run(
     paths: &Paths,
     now: DateTime<Utc>,
     out: &mut dyn std::io::Write,
@@ -125,7 +114,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let paths = Paths::under(dir.path());
         let mut out = Vec::new();
-        assert!(!status(&paths, t(9, 0), &mut out).unwrap());
+        assert!(!run(&paths, t(9, 0), &mut out).unwrap());
         assert!(String::from_utf8_lossy(&out).contains("rapport run"));
 
         let mut state = State {
@@ -156,7 +145,7 @@ mod tests {
         );
         state.save(&paths.state_dir).unwrap();
         let mut out = Vec::new();
-        let healthy = status(&paths, t(9, 1), &mut out).unwrap();
+        let healthy = run(&paths, t(9, 1), &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(!healthy, "a feed has an error");
         assert!(text.contains("(1 min ago)"), "{text}");
@@ -182,23 +171,11 @@ mod tests {
         let paths = Paths::under(dir.path());
         std::fs::create_dir_all(&paths.state_dir).unwrap();
         std::fs::write(State::path(&paths.state_dir), "{trunc").unwrap();
-        let err = status(&paths, t(9, 0), &mut Vec::new()).unwrap_err();
+        let err = run(&paths, t(9, 0), &mut Vec::new()).unwrap_err();
         assert!(err.to_string().contains("state.json"), "{err}");
         assert_eq!(
             std::fs::read_to_string(State::path(&paths.state_dir)).unwrap(),
             "{trunc"
         );
-    }
-
-    #[test]
-    fn alive_means_a_recent_last_run() {
-        let now = Utc::now();
-        let mut s = crate::daemon::state::State::default();
-        assert!(!daemon_alive(None, now));
-        assert!(!daemon_alive(Some(&s), now));
-        s.last_run = Some(now - Duration::minutes(3));
-        assert!(daemon_alive(Some(&s), now));
-        s.last_run = Some(now - Duration::minutes(30));
-        assert!(!daemon_alive(Some(&s), now));
     }
 }

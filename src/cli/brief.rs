@@ -1,0 +1,109 @@
+//! `rapport brief [next | TEXT] [--json]`: the full brief of the next meeting
+//! with people, or of the next one matching a text.
+
+use std::process::ExitCode;
+
+use chrono::{Duration, Utc};
+
+use super::meetings::{query_of, Meetings, NEXT_DAYS, SEARCH_DAYS};
+use super::BriefArgs;
+use crate::brief::{self, BriefSettings, Now};
+use crate::calendar::model::{Attendee, Occurrence};
+use crate::calendar::tz::local_zone;
+use crate::config::{self, Config, ConfigError, Paths};
+use crate::daemon::state::State;
+
+/// `rapport brief [next | TEXT] [--json]`.
+pub fn run(
+    args: &BriefArgs,
+    paths: &Paths,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<ExitCode> {
+    let mut config = match config::load(paths) {
+        Ok(c) => c,
+        // --ics works without a config file, like `rapport agenda`.
+        Err(ConfigError::NotFound { .. }) if !args.ics.is_empty() => {
+            let mut c = Config::for_sources(args.ics.clone())?;
+            c.people.dir = paths.data_dir.join("people");
+            c
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !args.ics.is_empty() {
+        config.calendars = config::sources_from_args(&args.ics)?;
+    }
+    if config.calendars.is_empty() {
+        anyhow::bail!(
+            "{}: no [[calendar]] configured; add one (see `rapport init`) or pass --ics PATH_OR_URL",
+            paths.config_file.display()
+        );
+    }
+    let query = query_of(&args.query, "next");
+    let now = Now::new(Utc::now(), local_zone());
+    let days = if query.is_some() {
+        SEARCH_DAYS
+    } else {
+        NEXT_DAYS
+    };
+    // From a day back, so that a long meeting in progress is still found.
+    let meetings = Meetings::load(
+        paths,
+        config,
+        now.utc - Duration::days(1),
+        now.utc + Duration::days(days),
+        &now.zone,
+    )?;
+    let Meetings {
+        config,
+        occurrences,
+        people,
+        matcher,
+        failures,
+    } = &meetings;
+    // The organizer first, as the brief lists them.
+    let attendees_of = |o: &Occurrence| {
+        let everyone: Vec<Attendee> = o.organizer.iter().chain(&o.attendees).cloned().collect();
+        brief::attendance(&matcher.match_attendees(&everyone), people)
+    };
+    let Some(occ) = brief::find_meeting(
+        occurrences,
+        query.as_deref(),
+        &config.notify,
+        |o| !attendees_of(o).is_empty(),
+        now.utc,
+    ) else {
+        match &query {
+            None => writeln!(
+                out,
+                "No meeting with other people in the next {NEXT_DAYS} days. \
+                 `rapport agenda` lists everything."
+            )?,
+            Some(q) => writeln!(
+                out,
+                "No meeting in the next {SEARCH_DAYS} days mentions \"{q}\"."
+            )?,
+        }
+        return Ok(ExitCode::from(1));
+    };
+
+    // Show the talking points the next notification would show; reading
+    // the daemon's state never changes it.
+    let memory: brief::Rotation = std::fs::read(State::path(&paths.state_dir))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<State>(&b).ok())
+        .map(|s| s.rotation())
+        .unwrap_or_default();
+    let settings = BriefSettings::from_config(config);
+    let (composed, _) = brief::compose(occ, &attendees_of(occ), &settings, &memory, &now);
+    if args.json {
+        serde_json::to_writer_pretty(&mut *out, &composed)?;
+        writeln!(out)?;
+    } else {
+        out.write_all(brief::markdown(&composed, &now).as_bytes())?;
+    }
+    Ok(if *failures > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
