@@ -23,8 +23,11 @@ LAYERS = [
     ["cli"],
     ["daemon"],
     ["brief"],
-    ["people", "config"],
-    ["feed", "calendar"],
+    # The config builds every part's settings: a feed's source description
+    # (feed::CalendarSource) and who I am (people::Me) belong to the parts.
+    ["config"],
+    ["people", "feed"],
+    ["calendar"],
     ["util"],
 ]
 

@@ -178,6 +178,9 @@ RCONF
 fi
 
 # ---------- the checks
+# The parts import one way (ARCHITECTURE.md): no circle, no upward import, at most 10 modules.
+say "module graph"
+python3 scripts/module-graph.py --layers >"$WORK/module-graph.txt" || { cat "$WORK/module-graph.txt" >&2; exit 1; }
 if [ "${RAPPORT_TEST_SKIP_LINT:-0}" != 1 ]; then
   say "cargo fmt --check"
   cargo fmt --all -- --check

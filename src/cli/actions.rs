@@ -16,7 +16,7 @@ use crate::calendar::tz::local_zone;
 use crate::config::{Config, Paths};
 use crate::daemon::open::{is_http_url, Opener};
 use crate::daemon::requests::{queue_snooze, SnoozeRequest};
-use crate::daemon::{daemon_alive, ALIVE_WITHIN};
+use crate::daemon::state::{daemon_alive, ALIVE_WITHIN};
 use crate::people;
 use crate::util::text::one_line;
 

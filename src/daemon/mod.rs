@@ -34,7 +34,6 @@ mod tick;
 mod watch;
 
 pub use open::{Opener, XdgOpen};
-pub use state::{daemon_alive, ALIVE_WITHIN};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
