@@ -2,15 +2,11 @@
 //! equivalents of the notification actions, on a real config, a local .ics
 //! and a people folder in a temporary folder.
 
-use std::path::Path;
-
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
-use crate::common::rapport;
-
-fn ics_time(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
-}
+use crate::common::home::calendar_entry;
+use crate::common::ics::vcalendar;
+use crate::common::Home;
 
 /// A sync that started an hour ago (Yvonne as organizer and attendee, Tom),
 /// a design review 3 h ago (Tom), a planning in 2 h with a Meet link, and a
@@ -18,17 +14,11 @@ fn ics_time(t: DateTime<Utc>) -> String {
 fn calendar(now: DateTime<Utc>) -> String {
     let base = now.duration_trunc(Duration::minutes(1)).unwrap();
     let event = |uid: &str, summary: &str, start: DateTime<Utc>, extra: &str| {
-        format!(
-            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:{summary}\r\n\
-             DTSTART:{}\r\nDTEND:{}\r\n{extra}END:VEVENT\r\n",
-            ics_time(start),
-            ics_time(start + Duration::minutes(30))
-        )
+        crate::common::ics::event(uid, summary, start, start + Duration::minutes(30), extra)
     };
     let me = "ATTENDEE;CN=Frank Visser;PARTSTAT=ACCEPTED:mailto:frank@acme.example\r\n";
     let tom = "ATTENDEE;CN=Tom de Vries:mailto:tom@acme.example\r\n";
-    let mut ics = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rapport tests//EN\r\n");
-    ics += &event(
+    let mut ics = event(
         "review@test",
         "Design review",
         base - Duration::hours(3),
@@ -56,8 +46,7 @@ fn calendar(now: DateTime<Utc>) -> String {
         base + Duration::hours(3),
         &format!("X-GOOGLE-CONFERENCE:javascript:alert(1)\r\nURL:javascript:alert(2)\r\n{me}{tom}"),
     );
-    ics += "END:VCALENDAR\r\n";
-    ics
+    vcalendar(&ics)
 }
 
 const YVONNE: &str = "---
@@ -81,24 +70,15 @@ emails: [tom@acme.example]
 - 2020-01-03 Coffee.
 ";
 
-fn setup(root: &Path) {
-    std::fs::write(root.join("work.ics"), calendar(Utc::now())).unwrap();
-    let people = root.join("people");
-    std::fs::create_dir_all(&people).unwrap();
-    std::fs::write(people.join("yvonne-bakker.md"), YVONNE).unwrap();
-    std::fs::write(people.join("tom-de-vries.md"), TOM).unwrap();
-    std::fs::create_dir_all(root.join("config")).unwrap();
-    std::fs::write(
-        root.join("config/config.toml"),
-        format!(
-            "[me]\nname = \"Frank Visser\"\nemails = [\"frank@acme.example\"]\n\n\
-             [[calendar]]\nname = \"Work\"\npath = \"{}\"\n\n\
-             [people]\ndir = \"{}\"\n",
-            root.join("work.ics").display(),
-            people.display()
-        ),
-    )
-    .unwrap();
+/// The calendar (a file), Yvonne's and Tom's notes, and a config; I am Frank.
+fn setup() -> Home {
+    let home = Home::new();
+    let ics = home.file("work.ics", calendar(Utc::now()));
+    home.note("yvonne-bakker.md", YVONNE);
+    home.note("tom-de-vries.md", TOM);
+    let calendars = calendar_entry("Work", &ics.display().to_string());
+    home.write_config(&home.config_text("Frank Visser", "frank@acme.example", &calendars));
+    home
 }
 
 /// `after` is `before` with exactly `line` inserted after the line `anchor`.
@@ -109,10 +89,9 @@ fn assert_inserted(before: &str, after: &str, anchor: &str, line: &str) {
 
 #[test]
 fn met_logs_the_last_meeting_for_everyone_matched_once() {
-    let root = tempfile::tempdir().unwrap();
-    setup(root.path());
-    let people = root.path().join("people");
-    let run = rapport(root.path(), &["met", "last"]);
+    let home = setup();
+    let people = home.people_dir();
+    let run = home.rapport(&["met", "last"]);
     assert!(run.success(), "{:?}\n{}", run.error, run.stdout);
     // The meeting's day (local), as the default date.
     let day = (Utc::now().duration_trunc(Duration::minutes(1)).unwrap() - Duration::hours(1))
@@ -132,7 +111,7 @@ fn met_logs_the_last_meeting_for_everyone_matched_once() {
     assert_eq!(run.stdout.lines().count(), 2, "{}", run.stdout);
 
     // By title, with a date: the older review, Tom only.
-    let run = rapport(root.path(), &["met", "design", "--date", "2026-11-20"]);
+    let run = home.rapport(&["met", "design", "--date", "2026-11-20"]);
     assert!(run.success(), "{:?}", run.error);
     let tom2 = std::fs::read_to_string(people.join("tom-de-vries.md")).unwrap();
     assert_inserted(&tom, &tom2, &line, "- 2026-11-20 Met at Design review");
@@ -142,26 +121,25 @@ fn met_logs_the_last_meeting_for_everyone_matched_once() {
     );
 
     // A meeting that has not started is not "met".
-    let run = rapport(root.path(), &["met", "planning"]);
+    let run = home.rapport(&["met", "planning"]);
     assert_eq!(run.code, std::process::ExitCode::from(1));
     assert!(run.stdout.contains("No meeting mentions \"planning\""));
-    let bad = rapport(root.path(), &["met", "--date", "someday"]);
+    let bad = home.rapport(&["met", "--date", "someday"]);
     assert!(bad.error.unwrap().contains("--date"));
 }
 
 #[test]
 fn join_print_prints_only_http_links() {
-    let root = tempfile::tempdir().unwrap();
-    setup(root.path());
-    let run = rapport(root.path(), &["join", "--print"]);
+    let home = setup();
+    let run = home.rapport(&["join", "--print"]);
     assert!(run.success(), "{:?}", run.error);
     assert_eq!(run.stdout, "https://meet.google.com/abc-defg-hij\n");
-    let by_title = rapport(root.path(), &["join", "next", "--print"]);
+    let by_title = home.rapport(&["join", "next", "--print"]);
     assert_eq!(by_title.stdout, run.stdout);
-    let by_title = rapport(root.path(), &["join", "planning", "--print"]);
+    let by_title = home.rapport(&["join", "planning", "--print"]);
     assert_eq!(by_title.stdout, run.stdout);
 
-    let js = rapport(root.path(), &["join", "vendor", "--print"]);
+    let js = home.rapport(&["join", "vendor", "--print"]);
     let error = js.error.expect("refused");
     assert!(
         error.contains("Vendor call") && error.contains("no conference link"),
@@ -172,10 +150,9 @@ fn join_print_prints_only_http_links() {
 
 #[test]
 fn snooze_queues_a_request_for_the_daemon() {
-    let root = tempfile::tempdir().unwrap();
-    setup(root.path());
-    let state_dir = root.path().join("state");
-    let run = rapport(root.path(), &["snooze", "planning", "--for", "3m"]);
+    let home = setup();
+    let state_dir = home.paths.state_dir.clone();
+    let run = home.rapport(&["snooze", "planning", "--for", "3m"]);
     assert!(run.success(), "{:?}", run.error);
     assert!(
         run.stdout.starts_with("Snoozed \"Planning\""),
@@ -202,14 +179,14 @@ fn snooze_queues_a_request_for_the_daemon() {
         ..Default::default()
     };
     state.save(&state_dir).unwrap();
-    let run = rapport(root.path(), &["snooze"]);
+    let run = home.rapport(&["snooze"]);
     assert!(run.success(), "{:?}", run.error);
     assert!(run.stdout.starts_with("Snoozed \"Planning\""));
     assert!(!run.stdout.contains("not seem to be running"));
 
     // A zero delay is refused, and nothing is queued.
     std::fs::remove_dir_all(rapport::daemon::requests::requests_dir(&state_dir)).unwrap();
-    let bad = rapport(root.path(), &["snooze", "--for", "0s"]);
+    let bad = home.rapport(&["snooze", "--for", "0s"]);
     assert!(bad.error.is_some());
     assert!(!rapport::daemon::requests::requests_dir(&state_dir).exists());
 }

@@ -1,10 +1,9 @@
 //! `rapport agenda` shows attendees as the people in your notes.
 
-use std::fs;
-
 use serde_json::Value;
 
-use crate::common;
+use crate::common::home::calendar_entry;
+use crate::common::{json_array, Home};
 
 const FEED: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rapport tests//EN\r\n\
 BEGIN:VEVENT\r\nUID:sync-1@example.com\r\nDTSTAMP:20261101T000000Z\r\n\
@@ -17,50 +16,31 @@ ATTENDEE;CN=Someone New:mailto:new@example.com\r\n\
 ATTENDEE;CUTYPE=ROOM;CN=Room 4.2:mailto:room42@example.com\r\n\
 END:VEVENT\r\nEND:VCALENDAR\r\n";
 
-fn setup() -> (tempfile::TempDir, String, String) {
-    let root = tempfile::tempdir().unwrap();
-    let people = root.path().join("people");
-    fs::create_dir_all(&people).unwrap();
-    fs::copy(
-        common::data_dir().join("people/yvonne-bakker.md"),
-        people.join("yvonne-bakker.md"),
-    )
-    .unwrap();
-    let ics = root.path().join("cal.ics");
-    fs::write(&ics, FEED).unwrap();
-    let config = root.path().join("config.toml");
-    fs::write(
-        &config,
-        format!(
-            "[me]\nname = \"Frank\"\nemails = [\"frank@example.com\"]\n\n[people]\ndir = \"{}\"\n\n[[calendar]]\nname = \"Work\"\npath = \"{}\"\n",
-            people.display(),
-            ics.display()
-        ),
-    )
-    .unwrap();
-    let config = config.to_string_lossy().into_owned();
-    let ics = ics.to_string_lossy().into_owned();
-    (root, config, ics)
+/// Yvonne's note, the calendar (a file) and a config; I am Frank.
+fn setup() -> (Home, String) {
+    let home = Home::new();
+    home.note_from_data("yvonne-bakker.md");
+    let ics = home.file("cal.ics", FEED).display().to_string();
+    home.write_config(&home.config_text(
+        "Frank",
+        "frank@example.com",
+        &calendar_entry("Work", &ics),
+    ));
+    (home, ics)
 }
 
 #[test]
 fn agenda_json_names_the_matched_note_per_attendee() {
-    let (root, config, _) = setup();
-    let out = common::rapport(
-        root.path(),
-        &[
-            "--config",
-            &config,
-            "agenda",
-            "--from",
-            "2026-11-30",
-            "--to",
-            "2026-12-02",
-            "--json",
-        ],
-    );
-    assert!(out.success(), "{:?}", out.error);
-    let items: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+    let (home, _) = setup();
+    let out = home.rapport(&[
+        "agenda",
+        "--from",
+        "2026-11-30",
+        "--to",
+        "2026-12-02",
+        "--json",
+    ]);
+    let items = json_array(&out);
     assert_eq!(items.len(), 1);
     let by_email = |email: &str| {
         items[0]["attendees"]
@@ -82,22 +62,17 @@ fn agenda_json_names_the_matched_note_per_attendee() {
 
 #[test]
 fn agenda_text_shows_matched_people_by_their_note_name() {
-    let (root, config, ics) = setup();
+    let (home, ics) = setup();
     // --ics replaces the calendars but the people folder and [me] still come from the config.
-    let out = common::rapport(
-        root.path(),
-        &[
-            "--config",
-            &config,
-            "agenda",
-            "--ics",
-            &ics,
-            "--from",
-            "2026-11-30",
-            "--to",
-            "2026-12-02",
-        ],
-    );
+    let out = home.rapport(&[
+        "agenda",
+        "--ics",
+        &ics,
+        "--from",
+        "2026-11-30",
+        "--to",
+        "2026-12-02",
+    ]);
     assert!(out.success(), "{:?}", out.error);
     assert!(out.stdout.contains("Marketing sync"), "{}", out.stdout);
     assert!(out.stdout.contains("Yvonne Bakker"), "{}", out.stdout);

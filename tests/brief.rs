@@ -1,16 +1,12 @@
 //! `rapport brief`: the full brief of the next meeting from a real config, a
 //! local .ics and a people folder, all in a temporary folder.
 
-use std::path::Path;
-
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::Value;
 
-use crate::common::rapport;
-
-fn ics_time(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
-}
+use crate::common::home::calendar_entry;
+use crate::common::ics::vcalendar;
+use crate::common::Home;
 
 /// A calendar relative to now: a solo focus block in 1 h (skipped by "next"),
 /// the marketing sync in 2 h, a budget review tomorrow, a cancelled meeting
@@ -18,16 +14,10 @@ fn ics_time(t: DateTime<Utc>) -> String {
 fn calendar(now: DateTime<Utc>) -> String {
     let base = now.duration_trunc(Duration::minutes(1)).unwrap();
     let event = |uid: &str, summary: &str, start: DateTime<Utc>, extra: &str| {
-        format!(
-            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:{summary}\r\n\
-             DTSTART:{}\r\nDTEND:{}\r\n{extra}END:VEVENT\r\n",
-            ics_time(start),
-            ics_time(start + Duration::minutes(30))
-        )
+        crate::common::ics::event(uid, summary, start, start + Duration::minutes(30), extra)
     };
     let me = "ATTENDEE;CN=Frank Visser;PARTSTAT=ACCEPTED:mailto:frank@acme.example\r\n";
-    let mut ics = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rapport tests//EN\r\n");
-    ics += &event(
+    let mut ics = event(
         "cancelled@test",
         "Cancelled sync",
         base + Duration::minutes(30),
@@ -51,8 +41,7 @@ fn calendar(now: DateTime<Utc>) -> String {
         base + Duration::days(1),
         &format!("{me}ATTENDEE;CN=Tom de Vries:mailto:tom@acme.example\r\n"),
     );
-    ics += "END:VCALENDAR\r\n";
-    ics
+    vcalendar(&ics)
 }
 
 const YVONNE: &str = "---
@@ -84,34 +73,24 @@ emails: [tom@acme.example]
 - Took his kids to Artis
 ";
 
-/// A config with me, the calendar and the people folder under `root`.
-fn setup(root: &Path) {
-    let now = Utc::now();
-    std::fs::write(root.join("work.ics"), calendar(now)).unwrap();
-    let people = root.join("people");
-    std::fs::create_dir_all(&people).unwrap();
-    std::fs::write(people.join("yvonne-bakker.md"), YVONNE).unwrap();
-    std::fs::write(people.join("tom-de-vries.md"), TOM).unwrap();
-    std::fs::create_dir_all(root.join("config")).unwrap();
-    std::fs::write(
-        root.join("config/config.toml"),
-        format!(
-            "[me]\nname = \"Frank Visser\"\nemails = [\"frank@acme.example\"]\n\
-             pitch = \"I keep the mailing platform running.\"\n\n\
-             [[calendar]]\nname = \"Work\"\npath = \"{}\"\n\n\
-             [people]\ndir = \"{}\"\n",
-            root.join("work.ics").display(),
-            people.display()
-        ),
-    )
-    .unwrap();
+/// The calendar (a file), Yvonne's and Tom's notes, and a config; I am Frank.
+fn setup() -> Home {
+    let home = Home::new();
+    let ics = home.file("work.ics", calendar(Utc::now()));
+    home.note("yvonne-bakker.md", YVONNE);
+    home.note("tom-de-vries.md", TOM);
+    let rest = format!(
+        "pitch = \"I keep the mailing platform running.\"\n\n{}",
+        calendar_entry("Work", &ics.display().to_string())
+    );
+    home.write_config(&home.config_text("Frank Visser", "frank@acme.example", &rest));
+    home
 }
 
 #[test]
 fn brief_of_the_next_meeting_with_people() {
-    let root = tempfile::tempdir().unwrap();
-    setup(root.path());
-    let run = rapport(root.path(), &["brief"]);
+    let home = setup();
+    let run = home.rapport(&["brief"]);
     assert!(run.success(), "{:?}\n{}", run.error, run.stdout);
     let md = &run.stdout;
     // Not the cancelled meeting, not the solo focus block.
@@ -138,18 +117,17 @@ fn brief_of_the_next_meeting_with_people() {
     assert!(md.contains("`rapport person add \"Alex Smith\" --email alex@partner.example`"));
     assert!(md.contains("## Your pitch\n\n> I keep the mailing platform running."));
     // Looking never changes the daemon's state.
-    assert!(!root.path().join("state").exists());
+    assert!(!home.paths.state_dir.exists());
 
     // "next" is the default spelled out.
-    let next = rapport(root.path(), &["brief", "next"]);
+    let next = home.rapport(&["brief", "next"]);
     assert_eq!(next.stdout, run.stdout);
 }
 
 #[test]
 fn brief_of_a_meeting_found_by_title_or_attendee() {
-    let root = tempfile::tempdir().unwrap();
-    setup(root.path());
-    let by_title = rapport(root.path(), &["brief", "budget", "REVIEW"]);
+    let home = setup();
+    let by_title = home.rapport(&["brief", "budget", "REVIEW"]);
     assert!(by_title.success(), "{:?}", by_title.error);
     assert!(by_title.stdout.starts_with("# Budget review\n"));
     assert!(by_title.stdout.contains("## Tom de Vries"));
@@ -160,19 +138,18 @@ fn brief_of_a_meeting_found_by_title_or_attendee() {
     assert!(!by_title.stdout.contains("## Your pitch"));
 
     // By an attendee's address: the first meeting that has them.
-    let by_email = rapport(root.path(), &["brief", "alex@partner"]);
+    let by_email = home.rapport(&["brief", "alex@partner"]);
     assert!(by_email.stdout.starts_with("# Marketing sync\n"));
 
-    let none = rapport(root.path(), &["brief", "no such meeting"]);
+    let none = home.rapport(&["brief", "no such meeting"]);
     assert_eq!(none.code, std::process::ExitCode::from(1));
     assert!(none.stdout.contains("mentions \"no such meeting\""));
 }
 
 #[test]
 fn brief_json() {
-    let root = tempfile::tempdir().unwrap();
-    setup(root.path());
-    let run = rapport(root.path(), &["brief", "--json"]);
+    let home = setup();
+    let run = home.rapport(&["brief", "--json"]);
     assert!(run.success(), "{:?}", run.error);
     let v: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["meeting"]["title"], "Marketing sync");
@@ -193,10 +170,9 @@ fn brief_json() {
 
 #[test]
 fn brief_with_ics_and_no_config() {
-    let root = tempfile::tempdir().unwrap();
-    std::fs::write(root.path().join("cal.ics"), calendar(Utc::now())).unwrap();
-    let ics = root.path().join("cal.ics");
-    let run = rapport(root.path(), &["brief", "--ics", ics.to_str().unwrap()]);
+    let home = Home::new();
+    let ics = home.file("cal.ics", calendar(Utc::now()));
+    let run = home.rapport(&["brief", "--ics", ics.to_str().unwrap()]);
     assert!(run.success(), "{:?}", run.error);
     // Without [me], Frank is just another attendee, so the focus block is
     // a meeting with someone in it.
@@ -206,8 +182,8 @@ fn brief_with_ics_and_no_config() {
 
 #[test]
 fn brief_without_a_config_says_what_to_do() {
-    let root = tempfile::tempdir().unwrap();
-    let run = rapport(root.path(), &["brief"]);
+    let home = Home::new();
+    let run = home.rapport(&["brief"]);
     let error = run.error.expect("fails");
     assert!(error.contains("rapport init"), "{error}");
 }

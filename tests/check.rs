@@ -12,31 +12,23 @@ use rapport::cli::check::{self, Bus, CheckOptions, Level};
 use rapport::config::Paths;
 
 use crate::common::http::{Reply, TestServer};
+use crate::common::ics::vcalendar;
 use crate::common::{self, rapport};
-
-fn stamp(t: chrono::DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
-}
 
 /// Two meetings in the next week (one cancelled), one in three weeks, and a
 /// VEVENT without DTSTART at line 26 that the engine drops with a warning.
 fn calendar() -> String {
     let now = Utc::now();
     let event = |uid: &str, start: chrono::DateTime<Utc>, extra: &str| {
-        format!(
-            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{}\r\n\
-             DTEND:{}\r\nSUMMARY:Meeting {uid}\r\n{extra}END:VEVENT\r\n",
-            stamp(start),
-            stamp(start + Duration::hours(1)),
-        )
+        let title = format!("Meeting {uid}");
+        crate::common::ics::event(uid, &title, start, start + Duration::hours(1), extra)
     };
-    format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rapport tests//EN\r\n{}{}{}\
-         BEGIN:VEVENT\r\nUID:no-start\r\nSUMMARY:Broken\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+    vcalendar(&format!(
+        "{}{}{}BEGIN:VEVENT\r\nUID:no-start\r\nSUMMARY:Broken\r\nEND:VEVENT\r\n",
         event("soon", now + Duration::days(1), ""),
         event("gone", now + Duration::days(2), "STATUS:CANCELLED\r\n"),
         event("later", now + Duration::days(21), ""),
-    )
+    ))
 }
 
 const TOM: &str =

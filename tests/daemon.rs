@@ -4,62 +4,18 @@
 //! read back with `dunstctl history`. Meetings are generated relative to now,
 //! so each test waits for real deadlines of a few seconds.
 
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Duration as ChronoDuration, Local, Utc};
-use rapport::config::Paths;
 use rapport::daemon::notify::DbusNotifier;
-use rapport::daemon::{Opener, Options};
 
-use crate::common::{notify_stack, unique, EmptyBus, HistoryEntry, PrivateDunst};
-
-/// Serves whatever `body` holds at any path, one connection at a time.
-struct Http {
-    body: Arc<Mutex<String>>,
-    port: u16,
-}
-
-impl Http {
-    fn start(initial: String) -> Http {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let body = Arc::new(Mutex::new(initial));
-        let served = body.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(mut stream) = stream else { continue };
-                let mut request = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut buf) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => request.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let body = served.lock().unwrap().clone();
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/calendar; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
-                    body.len(),
-                    body
-                );
-            }
-        });
-        Http { body, port }
-    }
-
-    fn set(&self, body: String) {
-        *self.body.lock().unwrap() = body;
-    }
-}
-
-fn stamp(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
-}
+use crate::common::daemon::{wait_for, InProcess};
+use crate::common::home::calendar_entry;
+use crate::common::http::{Reply, TestServer};
+use crate::common::ics::{stamp, vcalendar};
+use crate::common::{notify_stack, unique, EmptyBus, HistoryEntry, Home, PrivateDunst};
 
 /// One VEVENT. `people`: (name, email) of other attendees; I am always invited.
 struct Ev<'a> {
@@ -91,7 +47,7 @@ impl<'a> Ev<'a> {
 }
 
 fn ics(events: &[Ev<'_>]) -> String {
-    let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rapport tests//EN\r\n");
+    let mut s = String::new();
     for e in events {
         s.push_str("BEGIN:VEVENT\r\n");
         s.push_str(&format!("UID:{}\r\nDTSTAMP:20260101T000000Z\r\n", e.uid));
@@ -125,8 +81,7 @@ fn ics(events: &[Ev<'_>]) -> String {
         }
         s.push_str("END:VEVENT\r\n");
     }
-    s.push_str("END:VCALENDAR\r\n");
-    s
+    vcalendar(&s)
 }
 
 fn tom_note(extra_follow_up: &str) -> String {
@@ -140,43 +95,43 @@ fn tom_note(extra_follow_up: &str) -> String {
     )
 }
 
-/// A temporary home: config, people folder, state, and the feed server.
-struct Home {
-    dir: tempfile::TempDir,
-    paths: Paths,
-    http: Http,
+/// A home with Tom's note whose one calendar is `/work.ics` on a feed
+/// server, read every second.
+struct Setup {
+    home: Home,
+    server: TestServer,
 }
 
-impl Home {
-    fn new(feed: String, notify: &str) -> Home {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = Paths::under(dir.path());
-        let http = Http::start(feed);
-        let home = Home { dir, paths, http };
-        std::fs::create_dir_all(home.people_dir()).unwrap();
-        std::fs::write(home.people_dir().join("tom-de-vries.md"), tom_note("")).unwrap();
-        home.write_config(notify);
-        home
+impl Setup {
+    fn new(feed: String, notify: &str) -> Setup {
+        let setup = Setup {
+            home: Home::new(),
+            server: TestServer::start(),
+        };
+        setup.set_feed(feed);
+        setup.home.note("tom-de-vries.md", &tom_note(""));
+        setup.write_config(notify);
+        setup
     }
 
-    fn people_dir(&self) -> PathBuf {
-        self.dir.path().join("people")
+    fn set_feed(&self, body: String) {
+        self.server.route("/work.ics", vec![Reply::calendar(body)]);
     }
 
-    fn config_text(&self, notify: &str) -> String {
-        format!(
-            "[me]\nname = \"Me Myself\"\nemails = [\"me@example.org\"]\n\n\
-             [[calendar]]\nname = \"work\"\nurl = \"http://127.0.0.1:{}/work.ics\"\nrefresh = \"1s\"\n\n\
-             [people]\ndir = \"{}\"\n\n[notify]\n{notify}\n",
-            self.http.port,
-            self.people_dir().display()
-        )
-    }
-
+    /// `[notify]` is `notify`.
     fn write_config(&self, notify: &str) {
-        let path = &self.paths.config_file;
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        replace_file(path, &self.config_text(notify));
+        let calendar = calendar_entry("work", &self.server.url("/work.ics"));
+        let rest = format!("{calendar}refresh = \"1s\"\n\n[notify]\n{notify}\n");
+        let text = self.home.config_text("Me Myself", "me@example.org", &rest);
+        self.home.write_config(&text);
+    }
+
+    /// The daemon, notifying `dunst`.
+    fn start(&self, dunst: &PrivateDunst) -> InProcess {
+        InProcess::start(
+            &self.home.paths,
+            DbusNotifier::at_address(&dunst.bus.address),
+        )
     }
 }
 
@@ -187,49 +142,13 @@ fn replace_file(path: &Path, text: &str) {
     std::fs::rename(&tmp, path).unwrap();
 }
 
-#[derive(Default, Clone)]
-struct RecordingOpener(Arc<Mutex<Vec<String>>>);
-
-impl Opener for RecordingOpener {
-    fn open(&self, target: &str) -> std::io::Result<()> {
-        self.0.lock().unwrap().push(target.to_string());
-        Ok(())
-    }
-}
-
-/// A daemon running in this process until stopped.
-struct Running {
-    stop: tokio::sync::watch::Sender<bool>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    opened: RecordingOpener,
-}
-
-impl Running {
-    fn start(home: &Home, dunst: &PrivateDunst) -> Running {
-        let (stop, rx) = tokio::sync::watch::channel(false);
-        let opened = RecordingOpener::default();
-        let options = Options {
-            notifier: DbusNotifier::at_address(&dunst.bus.address),
-            opener: Box::new(opened.clone()),
-            stop: Some(rx),
-        };
-        let task = tokio::spawn(rapport::daemon::run(home.paths.clone(), options));
-        Running { stop, task, opened }
-    }
-
-    async fn stop(self) {
-        self.stop.send(true).unwrap();
-        self.task.await.unwrap().unwrap();
-    }
-}
-
 /// Polls (closing all notifications into the history) until `found` accepts
 /// the history; bounded so that a broken daemon fails instead of hanging.
 async fn wait_history(
     dunst: &PrivateDunst,
     found: impl Fn(&[HistoryEntry]) -> bool,
 ) -> Vec<HistoryEntry> {
-    let start = Instant::now();
+    let start = std::time::Instant::now();
     loop {
         let history = dunst.close_all_and_history();
         if found(&history) {
@@ -241,6 +160,12 @@ async fn wait_history(
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Waits until dunst shows a notification (one that stays until acted on).
+async fn wait_shown(dunst: &PrivateDunst) {
+    let shown = || (dunst.displayed() > 0).then_some(());
+    wait_for("a notification on screen", Duration::from_secs(40), shown).await;
 }
 
 fn with_title<'h>(history: &'h [HistoryEntry], title: &str) -> Vec<&'h HistoryEntry> {
@@ -300,8 +225,8 @@ async fn prep_at_lead_time_with_people_and_follow_ups_and_none_for_the_rest() {
             ..Ev::new("e", &solo, start)
         },
     ]);
-    let home = Home::new(feed, "lead = [\"10m\"]\ndebrief = \"off\"");
-    let daemon = Running::start(&home, &dunst);
+    let home = Setup::new(feed, "lead = [\"10m\"]\ndebrief = \"off\"");
+    let daemon = home.start(&dunst);
     let history = wait_history(&dunst, |h| !with_title(h, &a).is_empty()).await;
     let prep = with_title(&history, &a)[0].clone();
     assert!(prep.summary.contains("in 10 min"), "{prep:?}");
@@ -315,7 +240,7 @@ async fn prep_at_lead_time_with_people_and_follow_ups_and_none_for_the_rest() {
     assert_eq!(ours.len(), 1, "{ours:#?}");
 
     // `rapport status` shows the feed from the state
-    let status = crate::common::rapport(home.dir.path(), &["status"]);
+    let status = home.home.rapport(&["status"]);
     assert!(
         status.stdout.contains("work: refreshed"),
         "{}",
@@ -336,12 +261,12 @@ async fn a_restart_sends_nothing_twice() {
         Ev::new("first", &first, due_in(3)),
         Ev::new("second", &second, due_in(9)),
     ]);
-    let home = Home::new(feed, "lead = [\"10m\"]\ndebrief = \"off\"");
-    let daemon = Running::start(&home, &dunst);
+    let home = Setup::new(feed, "lead = [\"10m\"]\ndebrief = \"off\"");
+    let daemon = home.start(&dunst);
     wait_history(&dunst, |h| !with_title(h, &first).is_empty()).await;
     daemon.stop().await;
     // started again: the first is not sent again, the second still comes
-    let daemon = Running::start(&home, &dunst);
+    let daemon = home.start(&dunst);
     let history = wait_history(&dunst, |h| !with_title(h, &second).is_empty()).await;
     assert_eq!(with_title(&history, &first).len(), 1, "{history:#?}");
     assert_eq!(with_title(&history, &second).len(), 1, "{history:#?}");
@@ -356,14 +281,14 @@ async fn a_moved_meeting_is_notified_at_its_new_time_only() {
     let dunst = PrivateDunst::start();
     let title = unique("Design review");
     let old_start = due_in(10);
-    let home = Home::new(
+    let home = Setup::new(
         ics(&[Ev::new("moved", &title, old_start)]),
         "lead = [\"10m\"]\ndebrief = \"off\"",
     );
-    let daemon = Running::start(&home, &dunst);
+    let daemon = home.start(&dunst);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let new_start = due_in(3);
-    home.http.set(ics(&[Ev {
+    home.set_feed(ics(&[Ev {
         sequence: 1,
         ..Ev::new("moved", &title, new_start)
     }]));
@@ -388,15 +313,15 @@ async fn a_note_edited_while_running_shows_in_the_next_notification() {
     };
     let dunst = PrivateDunst::start();
     let title = unique("1:1 Tom");
-    let home = Home::new(
+    let home = Setup::new(
         ics(&[Ev::new("one-on-one", &title, due_in(5))]),
         "lead = [\"10m\"]\ndebrief = \"off\"",
     );
-    let daemon = Running::start(&home, &dunst);
+    let daemon = home.start(&dunst);
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let today = Local::now().date_naive();
     replace_file(
-        &home.people_dir().join("tom-de-vries.md"),
+        &home.home.people_dir().join("tom-de-vries.md"),
         &tom_note(&format!("- [ ] Ask how the marathon went 🛫 {today}\n")),
     );
     let history = wait_history(&dunst, |h| !with_title(h, &title).is_empty()).await;
@@ -417,45 +342,30 @@ async fn the_debrief_and_nothing_new_write_the_log_line() {
         end: now + ChronoDuration::seconds(2),
         ..Ev::new("planning", &title, now - ChronoDuration::minutes(20))
     };
-    let home = Home::new(ics(&[meeting]), "lead = [\"10m\"]\ndebrief = \"2s\"");
-    let daemon = Running::start(&home, &dunst);
+    let home = Setup::new(ics(&[meeting]), "lead = [\"10m\"]\ndebrief = \"2s\"");
+    let daemon = home.start(&dunst);
     // the debrief stays on screen until acted on
-    let start = Instant::now();
-    while dunst.displayed() == 0 {
-        assert!(
-            start.elapsed() < Duration::from_secs(40),
-            "no debrief shown"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_shown(&dunst).await;
     dunst.invoke("nothing-new");
-    let note = home.people_dir().join("tom-de-vries.md");
+    let note = home.home.people_dir().join("tom-de-vries.md");
     let today = Local::now().date_naive();
     let expected = format!("- {today} Met at {title}");
-    let start = Instant::now();
-    loop {
+    let text = wait_for("the log line", Duration::from_secs(20), || {
         let text = std::fs::read_to_string(&note).unwrap();
-        if text.contains(&expected) {
-            // the rest of the note is untouched
-            assert!(text.contains("- 2026-11-02 Coffee at the meetup"), "{text}");
-            // and the note before the button is kept for `rapport undo`
-            let versions =
-                rapport::people::versions::Versions::for_note(&home.paths.state_dir, &note)
-                    .unwrap()
-                    .list()
-                    .unwrap();
-            assert!(
-                versions.iter().any(|v| v.label == "before-nothing-new"),
-                "{versions:?}"
-            );
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "no log line: {text}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        text.contains(&expected).then_some(text)
+    })
+    .await;
+    // the rest of the note is untouched
+    assert!(text.contains("- 2026-11-02 Coffee at the meetup"), "{text}");
+    // and the note before the button is kept for `rapport undo`
+    let versions = rapport::people::versions::Versions::for_note(&home.home.paths.state_dir, &note)
+        .unwrap()
+        .list()
+        .unwrap();
+    assert!(
+        versions.iter().any(|v| v.label == "before-nothing-new"),
+        "{versions:?}"
+    );
     let history = dunst.close_all_and_history();
     let debrief = history
         .iter()
@@ -475,11 +385,11 @@ async fn an_invalid_config_keeps_the_old_one_and_says_so_once() {
     };
     let dunst = PrivateDunst::start();
     let title = unique("Retro");
-    let home = Home::new(
+    let home = Setup::new(
         ics(&[Ev::new("retro", &title, due_in(6))]),
         "lead = [\"10m\"]\ndebrief = \"off\"",
     );
-    let daemon = Running::start(&home, &dunst);
+    let daemon = home.start(&dunst);
     tokio::time::sleep(Duration::from_millis(1000)).await;
     home.write_config("lead = [10]\ndebrief = \"off\"");
     tokio::time::sleep(Duration::from_millis(800)).await;
@@ -491,7 +401,7 @@ async fn an_invalid_config_keeps_the_old_one_and_says_so_once() {
         .filter(|e| e.summary.contains("config file has an error"))
         .collect();
     assert_eq!(errors.len(), 1, "{history:#?}");
-    let config = home.paths.config_file.display().to_string();
+    let config = home.home.paths.config_file.display().to_string();
     assert!(
         errors[0].body.contains(&format!("{config}:")),
         "{:?}",
@@ -512,26 +422,18 @@ async fn open_brief_writes_the_markdown_and_opens_it() {
     };
     let dunst = PrivateDunst::start();
     let title = unique("Kickoff");
-    let home = Home::new(
+    let home = Setup::new(
         ics(&[Ev::new("kickoff", &title, due_in(2))]),
         "lead = [\"10m\"]\ndebrief = \"off\"",
     );
-    let daemon = Running::start(&home, &dunst);
-    let start = Instant::now();
-    while dunst.displayed() == 0 {
-        assert!(start.elapsed() < Duration::from_secs(40), "no prep shown");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let daemon = home.start(&dunst);
+    wait_shown(&dunst).await;
     dunst.invoke("default");
-    let start = Instant::now();
-    let opened = loop {
-        if let Some(p) = daemon.opened.0.lock().unwrap().first().cloned() {
-            break p;
-        }
-        assert!(start.elapsed() < Duration::from_secs(20), "nothing opened");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    assert!(opened.starts_with(&home.paths.runtime_dir.display().to_string()));
+    let opened = wait_for("the brief opened", Duration::from_secs(20), || {
+        daemon.opened.opened().first().cloned()
+    })
+    .await;
+    assert!(opened.starts_with(&home.home.paths.runtime_dir.display().to_string()));
     let markdown = std::fs::read_to_string(&opened).unwrap();
     assert!(markdown.contains("Tom de Vries"), "{markdown}");
     assert!(markdown.contains("platform migration"), "{markdown}");
@@ -546,33 +448,22 @@ async fn snooze_is_remembered_until_before_the_start() {
     let dunst = PrivateDunst::start();
     let title = unique("Vendor call");
     let start = due_in(2);
-    let home = Home::new(
+    let home = Setup::new(
         ics(&[Ev::new("vendor", &title, start)]),
         "lead = [\"10m\"]\ndebrief = \"off\"",
     );
-    let daemon = Running::start(&home, &dunst);
-    let waited = Instant::now();
-    while dunst.displayed() == 0 {
-        assert!(waited.elapsed() < Duration::from_secs(40), "no prep shown");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let daemon = home.start(&dunst);
+    wait_shown(&dunst).await;
     let pressed = Utc::now();
     dunst.invoke("snooze");
-    let state_file = home.paths.state_dir.join("state.json");
-    let waited = Instant::now();
-    let snooze = loop {
+    let state_file = home.home.paths.state_dir.join("state.json");
+    let snooze = wait_for("the snooze in the state", Duration::from_secs(20), || {
         let state: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap_or_default())
                 .unwrap_or_default();
-        if let Some(s) = state["snoozes"].as_array().and_then(|a| a.first()) {
-            break s.clone();
-        }
-        assert!(
-            waited.elapsed() < Duration::from_secs(20),
-            "no snooze: {state}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+        state["snoozes"].as_array().and_then(|a| a.first()).cloned()
+    })
+    .await;
     let until: DateTime<Utc> = snooze["until"].as_str().unwrap().parse().unwrap();
     assert!(until >= pressed + ChronoDuration::minutes(5) - ChronoDuration::seconds(1));
     assert!(until <= start, "never after the start: {snooze}");
@@ -587,29 +478,20 @@ async fn a_notification_server_that_starts_late_still_gets_the_prep() {
     let bus = EmptyBus::start();
     let title = unique("Budget review");
     let start = due_in(1);
-    let home = Home::new(
+    let home = Setup::new(
         ics(&[Ev::new("budget", &title, start)]),
         "lead = [\"10m\"]\ndebrief = \"off\"",
     );
-    let (stop, rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(rapport::daemon::run(
-        home.paths.clone(),
-        Options {
-            notifier: DbusNotifier::at_address(&bus.address),
-            opener: Box::new(RecordingOpener::default()),
-            stop: Some(rx),
-        },
-    ));
+    let daemon = InProcess::start(&home.home.paths, DbusNotifier::at_address(&bus.address));
     // due while there is no server: the daemon logs, keeps running, and
     // sends as soon as one appears (well before its once-a-minute retry)
     sleep_until(start - ChronoDuration::minutes(10) + ChronoDuration::seconds(3)).await;
-    assert!(!task.is_finished());
+    assert!(!daemon.is_finished());
     let dunst = PrivateDunst::start_on(bus);
     let history = wait_history(&dunst, |h| !with_title(h, &title).is_empty()).await;
     let prep = with_title(&history, &title)[0];
     assert!(prep.body.contains("Tom de Vries"), "{prep:?}");
-    stop.send(true).unwrap();
-    task.await.unwrap().unwrap();
+    daemon.stop().await;
 }
 
 /// With a server that has no buttons, each notification says which command
@@ -631,30 +513,14 @@ async fn without_actions_the_body_names_the_commands() {
             )
         },
     ]);
-    let home = Home::new(feed, "lead = [\"10m\"]\ndebrief = \"1s\"");
+    let home = Setup::new(feed, "lead = [\"10m\"]\ndebrief = \"1s\"");
     let fake = Arc::new(RecordingNotifier::new(Capabilities::from_list(vec![
         "body".to_string(),
     ])));
-    let (stop, rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(rapport::daemon::run(
-        home.paths.clone(),
-        Options {
-            notifier: fake.clone(),
-            opener: Box::new(RecordingOpener::default()),
-            stop: Some(rx),
-        },
-    ));
-    let waited = Instant::now();
-    while fake.shown().len() < 2 {
-        assert!(
-            waited.elapsed() < Duration::from_secs(40),
-            "{:#?}",
-            fake.shown()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    stop.send(true).unwrap();
-    task.await.unwrap().unwrap();
+    let daemon = InProcess::start(&home.home.paths, fake.clone());
+    let both = || (fake.shown().len() >= 2).then_some(());
+    wait_for("the prep and the debrief", Duration::from_secs(40), both).await;
+    daemon.stop().await;
     let shown = fake.shown();
     let prep = shown
         .iter()
@@ -687,7 +553,7 @@ async fn without_actions_the_body_names_the_commands() {
 async fn cli_snooze_request_is_applied_by_the_daemon() {
     use rapport::daemon::notify::{Capabilities, RecordingNotifier};
     let title = unique("Roadmap");
-    let home = Home::new(
+    let home = Setup::new(
         ics(&[Ev::new("roadmap", &title, due_in(20 * 60))]),
         "lead = [\"10m\"]\ndebrief = \"off\"",
     );
@@ -695,29 +561,14 @@ async fn cli_snooze_request_is_applied_by_the_daemon() {
         "body".to_string(),
         "actions".to_string(),
     ])));
-    let (stop, rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(rapport::daemon::run(
-        home.paths.clone(),
-        Options {
-            notifier: fake.clone(),
-            opener: Box::new(RecordingOpener::default()),
-            stop: Some(rx),
-        },
-    ));
+    let daemon = InProcess::start(&home.home.paths, fake.clone());
     // Ready once it has written its state (and made the requests folder).
-    let state_file = home.paths.state_dir.join("state.json");
-    let waited = Instant::now();
-    while !state_file.exists()
-        || !rapport::daemon::requests::requests_dir(&home.paths.state_dir).exists()
-    {
-        assert!(
-            waited.elapsed() < Duration::from_secs(30),
-            "daemon not ready"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let state_file = home.home.paths.state_dir.join("state.json");
+    let requests = rapport::daemon::requests::requests_dir(&home.home.paths.state_dir);
+    let ready = || (state_file.exists() && requests.exists()).then_some(());
+    wait_for("the daemon ready", Duration::from_secs(30), ready).await;
     assert!(fake.shown().is_empty(), "{:#?}", fake.shown());
-    let root = home.dir.path().to_path_buf();
+    let root = home.home.dir().to_path_buf();
     let query = title.clone();
     // A plain thread, outside the runtime, like the real CLI process.
     let cli = std::thread::spawn(move || {
@@ -732,21 +583,14 @@ async fn cli_snooze_request_is_applied_by_the_daemon() {
         "{}",
         run.stdout
     );
-    let waited = Instant::now();
-    while fake.shown().is_empty() {
-        // The watcher takes it at once; the once-a-minute wake at the latest.
-        assert!(
-            waited.elapsed() < Duration::from_secs(90),
-            "snooze not applied"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    // The watcher takes it at once; the once-a-minute wake at the latest.
+    let shown = || (!fake.shown().is_empty()).then_some(());
+    wait_for("the snoozed prep", Duration::from_secs(90), shown).await;
     let shown = fake.shown();
     assert_eq!(shown.len(), 1, "{shown:#?}");
     assert!(shown[0].notification.summary.contains(&title), "{shown:#?}");
-    assert!(rapport::daemon::requests::take_requests(&home.paths.state_dir).is_empty());
-    stop.send(true).unwrap();
-    task.await.unwrap().unwrap();
+    assert!(rapport::daemon::requests::take_requests(&home.home.paths.state_dir).is_empty());
+    daemon.stop().await;
 }
 
 /// A snooze queued while the daemon is down applies when it starts, once the
@@ -756,12 +600,12 @@ async fn snooze_queued_before_the_daemon_starts_is_applied() {
     use rapport::daemon::notify::{Capabilities, RecordingNotifier};
     let title = unique("Retro");
     let start = due_in(20 * 60);
-    let home = Home::new(
+    let home = Setup::new(
         ics(&[Ev::new("retro", &title, start)]),
         "lead = [\"10m\"]\ndebrief = \"off\"",
     );
     rapport::daemon::requests::queue_snooze(
-        &home.paths.state_dir,
+        &home.home.paths.state_dir,
         &rapport::daemon::requests::SnoozeRequest {
             calendar: "work".into(),
             uid: "retro".into(),
@@ -775,26 +619,11 @@ async fn snooze_queued_before_the_daemon_starts_is_applied() {
         "body".to_string(),
         "actions".to_string(),
     ])));
-    let (stop, rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(rapport::daemon::run(
-        home.paths.clone(),
-        Options {
-            notifier: fake.clone(),
-            opener: Box::new(RecordingOpener::default()),
-            stop: Some(rx),
-        },
-    ));
-    let waited = Instant::now();
-    while fake.shown().is_empty() {
-        assert!(
-            waited.elapsed() < Duration::from_secs(90),
-            "snooze not applied"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let daemon = InProcess::start(&home.home.paths, fake.clone());
+    let shown = || (!fake.shown().is_empty()).then_some(());
+    wait_for("the snoozed prep", Duration::from_secs(90), shown).await;
     assert!(fake.shown()[0].notification.summary.contains(&title));
-    stop.send(true).unwrap();
-    task.await.unwrap().unwrap();
+    daemon.stop().await;
 }
 
 /// An all-day event gets no prep even when a lead time reaches it: a timed meeting at the very
@@ -830,8 +659,8 @@ async fn all_day_events_get_no_prep_even_when_a_lead_reaches_them() {
             ..Ev::new("d", &all_day, start)
         },
     ]);
-    let home = Home::new(feed, &format!("lead = [\"{lead}s\"]\ndebrief = \"off\""));
-    let daemon = Running::start(&home, &dunst);
+    let home = Setup::new(feed, &format!("lead = [\"{lead}s\"]\ndebrief = \"off\""));
+    let daemon = home.start(&dunst);
     wait_history(&dunst, |h| !with_title(h, &timed).is_empty()).await;
     sleep_until(Utc::now() + ChronoDuration::seconds(3)).await;
     let history = dunst.close_all_and_history();

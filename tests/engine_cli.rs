@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::common;
+use crate::common::{self, json_array, Home};
 
 fn feed() -> String {
     common::data_dir()
@@ -12,7 +12,6 @@ fn feed() -> String {
 }
 
 fn agenda_json(extra: &[&str]) -> Vec<Value> {
-    let root = tempfile::tempdir().expect("tempdir");
     let f = feed();
     let mut args = vec![
         "agenda",
@@ -25,12 +24,7 @@ fn agenda_json(extra: &[&str]) -> Vec<Value> {
         "--json",
     ];
     args.extend_from_slice(extra);
-    let out = common::rapport(root.path(), &args);
-    assert!(out.success(), "{:?}", out.error);
-    match serde_json::from_str(&out.stdout).expect("JSON output") {
-        Value::Array(a) => a,
-        other => panic!("not an array: {other}"),
-    }
+    json_array(&Home::new().rapport(&args))
 }
 
 #[test]
@@ -99,44 +93,37 @@ fn cancelled_only_when_asked() {
 
 #[test]
 fn rfc3339_bounds_select_by_overlap() {
-    let root = tempfile::tempdir().expect("tempdir");
+    let home = Home::new();
     let f = feed();
     // 13:15Z is inside the 13:00-13:30Z standup of 1 Dec.
-    let out = common::rapport(
-        root.path(),
-        &[
-            "agenda",
-            "--ics",
-            &f,
-            "--from",
-            "2026-12-01T13:15:00Z",
-            "--to",
-            "2026-12-01T14:20:00+01:00",
-            "--json",
-        ],
-    );
-    assert!(out.success(), "{:?}", out.error);
-    let items: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+    let out = home.rapport(&[
+        "agenda",
+        "--ics",
+        &f,
+        "--from",
+        "2026-12-01T13:15:00Z",
+        "--to",
+        "2026-12-01T14:20:00+01:00",
+        "--json",
+    ]);
+    let items = json_array(&out);
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["start"], "2026-12-01T14:00:00+01:00");
 }
 
 #[test]
 fn text_output_groups_by_day_and_marks_declined() {
-    let root = tempfile::tempdir().expect("tempdir");
+    let home = Home::new();
     let f = feed();
-    let out = common::rapport(
-        root.path(),
-        &[
-            "agenda",
-            "--ics",
-            &f,
-            "--from",
-            "2026-11-27",
-            "--to",
-            "2026-12-19",
-        ],
-    );
+    let out = home.rapport(&[
+        "agenda",
+        "--ics",
+        &f,
+        "--from",
+        "2026-11-27",
+        "--to",
+        "2026-12-19",
+    ]);
     assert!(out.success(), "{:?}", out.error);
     let text = out.stdout;
     assert!(text.contains("Dec 2026\n"), "{text}");
@@ -159,40 +146,25 @@ fn text_output_groups_by_day_and_marks_declined() {
 
 #[test]
 fn bad_bounds_and_missing_files_are_explained() {
-    let root = tempfile::tempdir().expect("tempdir");
+    let home = Home::new();
     let f = feed();
-    let out = common::rapport(
-        root.path(),
-        &["agenda", "--ics", &f, "--from", "next tuesday"],
-    );
+    let out = home.rapport(&["agenda", "--ics", &f, "--from", "next tuesday"]);
     let err = out.error.expect("error");
     assert!(err.contains("--from") && err.contains("RFC 3339"), "{err}");
-    let out = common::rapport(
-        root.path(),
-        &[
-            "agenda",
-            "--ics",
-            &f,
-            "--from",
-            "2026-12-02",
-            "--to",
-            "2026-12-01",
-        ],
-    );
+    let out = home.rapport(&[
+        "agenda",
+        "--ics",
+        &f,
+        "--from",
+        "2026-12-02",
+        "--to",
+        "2026-12-01",
+    ]);
     assert!(out.error.expect("error").contains("must be after"));
-    let missing = root.path().join("nope.ics");
-    let out = common::rapport(
-        root.path(),
-        &["agenda", "--ics", missing.to_str().unwrap(), "--json"],
-    );
+    let missing = home.path("nope.ics");
+    let out = home.rapport(&["agenda", "--ics", missing.to_str().unwrap(), "--json"]);
     let err = out.error.expect("error");
     assert!(err.contains("nope.ics"), "{err}");
-}
-
-fn write_config(root: &std::path::Path, text: &str) {
-    let paths = rapport::config::Paths::under(root);
-    std::fs::create_dir_all(paths.config_file.parent().unwrap()).unwrap();
-    std::fs::write(&paths.config_file, text).unwrap();
 }
 
 #[test]
@@ -200,35 +172,25 @@ fn configured_calendars_over_http_and_my_status_from_me() {
     let server = common::http::TestServer::start();
     let body = std::fs::read(feed()).unwrap();
     server.route("/team.ics", vec![common::http::Reply::calendar(body)]);
-    let root = tempfile::tempdir().expect("tempdir");
-    write_config(
-        root.path(),
-        &format!(
-            "[me]\nemails = [\"BOB@example.org\"]\n\n[[calendar]]\nname = \"Team\"\nurl = \"{}\"\n",
-            server.url("/team.ics")
-        ),
-    );
-    let out = common::rapport(
-        root.path(),
-        &[
-            "agenda",
-            "--from",
-            "2026-12-01",
-            "--to",
-            "2026-12-02",
-            "--json",
-        ],
-    );
-    assert!(out.success(), "{:?}", out.error);
-    let items: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+    let home = Home::new();
+    home.write_config(&format!(
+        "[me]\nemails = [\"BOB@example.org\"]\n\n[[calendar]]\nname = \"Team\"\nurl = \"{}\"\n",
+        server.url("/team.ics")
+    ));
+    let out = home.rapport(&[
+        "agenda",
+        "--from",
+        "2026-12-01",
+        "--to",
+        "2026-12-02",
+        "--json",
+    ]);
+    let items = json_array(&out);
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["calendar"], "Team");
     // Bob (me, matched case-insensitively) declined; the text marks it.
     assert_eq!(items[0]["my_status"], "declined");
-    let text = common::rapport(
-        root.path(),
-        &["agenda", "--from", "2026-12-01", "--to", "2026-12-02"],
-    );
+    let text = home.rapport(&["agenda", "--from", "2026-12-01", "--to", "2026-12-02"]);
     assert!(
         text.stdout.contains("Team standup [declined]"),
         "{}",
@@ -242,35 +204,29 @@ fn ics_url_replaces_the_configured_calendars_and_keeps_me() {
     let server = common::http::TestServer::start();
     let body = std::fs::read(feed()).unwrap();
     server.route("/cal.ics", vec![common::http::Reply::calendar(body)]);
-    let root = tempfile::tempdir().expect("tempdir");
-    write_config(
-        root.path(),
-        "[me]\nemails = [\"ann@example.org\"]\n\n[[calendar]]\nname = \"Gone\"\npath = \"/nonexistent/gone.ics\"\n",
+    let home = Home::new();
+    home.write_config("[me]\nemails = [\"ann@example.org\"]\n\n[[calendar]]\nname = \"Gone\"\npath = \"/nonexistent/gone.ics\"\n",
     );
     let url = server.url("/cal.ics");
-    let out = common::rapport(
-        root.path(),
-        &[
-            "agenda",
-            "--ics",
-            &url,
-            "--from",
-            "2026-12-01",
-            "--to",
-            "2026-12-02",
-            "--json",
-        ],
-    );
-    assert!(out.success(), "{:?}", out.error);
-    let items: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+    let out = home.rapport(&[
+        "agenda",
+        "--ics",
+        &url,
+        "--from",
+        "2026-12-01",
+        "--to",
+        "2026-12-02",
+        "--json",
+    ]);
+    let items = json_array(&out);
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["my_status"], "accepted");
 }
 
 #[test]
 fn no_config_and_no_ics_says_what_to_do() {
-    let root = tempfile::tempdir().expect("tempdir");
-    let out = common::rapport(root.path(), &["agenda"]);
+    let home = Home::new();
+    let out = home.rapport(&["agenda"]);
     let err = out.error.expect("error");
     assert!(
         err.contains("config.toml") && err.contains("--ics"),

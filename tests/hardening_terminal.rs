@@ -10,6 +10,7 @@ use std::time::Duration;
 use chrono::{Duration as ChronoDuration, Local, Utc};
 
 use crate::common::bin::{wait_output, BinHome};
+use crate::common::ics::stamp;
 
 /// Clear screen and red, an OSC 52 clipboard write, a window title change,
 /// C1 CSI and OSC, a right-to-left override, an isolate and a direction mark.
@@ -20,10 +21,6 @@ fn raw_controls(text: &str) -> Vec<String> {
         .filter(|c| (c.is_control() && *c != '\n') || rapport::util::text::is_bidi_control(*c))
         .map(|c| format!("U+{:04X}", c as u32))
         .collect()
-}
-
-fn stamp(t: chrono::DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
 }
 
 /// An invitation with hostile text everywhere, with Eve.

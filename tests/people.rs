@@ -28,20 +28,12 @@ fn obsidian() -> String {
     fs::read_to_string(data_dir().join("people/tom-de-vries.md")).unwrap()
 }
 
-/// A temp root with a config whose `[people] dir` is `root/notes`.
+/// A temp root with a config whose `[people] dir` is `root/notes` (not
+/// there yet).
 fn setup() -> (tempfile::TempDir, PathBuf) {
-    let root = tempfile::tempdir().unwrap();
-    let people = root.path().join("notes");
-    fs::create_dir_all(root.path().join("config")).unwrap();
-    fs::write(
-        root.path().join("config/config.toml"),
-        format!(
-            "[me]\nname = \"Ada Lovelace\"\nemails = [\"ada@corp.example\"]\n\n[people]\ndir = {:?}\n",
-            people.display().to_string()
-        ),
-    )
-    .unwrap();
-    (root, people)
+    let home = crate::common::notes::Home::without_people_folder();
+    let people = home.people();
+    (home.root, people)
 }
 
 fn put(dir: &Path, name: &str, text: &[u8]) -> PathBuf {

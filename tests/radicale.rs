@@ -2,11 +2,7 @@
 //! events PUT into a collection, then read back by `rapport agenda` with basic auth from
 //! `password_command`.
 
-use std::fs;
-
-use serde_json::Value;
-
-use crate::common;
+use crate::common::{json_array, Home};
 
 fn radicale_url() -> Option<String> {
     match std::env::var("RAPPORT_TEST_RADICALE_URL") {
@@ -90,39 +86,22 @@ RRULE:FREQ=WEEKLY;BYDAY=MO\r\nEXDATE;TZID=Europe/Amsterdam:20261207T090000\r\nSU
         assert!(status.is_success(), "PUT {uid}: {status}");
     }
 
-    let root = tempfile::tempdir().unwrap();
-    let people = root.path().join("people");
-    fs::create_dir_all(&people).unwrap();
-    fs::copy(
-        common::data_dir().join("people/yvonne-bakker.md"),
-        people.join("yvonne-bakker.md"),
-    )
-    .unwrap();
-    let config = root.path().join("config.toml");
-    fs::write(
-        &config,
-        format!(
-            "[people]\ndir = \"{}\"\n\n[[calendar]]\nname = \"Radicale\"\nurl = \"{base}\"\nusername = \"{user}\"\npassword_command = [\"echo\", \"{pass}\"]\n",
-            people.display()
-        ),
-    )
-    .unwrap();
-    let config = config.to_string_lossy().into_owned();
-    let out = common::rapport(
-        root.path(),
-        &[
-            "--config",
-            &config,
-            "agenda",
-            "--from",
-            "2026-11-30",
-            "--to",
-            "2026-12-15",
-            "--json",
-        ],
-    );
-    assert!(out.success(), "{:?}", out.error);
-    let items: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+    let home = Home::new();
+    home.note_from_data("yvonne-bakker.md");
+    home.write_config(&format!(
+        "[people]\ndir = {:?}\n\n[[calendar]]\nname = \"Radicale\"\nurl = \"{base}\"\n\
+         username = \"{user}\"\npassword_command = [\"echo\", \"{pass}\"]\n",
+        home.people_dir().display().to_string()
+    ));
+    let out = home.rapport(&[
+        "agenda",
+        "--from",
+        "2026-11-30",
+        "--to",
+        "2026-12-15",
+        "--json",
+    ]);
+    let items = json_array(&out);
     let ours: Vec<(&str, &str)> = items
         .iter()
         .filter(|o| o["uid"] == sync_uid.as_str() || o["uid"] == weekly_uid.as_str())

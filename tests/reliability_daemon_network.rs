@@ -4,45 +4,23 @@
 //! 127.0.0.1. The daemon keeps running on the cached copy, backs off between
 //! attempts, and `rapport status` says what failed and when it tries again.
 
-use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Duration as ChronoDuration, Utc};
-use rapport::config::Paths;
 use rapport::daemon::notify::{Event, RecordingNotifier};
 use rapport::daemon::state::State;
-use rapport::daemon::{Opener, Options};
 
-use crate::common::http::{Reply, TestServer};
-use crate::common::unique;
-
-/// A published link with a token in the path and one in the query: neither
-/// may reach the log, the state or `rapport status`.
-const SECRET_PATH: &str =
-    "/calendar/ical/jane.doe%40example.com/private-0123456789abcdef0123456789abcdef/basic.ics";
-const SECRETS: &[&str] = &[
-    "jane.doe",
-    "0123456789abcdef0123456789abcdef",
-    "QUERYSECRET42",
-];
-
-struct NoOpener;
-
-impl Opener for NoOpener {
-    fn open(&self, _target: &str) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn stamp(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
-}
+use crate::common::daemon::InProcess;
+use crate::common::home::calendar_entry;
+use crate::common::http::{Reply, TestServer, SECRETS, SECRET_PATH};
+use crate::common::ics::{stamp, vcalendar};
+use crate::common::{unique, Home};
 
 /// Events (uid, title, start, my PARTSTAT) with Tom; I am invited as
 /// me@example.org.
 fn ics(events: &[(&str, &str, DateTime<Utc>, &str)]) -> String {
-    let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rapport tests//EN\r\n");
+    let mut s = String::new();
     for (uid, summary, start, partstat) in events {
         s.push_str(&format!(
             "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{}\r\n\
@@ -55,65 +33,43 @@ fn ics(events: &[(&str, &str, DateTime<Utc>, &str)]) -> String {
             stamp(*start + ChronoDuration::minutes(30)),
         ));
     }
-    s.push_str("END:VCALENDAR\r\n");
-    s
+    vcalendar(&s)
 }
 
-struct Home {
-    dir: tempfile::TempDir,
-    paths: Paths,
+/// A home whose one calendar is `url`, read every second.
+struct Setup {
+    home: Home,
     url: String,
 }
 
-impl Home {
-    fn new(url: String) -> Home {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = Paths::under(dir.path());
-        std::fs::create_dir_all(dir.path().join("people")).unwrap();
-        let home = Home { dir, paths, url };
-        home.write_config("me@example.org");
-        home
-    }
-
-    fn people_dir(&self) -> PathBuf {
-        self.dir.path().join("people")
+impl Setup {
+    fn new(url: String) -> Setup {
+        let setup = Setup {
+            home: Home::new(),
+            url,
+        };
+        setup.write_config("me@example.org");
+        setup
     }
 
     /// Writes the config as an editor does (a new file renamed over the old).
     fn write_config(&self, my_email: &str) {
-        let text = format!(
-            "[me]\nname = \"Me Myself\"\nemails = [\"{my_email}\"]\n\n\
-             [[calendar]]\nname = \"work\"\nurl = \"{}\"\nrefresh = \"1s\"\n\n\
-             [people]\ndir = \"{}\"\n\n[notify]\nlead = [\"10m\"]\ndebrief = \"off\"\n",
-            self.url,
-            self.people_dir().display()
+        let rest = format!(
+            "{}refresh = \"1s\"\n\n[notify]\nlead = [\"10m\"]\ndebrief = \"off\"\n",
+            calendar_entry("work", &self.url)
         );
-        let path = &self.paths.config_file;
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let tmp = path.with_extension("tmp-edit");
-        std::fs::write(&tmp, text).unwrap();
-        std::fs::rename(&tmp, path).unwrap();
+        let text = self.home.config_text("Me Myself", my_email, &rest);
+        self.home.write_config(&text);
     }
 
     fn state(&self) -> Option<State> {
-        State::load_read_only(&self.paths.state_dir).ok()
+        State::load_read_only(&self.home.paths.state_dir).ok()
     }
 }
 
-/// Polls `check` every 50 ms until it gives a value; bounded so that a broken
-/// daemon fails the test instead of hanging it.
-async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(40),
-            "waited for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+/// Waits (at most 40 s) until `check` gives a value.
+async fn wait_for<T>(what: &str, check: impl FnMut() -> Option<T>) -> T {
+    crate::common::daemon::wait_for(what, Duration::from_secs(40), check).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,18 +101,10 @@ async fn a_failing_feed_backs_off_keeps_the_cached_meetings_and_status_says_when
             Reply::status(503).body("busy"),
         ],
     );
-    let home = Home::new(server.url(&format!("{SECRET_PATH}?key=QUERYSECRET42")));
+    let home = Setup::new(server.url(&format!("{SECRET_PATH}?key=QUERYSECRET42")));
 
     let notifier = Arc::new(RecordingNotifier::default());
-    let (stop, rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(rapport::daemon::run(
-        home.paths.clone(),
-        Options {
-            notifier: notifier.clone(),
-            opener: Box::new(NoOpener),
-            stop: Some(rx),
-        },
-    ));
+    let daemon = InProcess::start(&home.home.paths, notifier.clone());
 
     // The recorded delay before each next attempt, by consecutive failures:
     // read from the state, so the test does not depend on how fast it runs.
@@ -217,7 +165,7 @@ async fn a_failing_feed_backs_off_keeps_the_cached_meetings_and_status_says_when
 
     // `rapport status` names the error and the next attempt, lists the later
     // meeting, and shows no secret part of the link.
-    let status = crate::common::rapport(home.dir.path(), &["status"]);
+    let status = home.home.rapport(&["status"]);
     let text = &status.stdout;
     assert!(text.contains("work: refreshed"), "{text}");
     assert!(
@@ -229,13 +177,12 @@ async fn a_failing_feed_backs_off_keeps_the_cached_meetings_and_status_says_when
     assert!(text.contains(&later), "{text}");
     for secret in SECRETS {
         assert!(!text.contains(secret), "`{secret}` in: {text}");
-        let state = std::fs::read_to_string(State::path(&home.paths.state_dir)).unwrap();
+        let state = std::fs::read_to_string(State::path(&home.home.paths.state_dir)).unwrap();
         assert!(!state.contains(secret), "`{secret}` in the state: {state}");
     }
 
-    assert!(!task.is_finished(), "the daemon keeps running");
-    stop.send(true).unwrap();
-    task.await.unwrap().unwrap();
+    assert!(!daemon.is_finished(), "the daemon keeps running");
+    daemon.stop().await;
 }
 
 /// A restart whose first fetch is a 304: the daemon has no occurrences in
@@ -258,18 +205,10 @@ async fn a_304_after_a_restart_reads_the_meetings_from_the_cache() {
             Reply::status(304).header("ETag", "\"v1\""),
         ],
     );
-    let home = Home::new(server.url("/work.ics"));
+    let home = Setup::new(server.url("/work.ics"));
     for run in 0..2 {
         let notifier = Arc::new(RecordingNotifier::default());
-        let (stop, rx) = tokio::sync::watch::channel(false);
-        let task = tokio::spawn(rapport::daemon::run(
-            home.paths.clone(),
-            Options {
-                notifier,
-                opener: Box::new(NoOpener),
-                stop: Some(rx),
-            },
-        ));
+        let daemon = InProcess::start(&home.home.paths, notifier);
         let requests = server.requests().len();
         wait_for("the meeting among the next notifications", || {
             let state = home.state()?;
@@ -277,14 +216,13 @@ async fn a_304_after_a_restart_reads_the_meetings_from_the_cache() {
             (listed && server.requests().len() > requests).then_some(())
         })
         .await;
-        stop.send(true).unwrap();
-        task.await.unwrap().unwrap();
+        daemon.stop().await;
         // The state must not carry the listing over: the next run starts
         // without it.
         if run == 0 {
             let mut state = home.state().unwrap();
             state.upcoming.clear();
-            state.save(&home.paths.state_dir).unwrap();
+            state.save(&home.home.paths.state_dir).unwrap();
         }
     }
     let requests = server.requests();

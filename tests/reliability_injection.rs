@@ -4,7 +4,6 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::Command;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
 use rapport::brief::{self, BriefSettings, Now, Rotation};
@@ -12,9 +11,7 @@ use rapport::calendar::tz::Zone;
 use rapport::calendar::{parse_calendar, ExpandOptions};
 use rapport::daemon::notify::{self, Capabilities};
 
-fn stamp(t: DateTime<Utc>) -> String {
-    t.format("%Y%m%dT%H%M%SZ").to_string()
-}
+use crate::common::ics::stamp;
 
 /// The next whole hour plus one: inside the default agenda window and the
 /// next meeting for `brief`.
@@ -104,18 +101,7 @@ fn assert_none(what: &str, text: &str, bad: impl Fn(char) -> bool) {
 }
 
 fn run_cli(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args(args)
-        .current_dir(dir)
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("xdg-config"))
-        .env("XDG_STATE_HOME", dir.join("xdg-state"))
-        .env("XDG_CACHE_HOME", dir.join("xdg-cache"))
-        .env("XDG_DATA_HOME", dir.join("xdg-data"))
-        .env("TZ", "UTC")
-        .env_remove("RAPPORT_CONFIG")
-        .output()
-        .unwrap()
+    crate::common::bin::run_in(dir, args, &[("TZ", "UTC")])
 }
 
 fn no_shell_ran(dir: &Path) {

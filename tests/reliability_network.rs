@@ -8,20 +8,12 @@ use std::time::{Duration, Instant};
 
 use rapport::feed::{FeedError, FeedFetcher, FetchStatus};
 
-use crate::common::http::{Reply, TestServer};
+use crate::common::http::{Reply, TestServer, SECRETS, SECRET_PATH};
 use crate::common::{feed_limits as limits, url_source as source};
 
 const ICS: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rapport tests//EN\r\n\
 BEGIN:VEVENT\r\nUID:a@test\r\nDTSTAMP:20261127T090000Z\r\nDTSTART:20261201T140000Z\r\n\
 DTEND:20261201T150000Z\r\nSUMMARY:Marketing sync\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-
-const SECRET_PATH: &str =
-    "/calendar/ical/jane.doe%40example.com/private-0123456789abcdef0123456789abcdef/basic.ics";
-const SECRETS: &[&str] = &[
-    "jane.doe",
-    "0123456789abcdef0123456789abcdef",
-    "QUERYSECRET42",
-];
 
 fn fetcher(cache: &Path) -> FeedFetcher {
     FeedFetcher::new(cache.to_path_buf(), limits()).expect("client builds")

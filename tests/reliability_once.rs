@@ -21,9 +21,9 @@ use chrono::{DateTime, Duration as ChronoDuration, Utc};
 use rapport::config::Paths;
 use rapport::daemon::notify::DbusNotifier;
 use rapport::daemon::state::{Outcome, State};
-use rapport::daemon::{Opener, Options};
 
 use crate::common::bin::{calendar_with_tom, BinHome};
+use crate::common::daemon::InProcess;
 use crate::common::notify_stack;
 use crate::common::stalled::{Answer, StalledServer};
 
@@ -76,14 +76,6 @@ fn meetings(
         .collect()
 }
 
-struct NoOpener;
-
-impl Opener for NoOpener {
-    fn open(&self, _target: &str) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The outcomes recorded in the state, by meeting title and kind.
 fn outcomes(state_dir: &Path) -> Vec<(String, Outcome)> {
     let state = State::load_read_only(state_dir).unwrap();
@@ -113,20 +105,14 @@ async fn a_server_that_answers_after_the_timeout_gets_each_notification_once() {
     set_up(&home, &list, "lead = [\"3s\"]\ndebrief = \"1s\"");
     let mut paths = Paths::under(home.root.path());
     paths.config_file = home.config_file();
-    let (stop, rx) = tokio::sync::watch::channel(false);
-    let options = Options {
-        notifier: DbusNotifier::at_address(&server.bus.address)
-            .with_method_timeout(Duration::from_secs(1)),
-        opener: Box::new(NoOpener),
-        stop: Some(rx),
-    };
-    let daemon = tokio::spawn(rapport::daemon::run(paths.clone(), options));
+    let notifier =
+        DbusNotifier::at_address(&server.bus.address).with_method_timeout(Duration::from_secs(1));
+    let daemon = InProcess::start(&paths, notifier);
     // Until well after the debrief's call timed out (at 7 s) and the next
     // wake-ups that used to retry it.
     let until = start + ChronoDuration::seconds(6);
     tokio::time::sleep((until - Utc::now()).to_std().unwrap_or_default()).await;
-    stop.send(true).unwrap();
-    daemon.await.unwrap().unwrap();
+    daemon.stop().await;
     let calls = server.calls();
     let summaries: Vec<&str> = calls.iter().map(|c| c.summary.as_str()).collect();
     assert_eq!(summaries.len(), 2, "{summaries:?}");

@@ -5,7 +5,6 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 
 use crate::common::http::{Reply, TestServer};
 
@@ -41,18 +40,7 @@ fn assert_clean(what: &str, text: &str) {
 }
 
 fn run(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args(args)
-        .current_dir(dir)
-        .env("HOME", dir)
-        .env("XDG_CONFIG_HOME", dir.join("xdg-config"))
-        .env("XDG_STATE_HOME", dir.join("xdg-state"))
-        .env("XDG_CACHE_HOME", dir.join("xdg-cache"))
-        .env("XDG_DATA_HOME", dir.join("xdg-data"))
-        .env("RUST_LOG", "trace")
-        .env_remove("RAPPORT_CONFIG")
-        .output()
-        .unwrap();
+    let out = crate::common::bin::run_in(dir, args, &[("RUST_LOG", "trace")]);
     let text = format!(
         "{}\n{}",
         String::from_utf8_lossy(&out.stdout),
@@ -201,19 +189,11 @@ fn daemon_logs_and_status_never_show_the_link_or_password() {
     let config = write_config(dir.path(), &url, 0o644);
     let c = config.to_str().unwrap();
     let d = dir.path();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rapport"))
-        .args(["--config", c, "run", "-vv"])
-        .current_dir(d)
-        .env("HOME", d)
-        .env("XDG_CONFIG_HOME", d.join("xdg-config"))
-        .env("XDG_STATE_HOME", d.join("xdg-state"))
-        .env("XDG_CACHE_HOME", d.join("xdg-cache"))
-        .env("XDG_DATA_HOME", d.join("xdg-data"))
+    let mut child = crate::common::bin::command_in(d, &["--config", c, "run", "-vv"])
         .env("XDG_RUNTIME_DIR", d.join("xdg-run"))
         // Every crate at trace level, reqwest and hyper included.
         .env("RUST_LOG", "trace")
         .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-        .env_remove("RAPPORT_CONFIG")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

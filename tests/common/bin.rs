@@ -252,8 +252,8 @@ pub fn limit_memory(command: &mut Command, bytes: u64) {
 pub fn calendar_with_tom(
     meetings: &[(String, String, chrono::DateTime<chrono::Utc>, i64)],
 ) -> String {
-    let stamp = |t: chrono::DateTime<chrono::Utc>| t.format("%Y%m%dT%H%M%SZ").to_string();
-    let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//rapport tests//EN\r\n");
+    use super::ics::stamp;
+    let mut s = String::new();
     for (uid, title, start, secs) in meetings {
         s.push_str(&format!(
             "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:{}\r\nDTEND:{}\r\n\
@@ -264,12 +264,34 @@ pub fn calendar_with_tom(
             stamp(*start + chrono::Duration::seconds(*secs))
         ));
     }
-    s.push_str("END:VCALENDAR\r\n");
-    s
+    super::ics::vcalendar(&s)
 }
 
 /// One 30-minute meeting with Tom, `in_minutes` from now.
 pub fn meeting_with_tom_in(uid: &str, title: &str, in_minutes: i64) -> String {
     let start = chrono::Utc::now() + chrono::Duration::minutes(in_minutes);
     calendar_with_tom(&[(uid.into(), title.into(), start, 1800)])
+}
+
+/// `rapport ARGS` in the folder `dir`, which is also its HOME and holds its
+/// XDG folders (the session bus is the caller's).
+pub fn command_in(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rapport"));
+    c.args(args)
+        .current_dir(dir)
+        .env("HOME", dir)
+        .env("XDG_CONFIG_HOME", dir.join("xdg-config"))
+        .env("XDG_STATE_HOME", dir.join("xdg-state"))
+        .env("XDG_CACHE_HOME", dir.join("xdg-cache"))
+        .env("XDG_DATA_HOME", dir.join("xdg-data"))
+        .env_remove("RAPPORT_CONFIG");
+    c
+}
+
+/// [`command_in`] with `env` set, run to the end.
+pub fn run_in(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    command_in(dir, args)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
 }

@@ -11,6 +11,17 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+/// A published calendar link with a token in the path (a query with
+/// `QUERYSECRET42` is added by the tests): none of [`SECRETS`] may reach an
+/// error, the log, the state or `rapport status`.
+pub const SECRET_PATH: &str =
+    "/calendar/ical/jane.doe%40example.com/private-0123456789abcdef0123456789abcdef/basic.ics";
+pub const SECRETS: &[&str] = &[
+    "jane.doe",
+    "0123456789abcdef0123456789abcdef",
+    "QUERYSECRET42",
+];
+
 /// One scripted response.
 #[derive(Debug, Clone)]
 pub struct Reply {

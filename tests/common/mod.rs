@@ -63,10 +63,24 @@ pub fn rapport(root: &Path, args: &[&str]) -> Output {
     }
 }
 
+/// The JSON array a successful run printed (`agenda --json`).
+pub fn json_array(out: &Output) -> Vec<serde_json::Value> {
+    assert!(out.success(), "{:?}\n{}", out.error, out.stdout);
+    match serde_json::from_str(&out.stdout).expect("JSON output") {
+        serde_json::Value::Array(a) => a,
+        other => panic!("not an array: {other}"),
+    }
+}
+
 pub mod bin;
+pub mod daemon;
+pub mod home;
 pub mod http;
+pub mod ics;
 pub mod notes;
 pub mod stalled;
+
+pub use home::Home;
 
 /// Fetch limits for the feed tests: short timeouts, a 1 MB body cap.
 pub fn feed_limits() -> rapport::feed::FetchLimits {

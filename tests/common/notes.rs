@@ -25,9 +25,15 @@ impl Home {
 
     /// With an empty people folder.
     pub fn empty() -> Home {
+        let home = Home::without_people_folder();
+        fs::create_dir_all(home.people()).unwrap();
+        home
+    }
+
+    /// The config only: the people folder is not there yet.
+    pub fn without_people_folder() -> Home {
         let root = tempfile::tempdir().unwrap();
         let people = root.path().join("notes");
-        fs::create_dir_all(&people).unwrap();
         fs::create_dir_all(root.path().join("config")).unwrap();
         fs::write(
             root.path().join("config/config.toml"),
