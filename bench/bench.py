@@ -493,7 +493,7 @@ def report(mach, feeds, correct, results, windows, status, notes, a, steady) -> 
     if steady and "error" not in steady and "first_refresh_s" in steady:
         one_shot = results["iana-10000"].get("rapport")
         L.append("## Daemon steady state (iana-10000 served on 127.0.0.1)\n")
-        L.append("In-process with `feed::FeedFetcher` and `engine::parse_calendar_shared` "
+        L.append("In-process with `feed::FeedFetcher` and `calendar::parse_calendar_shared` "
                  f"(`bench/steady_state.rs`): keep the next "
                  f"{steady['days_kept']} days' occurrences ({steady['occurrences_kept']}), "
                  f"drop the parse, as the daemon does; median of {steady['rounds']} refreshes.\n")

@@ -1,5 +1,5 @@
 //! Reliability, point 4: notes are never lost. Runs the real `rapport` binary
-//! and stops it (RAPPORT_FAULT, see `fsutil::fault`) at each step of an
+//! and stops it (RAPPORT_FAULT, see `util::fs::fault`) at each step of an
 //! atomic write, then `kill -9`s it there.
 
 use std::fs;

@@ -230,7 +230,7 @@ impl Temp {
             self.path = Some(path);
         }
         // Closed before the rename: a read lease on the new file (see
-        // `shared_file`) cannot be taken while anyone has it open to write.
+        // `people::shared_file`) cannot be taken while anyone has it open to write.
         self.file = None;
         Ok(self.path.as_deref().expect("named above"))
     }
@@ -522,7 +522,7 @@ pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
 /// the contents reached the temporary file. A process stops only once.
 /// Other values switch off a
 /// kernel feature to test the fallback: `no-tmpfile` (named temporary
-/// files), `no-lease`, `no-exchange` (see `shared_file`). Several values are
+/// files), `no-lease`, `no-exchange` (see `people::shared_file`). Several values are
 /// separated by commas.
 pub(crate) fn fault(point: &str) -> io::Result<()> {
     let Some(wanted) = std::env::var_os("RAPPORT_FAULT") else {
