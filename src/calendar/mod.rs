@@ -42,7 +42,7 @@
 //!   zone (`unify_frames`); a UTC UNTIL on an all-day or floating series, or a
 //!   UTC EXDATE/RECURRENCE-ID on an all-day one, is read at UTC+13 (`SENDER_CLOCK`).
 //! - A negative or unreadable DURATION is ignored (default length), a damaged
-//!   RRULE keeps what can be read ([`RRule::parse_lenient`]), with warnings.
+//!   RRULE keeps what can be read ([`recur::RRule::parse_lenient`]), with warnings.
 
 pub mod ics;
 pub mod model;

@@ -6,7 +6,7 @@
 //! file through a [`NoteWriter`], which serializes rapport's writers, waits
 //! for a file another program is saving, keeps the replaced version and
 //! redoes the edit when the file changed meanwhile (see [`super::writer`]).
-//! [`log_met`] is the one edit of several notes: "Met at <meeting>" for
+//! [`log_met`] is the one edit of several notes: "Met at MEETING" for
 //! everyone in a meeting (the daemon's "Nothing new" and `rapport met`).
 
 use std::path::{Path, PathBuf};
