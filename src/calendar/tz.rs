@@ -20,7 +20,7 @@ use chrono::{
 use chrono_tz::Tz;
 use windows_timezones::WindowsTimezone;
 
-use crate::calendar::recur;
+use super::recur;
 
 /// Whether an observance is the STANDARD or the DAYLIGHT part of a VTIMEZONE.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -206,7 +206,7 @@ pub fn met(
         );
     };
     let date = match date {
-        Some(text) => crate::cli::dates::parse_date(text, Local::now().date_naive())
+        Some(text) => super::dates::parse_date(text, Local::now().date_naive())
             .map_err(|e| anyhow::anyhow!("--date {text:?}: {e}"))?,
         None => occ.start.with_timezone(&Local).date_naive(),
     };

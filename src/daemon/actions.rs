@@ -129,7 +129,7 @@ impl<N: Notifier> Daemon<N> {
         if self.feeds.values().any(|f| f.in_flight && !f.read_once) {
             return;
         }
-        for request in crate::daemon::requests::take_requests(&self.paths.state_dir) {
+        for request in super::requests::take_requests(&self.paths.state_dir) {
             match request {
                 Ok(r) => {
                     let slot = (r.calendar.clone(), r.uid.clone(), r.start);

@@ -187,10 +187,7 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
     }
 
     let (fs_tx, mut fs_rx) = mpsc::unbounded_channel();
-    let mut watcher = Watcher::new(
-        fs_tx,
-        crate::daemon::requests::requests_dir(&daemon.paths.state_dir),
-    );
+    let mut watcher = Watcher::new(fs_tx, requests::requests_dir(&daemon.paths.state_dir));
     watcher.watch(&daemon.paths.config_file, &daemon.config.people.dir);
 
     let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
@@ -274,7 +271,7 @@ pub fn run_blocking(paths: Paths) -> anyhow::Result<()> {
     let result = runtime.block_on(run(
         paths,
         Options {
-            notifier: crate::daemon::notify::DbusNotifier::session(),
+            notifier: notify::DbusNotifier::session(),
             opener: Box::new(XdgOpen),
             stop: None,
         },

@@ -13,9 +13,9 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::matching::{Match, Matcher};
 use crate::calendar::model::Occurrence;
 use crate::calendar::tz::Zone;
-use crate::people::matching::{Match, Matcher};
 
 use super::history::{
     history_start, not_a_meeting, participants, stays_away, DEFAULT_HISTORY, DEFAULT_LARGE_MEETING,

@@ -205,7 +205,7 @@ impl Matcher {
 
 impl Match {
     /// The matched person, if any.
-    pub fn person<'a>(&self, people: &'a People) -> Option<&'a crate::people::Person> {
+    pub fn person<'a>(&self, people: &'a People) -> Option<&'a super::Person> {
         match self {
             Match::Person(i) => people.people.get(*i),
             _ => None,

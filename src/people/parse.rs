@@ -207,7 +207,7 @@ fn read_front_matter(
             }
             "email" | "emails" => {
                 for e in list(v).ok_or_else(|| wrong(key, "an address or a list of them"))? {
-                    let e = crate::people::matching::normalize_email(&e);
+                    let e = super::matching::normalize_email(&e);
                     if !e.is_empty() && !person.emails.contains(&e) {
                         person.emails.push(e);
                     }

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
 
+use super::matching::{fold_letter, normalize_email};
 use super::{parse_person, PartialDate, People, Related};
-use crate::people::matching::{fold_letter, normalize_email};
 
 /// What `rapport person add` knows about a new person.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -26,14 +26,12 @@ use std::hash::{Hash, Hasher};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::Serialize;
 
+use super::matching::{fold_text, normalize_email, normalize_name, strip_plus, Match, Matcher};
 use super::new_notes::{FreePaths, NewNote};
 use super::store::{Details, NewPerson};
 use super::People;
 use crate::calendar::model::{Attendee, Occurrence};
 use crate::calendar::tz::Zone;
-use crate::people::matching::{
-    fold_text, normalize_email, normalize_name, strip_plus, Match, Matcher,
-};
 
 /// `[people] large_meeting`: meetings with more people are left out.
 pub const DEFAULT_LARGE_MEETING: usize = 15;

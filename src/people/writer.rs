@@ -23,8 +23,8 @@ use std::time::Duration;
 use chrono::{DateTime, Local, Utc};
 
 use super::markdown::scan;
+use super::shared_file::{self, Busy, ReadError, Replaced, Settle};
 use super::versions::{Known, Versions};
-use crate::people::shared_file::{self, Busy, ReadError, Replaced, Settle};
 use crate::util;
 use crate::util::fs::LockError;
 
