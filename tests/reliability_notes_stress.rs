@@ -484,6 +484,23 @@ fn run_beside(
         .iter()
         .filter(|s| !in_note.contains(&format!("saver-{}", s.k)))
         .count();
+    // What a lost save overlapped, for whoever debugs it.
+    for s in saves
+        .iter()
+        .filter(|s| !in_note.contains(&format!("saver-{}", s.k)))
+    {
+        eprintln!("{what}: LOST saver-{} ({}..{})", s.k, s.read_at, s.done_at);
+        let near = 300_000_000;
+        for e in edits
+            .iter()
+            .filter(|e| e.ended + near > s.read_at && e.started < s.done_at + near)
+        {
+            eprintln!(
+                "  beside {} ({}..{}): {}",
+                e.marker, e.started, e.ended, e.stderr
+            );
+        }
+    }
     let rapport_in_note = markers(&text, "rapport-");
     for e in &edits {
         c.redone += e.redone();

@@ -26,9 +26,11 @@
 //! Where the kernel or filesystem lacks leases or the exchange (NFS, SMB,
 //! some FUSE filesystems), the settle wait, the identity and content checks
 //! and a plain rename remain, and a write to the old file that the rename
-//! displaced is detected and put back; only a writer that opened the file
-//! before the rename without truncating it, and writes after, can still be
-//! lost there.
+//! displaced is detected and put back. A writer that opened the old file
+//! just before the swap is watched for a moment and its save kept; one that
+//! stalls longer than that between opening the file and writing it can
+//! still be lost there (its bytes are kept as a version when a second save
+//! followed).
 
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -266,7 +268,16 @@ pub enum Replaced {
     /// back because the file changed again: these are its bytes, for the
     /// caller to keep. Nothing of rapport's edit is in the file.
     Orphaned(Vec<u8>),
+    /// The file holds the new contents, changed since by another program
+    /// that read them; a save of a program that wrote the replaced file in
+    /// the same moment could not be put back: these are its bytes, for the
+    /// caller to keep (only without a lease).
+    DoneBeside(FileId, Vec<u8>),
 }
+
+/// Without a lease: how long rapport watches the file it replaced for a
+/// writer that opened it just before the swap.
+const NO_LEASE_GRACE: Duration = Duration::from_millis(20);
 
 /// Replaces the file at `path` (no symlink: pass the resolved target) with
 /// `contents`, if it still is exactly what `snap` read. Durable: the new
@@ -291,7 +302,16 @@ pub fn replace(
             util::fs::fault("after-rename")?;
             // `named` now holds what was at `path`.
             let displaced = FileId::of(&fs::symlink_metadata(&named)?);
-            let old_untouched = displaced.same_inode(&snap.id) && untouched(&snap)?;
+            let mut old_untouched = displaced.same_inode(&snap.id) && untouched(&snap)?;
+            if old_untouched && !snap.leased {
+                // Without a lease nothing holds back a writer that looked
+                // the path up just before the swap and truncates the old
+                // file just after (seen under load: an in-place save
+                // lost). A moment's grace lets such a writer show itself;
+                // the swap back below then keeps its save.
+                std::thread::sleep(NO_LEASE_GRACE);
+                old_untouched = untouched(&snap)?;
+            }
             if old_untouched {
                 // The old file goes; `temp` removes the name on drop.
                 drop(temp);
@@ -304,6 +324,18 @@ pub fn replace(
             // its save is what stays.
             let now_at_path = FileId::of(&fs::symlink_metadata(path)?);
             if now_at_path.same_inode(&ours) {
+                if now_at_path.size != ours.size || now_at_path.mtime_ns != ours.mtime_ns {
+                    // A second save already went into rapport's file (it
+                    // read it, so it holds this edit): it is the newest
+                    // and stays; the first save's bytes go to the caller
+                    // to keep as a version.
+                    let mut theirs = vec![0; snap.file.metadata()?.len() as usize];
+                    let n = snap.file.read_at(&mut theirs, 0)?;
+                    theirs.truncate(n);
+                    drop(temp);
+                    util::fs::sync_dir(&dir);
+                    return Ok(Replaced::DoneBeside(now_at_path, theirs));
+                }
                 exchange(&named, path)?;
             }
             let back = FileId::of(&fs::symlink_metadata(&named)?);

@@ -249,6 +249,16 @@ impl NoteWriter {
                         path.display()
                     );
                 }
+                Ok(Replaced::DoneBeside(id, theirs)) => {
+                    self.record(&versions, &new, id);
+                    let _ = versions.save(&theirs, "displaced", Utc::now());
+                    tracing::warn!(
+                        "{}: two saves of another program landed while rapport replaced it; the earlier one is kept as a version (`rapport undo {} --list`)",
+                        path.display(),
+                        undo_name(path)
+                    );
+                    return Ok(value);
+                }
                 Ok(Replaced::Orphaned(theirs)) => {
                     discard();
                     let _ = versions.save(&theirs, "displaced", Utc::now());
