@@ -378,6 +378,49 @@ async fn the_debrief_and_nothing_new_write_the_log_line() {
     daemon.stop().await;
 }
 
+/// "Nothing new" on a note that another program holds open for writing:
+/// the note writer waits for it (seconds), and the daemon's loop must not
+/// wait with it (before, a stop took the writer's whole 10 s wait).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_new_on_a_busy_note_does_not_hold_up_the_daemon() {
+    let Some(_) = notify_stack("nothing_new_on_a_busy_note_does_not_hold_up_the_daemon") else {
+        return;
+    };
+    let dunst = PrivateDunst::start();
+    let title = unique("Busy note sync");
+    let now = Utc::now();
+    let meeting = Ev {
+        end: now + ChronoDuration::seconds(2),
+        ..Ev::new("busy", &title, now - ChronoDuration::minutes(20))
+    };
+    let home = Setup::new(ics(&[meeting]), "lead = [\"10m\"]\ndebrief = \"2s\"");
+    let daemon = home.start(&dunst);
+    wait_shown(&dunst).await;
+    let note = home.home.people_dir().join("tom-de-vries.md");
+    // An editor with the note open for writing: no lease can be taken.
+    let held = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&note)
+        .unwrap();
+    dunst.invoke("nothing-new");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let stopping = std::time::Instant::now();
+    daemon.stop().await;
+    let took = stopping.elapsed();
+    assert!(
+        took < Duration::from_secs(3),
+        "the daemon took {took:?} to stop while the note was busy"
+    );
+    // Once the editor lets go, the line is written all the same.
+    drop(held);
+    let expected = format!("Met at {title}");
+    wait_for("the log line", Duration::from_secs(20), || {
+        let text = std::fs::read_to_string(&note).unwrap();
+        text.contains(&expected).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invalid_config_keeps_the_old_one_and_says_so_once() {
     let Some(_) = notify_stack("an_invalid_config_keeps_the_old_one_and_says_so_once") else {

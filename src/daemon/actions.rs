@@ -82,18 +82,30 @@ impl<N: Notifier> Daemon<N> {
                 self.opener.open(&path.to_string_lossy())?;
             }
             ("nothing-new", _) => {
+                // The note writer may wait seconds for an editor's save or
+                // another rapport: off the loop, so prep notifications,
+                // buttons and SIGTERM never wait for it. The writes are
+                // crash-safe and locked, so a stop in the middle loses
+                // nothing.
                 let today = now.with_timezone(&Local).date_naive();
                 let writer =
                     crate::people::writer::NoteWriter::new(&self.paths.state_dir, "nothing-new");
-                for path in
-                    crate::people::edit::log_met(&writer, &self.people, &self.matcher, occ, today)?
-                {
-                    tracing::info!(
-                        "{}: logged \"Met at {}\"",
-                        path.display(),
-                        one_line(&occ.summary)
-                    );
-                }
+                let (people, matcher, occ) =
+                    (self.people.clone(), self.matcher.clone(), occ.clone());
+                tokio::task::spawn_blocking(move || {
+                    match crate::people::edit::log_met(&writer, &people, &matcher, &occ, today) {
+                        Ok(paths) => {
+                            for path in paths {
+                                tracing::info!(
+                                    "{}: logged \"Met at {}\"",
+                                    path.display(),
+                                    one_line(&occ.summary)
+                                );
+                            }
+                        }
+                        Err(e) => tracing::warn!("action nothing-new for {}: {e:#}", occ.summary),
+                    }
+                });
             }
             (other, _) => tracing::debug!("unknown action {other}"),
         }
