@@ -610,10 +610,18 @@ fn readme_is_short_and_links_the_reference() {
         readme.lines().count()
     );
     let install = readme.find("## Install").expect("an Install section");
-    let tests = readme.find("scripts/test.sh").expect("the test command");
-    let demo = readme.find("rapport demo").expect("the demo command");
-    assert!(demo < install, "the demo comes first");
-    assert!(install < readme.rfind("scripts/test.sh").unwrap() || tests > install);
+    let tests = readme.find("## Run all tests").expect("the test command");
+    let demo = readme.find("-- demo").expect("the demo command");
+    assert!(
+        demo < install && install < tests,
+        "try it, install, then the tests"
+    );
+    // Exactly one command for each: the demo and the whole test run.
+    assert_eq!(readme.matches("    scripts/test.sh\n").count(), 1);
+    assert_eq!(
+        readme.matches("    cargo run --release -- demo\n").count(),
+        1
+    );
     for doc in [
         "docs/configuration.md",
         "docs/calendar-engine.md",
