@@ -348,6 +348,21 @@ fn agenda_brief_and_met_count_the_organizer_and_never_me() {
         .to_string();
     assert_eq!(with, "with Ann Organizer, Tom de Vries", "{}", run.stdout);
 
+    // agenda --json: `people` by the same rule, with the matched notes;
+    // `organizer` and `attendees` stay as the calendar says.
+    let json = crate::common::json_array(&home.rapport(&["agenda", "--from", &from, "--json"]));
+    let people: Vec<(&str, &str)> = json[0]["people"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["person"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        people,
+        [("Ann Organizer", "ann.md"), ("Tom de Vries", "tom.md")]
+    );
+    assert_eq!(json[0]["attendees"].as_array().unwrap().len(), 2);
+
     let run = home.rapport(&["brief", "roadmap", "--json"]);
     assert!(run.success(), "{:?}", run.error);
     let brief: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();

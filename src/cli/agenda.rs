@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use anyhow::bail;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::agenda_json::JsonArray;
+use super::agenda_json::{IsMe, JsonArray};
 use super::meetings::{collect, fetch_and_parse, report_cut_series, Calendars};
 use super::AgendaArgs;
 use crate::calendar::model::{Attendee, Occurrence, PartStat};
@@ -82,16 +82,10 @@ pub fn calendar_label(a: &Attendee) -> Option<String> {
     a.name.clone().or_else(|| a.email.clone())
 }
 
-/// Whether an attendee is the user (`[me]`): never listed among the people.
-pub type IsMe<'a> = &'a dyn Fn(&Attendee) -> bool;
-
 fn who(o: &Occurrence, label_of: AttendeeLabel<'_>, is_me: IsMe<'_>) -> Option<String> {
-    // The one rule (Occurrence::attendees_with_organizer): the organizer
-    // counts, you never do.
-    let people: Vec<String> = o
-        .attendees_with_organizer()
+    // The one rule: the organizer counts, you never do.
+    let people: Vec<String> = super::agenda_json::people_of(o, is_me)
         .iter()
-        .filter(|a| !a.is_room_or_resource() && !is_me(a))
         .map(|a| {
             let label = label_of(a)
                 .map(|l| text::line(&l, text::NAME_CHARS))
@@ -259,6 +253,7 @@ pub fn run(
     }
     let matcher = crate::people::matching::Matcher::new(&people, &cfg.me);
     let person = |a: &Attendee| Some(("person", matcher.person_json(&people, a)));
+    let is_me = |a: &Attendee| matches!(matcher.match_one(a), crate::people::matching::Match::Me);
     if args.json && calendars.len() == 1 {
         // One calendar comes out of the engine in agenda order: each
         // occurrence is written as it is made and dropped (a `Value` tree of
@@ -269,7 +264,7 @@ pub fn run(
             if failed.is_some() || (!args.include_cancelled && o.is_cancelled()) {
                 return;
             }
-            if let Err(e) = json.push(&o, &person, &mut *out) {
+            if let Err(e) = json.push(&o, &person, &is_me, &mut *out) {
                 failed = Some(e);
             }
         });
@@ -288,13 +283,11 @@ pub fn run(
     if args.json {
         let mut json = JsonArray::new();
         for o in &occs {
-            json.push(o, &person, &mut *out)?;
+            json.push(o, &person, &is_me, &mut *out)?;
         }
         json.finish(&mut *out)?;
     } else {
         let label = |a: &Attendee| matcher.display_name(&people, a).map(str::to_string);
-        let is_me =
-            |a: &Attendee| matches!(matcher.match_one(a), crate::people::matching::Match::Me);
         out.write_all(render_text(&occs, from, &local, &label, &is_me).as_bytes())?;
     }
     Ok(exit_code(failures))
