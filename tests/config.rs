@@ -171,7 +171,7 @@ fn unknown_key_suggests_the_right_one() {
 #[test]
 fn bad_duration_lists_accepted_forms() {
     let shown = expect_error(
-        "[notify]\nmax_late = \"5 minutes\"\n",
+        "[notify]\nmax_late = \"5 parsecs\"\n",
         2,
         "notify.max_late",
         "\"1h30m\"",

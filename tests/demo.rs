@@ -75,7 +75,8 @@ fn demo_calendar_puts_the_meetings_at_their_offsets() {
         location: kickoff.location.clone(),
         conference_url: None,
     };
-    assert_eq!(rapport::brief::relative_when(&meeting, &sent), "in 2 min");
+    // 75 s before the start, to the nearest minute (issue 12, item 10).
+    assert_eq!(rapport::brief::relative_when(&meeting, &sent), "in 1 min");
     assert_eq!(timing.debrief_due(now()), now() + Duration::seconds(120));
 }
 

@@ -13,6 +13,7 @@ mod demo;
 mod engine;
 mod engine_cli;
 mod feed;
+mod first_hour;
 mod fixes;
 mod hardening;
 mod hardening_bounds;

@@ -9,7 +9,7 @@
 //! acknowledged rapport edits lost (0; an edit that a later save of the other
 //! program replaced is counted apart: that save read the note before the edit
 //! was in it), notes truncated or without front matter (0), stray files (0).
-//! Each run prints one `STRESS` line with its counts (README, Reliability).
+//! Each run prints one `STRESS` line with its counts (docs/reliability.md).
 //! `RAPPORT_STRESS_SECONDS` lengthens every run (default: a few seconds).
 
 use std::collections::BTreeSet;

@@ -75,6 +75,8 @@ fn service_install_passes_a_custom_config_on() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("units");
     let config = root.path().join("my config.toml");
+    // A named config must exist (issue 12, item 1).
+    std::fs::write(&config, "").unwrap();
     let run = rapport(
         root.path(),
         &[

@@ -269,7 +269,8 @@ pub struct Meeting {
     pub title: String,
     pub calendar: String,
     pub uid: String,
-    /// In the local zone.
+    /// With the event's own UTC offset, as `agenda --json` writes it (the
+    /// renderers show it in the local zone).
     pub start: DateTime<FixedOffset>,
     pub end: DateTime<FixedOffset>,
     pub all_day: bool,
@@ -416,16 +417,8 @@ pub fn compose(
             title: meeting_title(occ),
             calendar: occ.calendar.clone(),
             uid: occ.uid.clone(),
-            start: if occ.all_day {
-                occ.start
-            } else {
-                now.local(&occ.start)
-            },
-            end: if occ.all_day {
-                occ.end
-            } else {
-                now.local(&occ.end)
-            },
+            start: occ.start,
+            end: occ.end,
             all_day: occ.all_day,
             location: clean_opt(&occ.location),
             conference_url: occ.conference_url.clone(),

@@ -48,8 +48,9 @@ pub fn relative_when(meeting: &Meeting, now: &Now) -> String {
     // a few milliseconds after its due time, under 60 s before the start,
     // and must still say "in 1 min".
     if until > NOW_WITHIN {
-        // Round up: a notification a few seconds late still says "in 10 min".
-        let mins = (until.num_seconds() + 59) / 60;
+        // To the nearest minute, as `rapport status` counts: a notification
+        // a few seconds late still says "in 10 min", and 75 s is "in 1 min".
+        let mins = ((until.num_seconds() + 30) / 60).max(1);
         if mins >= 24 * 60 {
             let days = mins / (24 * 60);
             return if days == 1 {
@@ -99,14 +100,22 @@ pub fn time_range(brief: &Brief, now: &Now) -> String {
     }
     let start = now.local(&m.start);
     let end = now.local(&m.end);
+    // A meeting shorter than its minute (the demo's) shows its seconds
+    // rather than "14:04–14:04".
+    let clock =
+        if end > start && end.format("%H:%M").to_string() == start.format("%H:%M").to_string() {
+            "%H:%M:%S"
+        } else {
+            "%H:%M"
+        };
     let mut s = String::new();
     if start.date_naive() != today {
         let _ = write!(s, "{} ", short_date(start.date_naive(), today));
     }
-    let _ = write!(s, "{}", start.format("%H:%M"));
+    let _ = write!(s, "{}", start.format(clock));
     if end > start {
         if end.date_naive() == start.date_naive() {
-            let _ = write!(s, "–{}", end.format("%H:%M"));
+            let _ = write!(s, "–{}", end.format(clock));
         } else {
             let _ = write!(
                 s,
@@ -381,7 +390,7 @@ pub fn markdown(brief: &Brief, now: &Now) -> String {
     // title is shortened here, not in the data (`--json` stays exact).
     let _ = writeln!(s, "# {}\n", text::line(&m.title, text::TITLE_CHARS));
     let mut when = time_range(brief, now);
-    if !m.all_day && m.start.date_naive() == today {
+    if !m.all_day && now.local(&m.start).date_naive() == today {
         when = format!("Today {when}");
     }
     let _ = write!(s, "{when} ({})", relative_when(&brief.meeting, now));

@@ -105,11 +105,14 @@ pub struct Occurrence {
 }
 
 impl Occurrence {
-    /// Attendees and the organizer (when not already an attendee).
+    /// The people of the meeting by the one rule every view follows
+    /// (agenda, brief, notifications, `met`, JSON): the organizer counts, first
+    /// (unless also listed as an attendee), then the attendees. Leaving out
+    /// the user (`Match::Me`) is the matcher's part.
     pub fn attendees_with_organizer(&self) -> Vec<Attendee> {
-        let mut all = self.attendees.clone();
+        let mut all = Vec::with_capacity(self.attendees.len() + 1);
         if let Some(org) = &self.organizer {
-            let dup = all.iter().any(|a| {
+            let dup = self.attendees.iter().any(|a| {
                 a.email.is_some() && a.email == org.email
                     || a.email.is_none() && a.name.is_some() && a.name == org.name
             });
@@ -117,6 +120,7 @@ impl Occurrence {
                 all.push(org.clone());
             }
         }
+        all.extend(self.attendees.iter().cloned());
         all
     }
 

@@ -11,12 +11,13 @@ use std::process::ExitCode;
 use chrono::{DateTime, Duration, Local, Utc};
 
 use super::meetings::{query_of, Meetings, NEXT_DAYS, SEARCH_DAYS};
+use super::status::TIME_FORMAT;
 use crate::calendar::model::Occurrence;
 use crate::calendar::tz::local_zone;
 use crate::config::{Config, Paths};
 use crate::daemon::open::{is_http_url, Opener};
 use crate::daemon::requests::{queue_snooze, SnoozeRequest};
-use crate::daemon::state::{daemon_alive, ALIVE_WITHIN};
+use crate::daemon::state::daemon_running;
 use crate::people;
 use crate::util::text::one_line;
 
@@ -105,7 +106,7 @@ pub fn join(
         None => anyhow::bail!(
             "\"{}\" at {} has no conference link",
             one_line(&occ.summary),
-            occ.start.with_timezone(&Local).format("%a %d %b %H:%M")
+            occ.start.with_timezone(&Local).format(TIME_FORMAT)
         ),
     };
     if print {
@@ -148,6 +149,32 @@ pub fn snooze(
         )?;
         return Ok(ExitCode::from(1));
     }
+    // The daemon keeps only the next days' meetings: a request for a later
+    // one would be dropped, so it is refused here instead of promised.
+    if !crate::daemon::keeps_meeting_at(occ.start_utc(), now) {
+        let lead = config_with_calendars(paths)?
+            .notify
+            .lead
+            .iter()
+            .max()
+            .map(|d| {
+                crate::daemon::schedule::human_duration(Duration::seconds(d.as_secs() as i64))
+            });
+        let when = match lead {
+            Some(lead) => {
+                format!("Its prep shows {lead} before the start as usual; snooze it then.")
+            }
+            None => "No prep notification is configured ([notify] lead).".into(),
+        };
+        writeln!(
+            out,
+            "\"{}\" starts {}, beyond the {} days the daemon plans ahead: not snoozed. {when}",
+            one_line(&occ.summary),
+            occ.start.with_timezone(&Local).format(TIME_FORMAT),
+            crate::daemon::LOOK_AHEAD.num_days(),
+        )?;
+        return Ok(ExitCode::from(1));
+    }
     let request = SnoozeRequest {
         calendar: occ.calendar.clone(),
         uid: occ.uid.clone(),
@@ -164,13 +191,11 @@ pub fn snooze(
         at.with_timezone(&Local).format("%H:%M")
     )?;
     let state = crate::daemon::state::State::load_read_only(&paths.state_dir).ok();
-    if !daemon_alive(state.as_ref(), now) {
+    if !daemon_running(&paths.state_dir, state.as_ref(), now) {
         writeln!(
             out,
-            "The daemon does not seem to be running (no state written in the last {} min): \
-             the request is queued for when it starts (`rapport run`, or \
-             `systemctl --user start rapport`).",
-            ALIVE_WITHIN.num_minutes()
+            "The daemon does not seem to be running: the request is queued for when it \
+             starts (`rapport run`, or `systemctl --user start rapport`)."
         )?;
     }
     Ok(ExitCode::SUCCESS)
@@ -185,6 +210,13 @@ pub fn met(
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<ExitCode> {
     let now = Utc::now();
+    // A mistyped date is said before the calendars are read.
+    let date = date
+        .map(|text| {
+            crate::util::dates::parse_date(text, Local::now().date_naive())
+                .map_err(|e| anyhow::anyhow!("--date {text:?}: {e}"))
+        })
+        .transpose()?;
     let query = query_of(words, "last");
     let days = if query.is_some() {
         MET_SEARCH_DAYS
@@ -206,8 +238,7 @@ pub fn met(
         );
     };
     let date = match date {
-        Some(text) => super::dates::parse_date(text, Local::now().date_naive())
-            .map_err(|e| anyhow::anyhow!("--date {text:?}: {e}"))?,
+        Some(date) => date,
         None => occ.start.with_timezone(&Local).date_naive(),
     };
     let writer = people::writer::NoteWriter::new(&paths.state_dir, "met").force(force);

@@ -12,27 +12,31 @@ use std::process::ExitCode;
 use anyhow::bail;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use super::agenda_json::JsonArray;
+use super::agenda_json::{IsMe, JsonArray};
 use super::meetings::{collect, fetch_and_parse, report_cut_series, Calendars};
 use super::AgendaArgs;
 use crate::calendar::model::{Attendee, Occurrence, PartStat};
 use crate::calendar::tz::Zone;
 use crate::calendar::{ExpandOptions, Expansion};
 use crate::config::{self, Config, ConfigError, Paths};
+use crate::util::dates::{parse_date, DATE_FORMS};
 use crate::util::text;
 
-/// Parses `--from`/`--to`: an RFC 3339 instant, or a date meaning local
-/// midnight in `local`.
-pub fn parse_bound(text: &str, local: &Zone) -> Result<DateTime<Utc>, String> {
+/// Parses `--from`/`--to`: an RFC 3339 instant, or any date of
+/// [`crate::util::dates`] (`2026-12-01`, `tomorrow`, `friday`, `+3d`)
+/// meaning local midnight in `local` (days counted from `now` there).
+pub fn parse_bound(text: &str, now: DateTime<Utc>, local: &Zone) -> Result<DateTime<Utc>, String> {
     let t = text.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+    let today = now.with_timezone(&local.offset_at(now)).date_naive();
+    if let Ok(d) = parse_date(t, today) {
         return Ok(local.to_utc(d.and_time(chrono::NaiveTime::MIN)));
     }
     DateTime::parse_from_rfc3339(t)
         .map(|d| d.with_timezone(&Utc))
         .map_err(|_| {
             format!(
-                "`{t}` is neither a date (2026-12-01) nor an RFC 3339 time (2026-12-01T09:00:00+01:00)"
+                "`{t}` is neither a date ({DATE_FORMS}) nor an RFC 3339 time \
+                 (2026-12-01T09:00:00+01:00)"
             )
         })
 }
@@ -47,11 +51,11 @@ pub fn window(
 ) -> anyhow::Result<(DateTime<Utc>, DateTime<Utc>)> {
     let week = Duration::days(7);
     let from_t = from
-        .map(|f| parse_bound(f, local))
+        .map(|f| parse_bound(f, now, local))
         .transpose()
         .map_err(|e| anyhow::anyhow!("--from: {e}"))?;
     let to_t = to
-        .map(|t| parse_bound(t, local))
+        .map(|t| parse_bound(t, now, local))
         .transpose()
         .map_err(|e| anyhow::anyhow!("--to: {e}"))?;
     let (f, t) = match (from_t, to_t) {
@@ -78,11 +82,10 @@ pub fn calendar_label(a: &Attendee) -> Option<String> {
     a.name.clone().or_else(|| a.email.clone())
 }
 
-fn who(o: &Occurrence, label_of: AttendeeLabel<'_>) -> Option<String> {
-    let people: Vec<String> = o
-        .attendees
+fn who(o: &Occurrence, label_of: AttendeeLabel<'_>, is_me: IsMe<'_>) -> Option<String> {
+    // The one rule: the organizer counts, you never do.
+    let people: Vec<String> = super::agenda_json::people_of(o, is_me)
         .iter()
-        .filter(|a| !a.is_room_or_resource())
         .map(|a| {
             let label = label_of(a)
                 .map(|l| text::line(&l, text::NAME_CHARS))
@@ -115,6 +118,7 @@ pub fn render_text(
     from: DateTime<Utc>,
     local: &Zone,
     label_of: AttendeeLabel<'_>,
+    is_me: IsMe<'_>,
 ) -> String {
     if occurrences.is_empty() {
         return "No meetings in this window.\n".into();
@@ -183,7 +187,7 @@ pub fn render_text(
         if let Some(u) = &o.conference_url {
             let _ = writeln!(out, "{indent}join {}", text::line(u, text::TITLE_CHARS));
         }
-        if let Some(w) = who(o, label_of) {
+        if let Some(w) = who(o, label_of, is_me) {
             let _ = writeln!(out, "{indent}with {w}");
         }
         if several_calendars {
@@ -203,6 +207,7 @@ fn agenda_config(args: &AgendaArgs, paths: &Paths) -> anyhow::Result<Config> {
     if args.ics.is_empty() {
         return Ok(config::load(paths)?);
     }
+    config::check_ics_files(&args.ics)?;
     let mut cfg = Config::for_sources(args.ics.clone())?;
     cfg.people.dir = paths.data_dir.join("people");
     match config::load(paths) {
@@ -248,6 +253,7 @@ pub fn run(
     }
     let matcher = crate::people::matching::Matcher::new(&people, &cfg.me);
     let person = |a: &Attendee| Some(("person", matcher.person_json(&people, a)));
+    let is_me = |a: &Attendee| matches!(matcher.match_one(a), crate::people::matching::Match::Me);
     if args.json && calendars.len() == 1 {
         // One calendar comes out of the engine in agenda order: each
         // occurrence is written as it is made and dropped (a `Value` tree of
@@ -258,7 +264,7 @@ pub fn run(
             if failed.is_some() || (!args.include_cancelled && o.is_cancelled()) {
                 return;
             }
-            if let Err(e) = json.push(&o, &person, &mut *out) {
+            if let Err(e) = json.push(&o, &person, &is_me, &mut *out) {
                 failed = Some(e);
             }
         });
@@ -277,12 +283,12 @@ pub fn run(
     if args.json {
         let mut json = JsonArray::new();
         for o in &occs {
-            json.push(o, &person, &mut *out)?;
+            json.push(o, &person, &is_me, &mut *out)?;
         }
         json.finish(&mut *out)?;
     } else {
         let label = |a: &Attendee| matcher.display_name(&people, a).map(str::to_string);
-        out.write_all(render_text(&occs, from, &local, &label).as_bytes())?;
+        out.write_all(render_text(&occs, from, &local, &label, &is_me).as_bytes())?;
     }
     Ok(exit_code(failures))
 }
@@ -310,17 +316,35 @@ mod tests {
 
     #[test]
     fn bounds_are_dates_at_local_midnight_or_rfc3339() {
+        let now = t("2026-11-27T10:00:00Z"); // a Friday
         assert_eq!(
-            parse_bound("2026-12-01", &berlin()),
+            parse_bound("2026-12-01", now, &berlin()),
             Ok(t("2026-11-30T23:00:00Z"))
         );
         assert_eq!(
-            parse_bound("2026-12-01T09:00:00-05:00", &berlin()),
+            parse_bound("2026-12-01T09:00:00-05:00", now, &berlin()),
             Ok(t("2026-12-01T14:00:00Z"))
         );
-        assert!(parse_bound("tomorrow", &berlin())
-            .unwrap_err()
-            .contains("RFC 3339"));
+        // The date words of every other date option.
+        assert_eq!(
+            parse_bound("tomorrow", now, &berlin()),
+            Ok(t("2026-11-27T23:00:00Z"))
+        );
+        assert_eq!(
+            parse_bound("Monday", now, &berlin()),
+            Ok(t("2026-11-29T23:00:00Z"))
+        );
+        assert_eq!(
+            parse_bound("+1w", now, &berlin()),
+            Ok(t("2026-12-03T23:00:00Z"))
+        );
+        // "today" is Berlin's day, not UTC's: 23:30 UTC is already Saturday there.
+        assert_eq!(
+            parse_bound("today", t("2026-11-27T23:30:00Z"), &berlin()),
+            Ok(t("2026-11-27T23:00:00Z"))
+        );
+        let e = parse_bound("next week", now, &berlin()).unwrap_err();
+        assert!(e.contains("RFC 3339") && e.contains("tomorrow"), "{e}");
     }
 
     #[test]

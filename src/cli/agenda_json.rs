@@ -14,6 +14,24 @@ use crate::calendar::model::{Attendee, Occurrence, PartStat, RecurrenceId, Statu
 /// passes [`no_person`].
 pub type AttendeeExtra<'a> = &'a dyn Fn(&Attendee) -> Option<(&'static str, Value)>;
 
+/// Whether an attendee is the user (`[me]`): left out of `people`.
+pub type IsMe<'a> = &'a dyn Fn(&Attendee) -> bool;
+
+/// The [`IsMe`] that knows no `[me]`.
+pub fn nobody_is_me(_: &Attendee) -> bool {
+    false
+}
+
+/// The people of an occurrence by the one rule of every view (agenda,
+/// brief, `met`): the organizer first, then the attendees, never you, no
+/// rooms or resources. `organizer` and `attendees` stay as the calendar says.
+pub fn people_of(o: &Occurrence, is_me: IsMe<'_>) -> Vec<Attendee> {
+    o.attendees_with_organizer()
+        .into_iter()
+        .filter(|a| !a.is_room_or_resource() && !is_me(a))
+        .collect()
+}
+
 /// The [`AttendeeExtra`] that adds nothing.
 pub fn no_person(_: &Attendee) -> Option<(&'static str, Value)> {
     None
@@ -63,7 +81,7 @@ fn attendee_json(a: &Attendee, extra: AttendeeExtra<'_>) -> Value {
 
 /// One occurrence as the `--json` object (issue 2, point 8). Keys are never
 /// renamed; new ones may be added.
-pub fn occurrence_json(o: &Occurrence, extra: AttendeeExtra<'_>) -> Value {
+pub fn occurrence_json(o: &Occurrence, extra: AttendeeExtra<'_>, is_me: IsMe<'_>) -> Value {
     let recurrence_id = match o.recurrence_id {
         None => Value::Null,
         Some(RecurrenceId::Date(d)) => d.format("%Y-%m-%d").to_string().into(),
@@ -88,6 +106,7 @@ pub fn occurrence_json(o: &Occurrence, extra: AttendeeExtra<'_>) -> Value {
         "transparent": o.transparent,
         "my_status": partstat_str(o.my_status),
         "organizer": o.organizer.as_ref().map(|a| attendee_json(a, &no_person)),
+        "people": people_of(o, is_me).iter().map(|a| attendee_json(a, extra)).collect::<Vec<_>>(),
         "attendees": o.attendees.iter().map(|a| attendee_json(a, extra)).collect::<Vec<_>>(),
         "sequence": o.sequence,
     })
@@ -221,13 +240,14 @@ impl JsonArray {
         &mut self,
         o: &Occurrence,
         extra: AttendeeExtra<'_>,
+        is_me: IsMe<'_>,
         out: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
         self.buf
             .extend_from_slice(if self.count == 0 { b"\n" } else { b",\n" });
         self.count += 1;
         indent(&mut self.buf, 1);
-        occurrence_object(&mut self.buf, o, extra);
+        occurrence_object(&mut self.buf, o, extra, is_me);
         if self.buf.len() >= Self::PIECE {
             out.write_all(&self.buf)?;
             self.buf.clear();
@@ -409,7 +429,24 @@ fn attendee_object(buf: &mut Vec<u8>, a: &Attendee, extra: AttendeeExtra<'_>, le
     buf.push(b'}');
 }
 
-fn occurrence_object(buf: &mut Vec<u8>, o: &Occurrence, extra: AttendeeExtra<'_>) {
+/// A list of attendee objects at `level` (as serde_json's pretty printer).
+fn attendee_list(buf: &mut Vec<u8>, list: &[Attendee], extra: AttendeeExtra<'_>, level: usize) {
+    if list.is_empty() {
+        buf.extend_from_slice(b"[]");
+        return;
+    }
+    buf.push(b'[');
+    for (n, a) in list.iter().enumerate() {
+        buf.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
+        indent(buf, level + 1);
+        attendee_object(buf, a, extra, level + 1);
+    }
+    buf.push(b'\n');
+    indent(buf, level);
+    buf.push(b']');
+}
+
+fn occurrence_object(buf: &mut Vec<u8>, o: &Occurrence, extra: AttendeeExtra<'_>, is_me: IsMe<'_>) {
     const LEVEL: usize = 1;
     let mut first = true;
     let f = &mut first;
@@ -417,19 +454,7 @@ fn occurrence_object(buf: &mut Vec<u8>, o: &Occurrence, extra: AttendeeExtra<'_>
     key(buf, f, LEVEL, "all_day");
     buf.extend_from_slice(if o.all_day { b"true" } else { b"false" });
     key(buf, f, LEVEL, "attendees");
-    if o.attendees.is_empty() {
-        buf.extend_from_slice(b"[]");
-    } else {
-        buf.push(b'[');
-        for (n, a) in o.attendees.iter().enumerate() {
-            buf.extend_from_slice(if n == 0 { b"\n" } else { b",\n" });
-            indent(buf, LEVEL + 2);
-            attendee_object(buf, a, extra, LEVEL + 2);
-        }
-        buf.push(b'\n');
-        indent(buf, LEVEL + 1);
-        buf.push(b']');
-    }
+    attendee_list(buf, &o.attendees, extra, LEVEL + 1);
     key(buf, f, LEVEL, "calendar");
     json_string(buf, &o.calendar);
     key(buf, f, LEVEL, "conference_url");
@@ -447,6 +472,8 @@ fn occurrence_object(buf: &mut Vec<u8>, o: &Occurrence, extra: AttendeeExtra<'_>
         Some(a) => attendee_object(buf, a, &no_person, LEVEL + 1),
         None => buf.extend_from_slice(b"null"),
     }
+    key(buf, f, LEVEL, "people");
+    attendee_list(buf, &people_of(o, is_me), extra, LEVEL + 1);
     key(buf, f, LEVEL, "recurrence_id");
     match o.recurrence_id {
         None => buf.extend_from_slice(b"null"),
@@ -477,11 +504,11 @@ fn occurrence_object(buf: &mut Vec<u8>, o: &Occurrence, extra: AttendeeExtra<'_>
 }
 
 /// The `--json` array.
-pub fn to_json(occurrences: &[Occurrence], extra: AttendeeExtra<'_>) -> Value {
+pub fn to_json(occurrences: &[Occurrence], extra: AttendeeExtra<'_>, is_me: IsMe<'_>) -> Value {
     Value::Array(
         occurrences
             .iter()
-            .map(|o| occurrence_json(o, extra))
+            .map(|o| occurrence_json(o, extra, is_me))
             .collect(),
     )
 }
@@ -516,7 +543,7 @@ mod tests {
         let mut out = Vec::new();
         let mut json = JsonArray::new();
         for o in occs {
-            json.push(o, extra, &mut out).unwrap();
+            json.push(o, extra, &nobody_is_me, &mut out).unwrap();
         }
         json.finish(&mut out).unwrap();
         String::from_utf8(out).unwrap()
@@ -524,7 +551,11 @@ mod tests {
 
     /// What serde_json's pretty printer makes of the `Value` tree.
     fn tree(occs: &[&Occurrence], extra: AttendeeExtra<'_>) -> String {
-        let v = Value::Array(occs.iter().map(|o| occurrence_json(o, extra)).collect());
+        let v = Value::Array(
+            occs.iter()
+                .map(|o| occurrence_json(o, extra, &nobody_is_me))
+                .collect(),
+        );
         serde_json::to_string_pretty(&v).unwrap() + "\n"
     }
 

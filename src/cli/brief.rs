@@ -8,7 +8,7 @@ use chrono::{Duration, Utc};
 use super::meetings::{query_of, Meetings, NEXT_DAYS, SEARCH_DAYS};
 use super::BriefArgs;
 use crate::brief::{self, BriefSettings, Now};
-use crate::calendar::model::{Attendee, Occurrence};
+use crate::calendar::model::Occurrence;
 use crate::calendar::tz::local_zone;
 use crate::config::{self, Config, ConfigError, Paths};
 use crate::daemon::state::State;
@@ -19,6 +19,7 @@ pub fn run(
     paths: &Paths,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<ExitCode> {
+    config::check_ics_files(&args.ics)?;
     let mut config = match config::load(paths) {
         Ok(c) => c,
         // --ics works without a config file, like `rapport agenda`.
@@ -62,8 +63,10 @@ pub fn run(
     } = &meetings;
     // The organizer first, as the brief lists them.
     let attendees_of = |o: &Occurrence| {
-        let everyone: Vec<Attendee> = o.organizer.iter().chain(&o.attendees).cloned().collect();
-        brief::attendance(&matcher.match_attendees(&everyone), people)
+        brief::attendance(
+            &matcher.match_attendees(&o.attendees_with_organizer()),
+            people,
+        )
     };
     let Some(occ) = brief::find_meeting(
         occurrences,

@@ -48,8 +48,8 @@ pub struct Timing {
 
 impl Default for Timing {
     /// Two minutes in all: prep after 15 s, 75 s before the start (the
-    /// brief says "in 2 min": under a minute would read "now"), meeting from
-    /// 1:30 to 1:55, debrief at 2:00.
+    /// brief says "in 1 min": under half a minute would read "now"), meeting
+    /// from 1:30 to 1:55 (shown with its seconds), debrief at 2:00.
     fn default() -> Self {
         Timing {
             start_in: Duration::seconds(90),

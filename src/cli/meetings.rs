@@ -66,15 +66,16 @@ pub fn fetch_and_parse(paths: &Paths, sources: &[CalendarSource]) -> anyhow::Res
     })
 }
 
-/// A calendar's warnings for a one-shot command: one summary line (WARN,
-/// shown on stderr), each warning at DEBUG (`-vv`); `rapport check` lists them.
+/// A calendar's warnings for a one-shot command: one summary line at INFO
+/// (`-v`: a warning repeated on every agenda helps nobody), each warning at
+/// DEBUG (`-vv`); `rapport check` lists them and `rapport status` counts them.
 pub fn report_feed_warnings(calendar: &str, warnings: &[Warning]) {
     for w in warnings {
         tracing::debug!("{w}");
     }
     match warnings.len() {
         0 => {}
-        n => tracing::warn!(
+        n => tracing::info!(
             "{n} warning{} in {} (run `rapport check` for details)",
             if n == 1 { "" } else { "s" },
             text::line(calendar, text::NAME_CHARS)

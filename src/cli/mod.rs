@@ -28,8 +28,8 @@ pub struct Cli {
     /// Configuration file (default: $RAPPORT_CONFIG, else ~/.config/rapport/config.toml).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// More log output on stderr (-v info, -vv debug with each feed warning; for `run`: -v debug,
-    /// -vv trace); RUST_LOG overrides.
+    /// More detail on stderr: -v (what rapport does, feed warnings), -vv (debug). RUST_LOG
+    /// overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
     #[command(subcommand)]
@@ -38,6 +38,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Try rapport in two minutes on example meetings and people (nothing of yours is read).
+    Demo,
+    /// Write a commented config and a people folder with an example person (never overwrites).
+    Init,
     /// Show upcoming meetings.
     Agenda(AgendaArgs),
     /// List everyone in the people folder: name, org, last met, open follow-ups.
@@ -68,17 +72,25 @@ pub enum Command {
     Snooze(SnoozeArgs),
     /// "Nothing new": log `Met at <meeting>` for everyone you have a note about in the last meeting.
     Met(MetArgs),
-    /// Write a commented config and a people folder with an example person (never overwrites).
-    Init,
-    /// Try rapport in two minutes on example meetings and people (nothing of yours is read).
-    Demo,
     /// Manage the systemd user service.
     #[command(subcommand)]
     Service(ServiceCommand),
     /// Run the daemon: notifications before and after meetings (the systemd service runs this).
     Run,
-    /// Show the daemon's view: each calendar's last refresh and error, the next notifications.
+    /// Show the daemon's view: whether it runs, each calendar's last refresh and error, the next
+    /// notifications.
     Status,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    ///
+    /// bash: `rapport completions bash > ~/.local/share/bash-completion/completions/rapport`;
+    /// zsh: `rapport completions zsh > ~/.zfunc/_rapport` (with `fpath+=~/.zfunc` before
+    /// `compinit`); fish: `rapport completions fish > ~/.config/fish/completions/rapport.fish`.
+    Completions {
+        /// The shell to write the script for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout: `rapport man > ~/.local/share/man/man1/rapport.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -121,10 +133,16 @@ pub struct MetArgs {
     #[arg(value_name = "last | TEXT")]
     pub query: Vec<String>,
     /// The Log entry's date (default: the meeting's day).
-    #[arg(long)]
+    #[arg(long, value_name = "DATE", long_help = date_help("The Log entry's date (default: the meeting's day)."))]
     pub date: Option<String>,
     #[command(flatten)]
     pub force: ForceArg,
+}
+
+/// The `--help` of a date option: `what`, then the accepted forms
+/// ([`crate::util::dates::DATE_FORMS`]), the same for every date option.
+pub fn date_help(what: &str) -> String {
+    format!("{what}\n\nA date: {}.", crate::util::dates::DATE_FORMS)
 }
 
 /// For the commands that change a note.
@@ -175,19 +193,22 @@ pub enum PersonCommand {
     Show {
         /// An email, name, alias or an unambiguous part of one.
         name: String,
+        /// Print the note as JSON (with the file's path).
         #[arg(long)]
         json: bool,
     },
     /// Create a note from the template (never overwrites).
     Add {
-        /// "Full Name"
+        /// Their full name, as calendars show it ("Yvonne Bakker").
         name: String,
-        /// Repeatable.
+        /// An email address calendars invite them with. Repeatable.
         #[arg(long = "email", value_name = "ADDRESS")]
         emails: Vec<String>,
-        #[arg(long)]
+        /// Their organisation (front matter `org:`).
+        #[arg(long, value_name = "ORG")]
         org: Option<String>,
-        #[arg(long)]
+        /// Their role or job title (front matter `role:`).
+        #[arg(long, value_name = "ROLE")]
         role: Option<String>,
     },
 }
@@ -198,13 +219,14 @@ pub struct NameArg {
     pub name: String,
 }
 
-/// Dates: YYYY-MM-DD, today, tomorrow, yesterday, a weekday name, +3d, +2w.
 #[derive(Debug, Args)]
 pub struct NoteArgs {
+    /// Who: an email, name, alias or an unambiguous part of one.
     pub name: String,
+    /// The entry, one line ("Budget review: wants monthly figures").
     pub text: String,
     /// The entry's date (default: today).
-    #[arg(long)]
+    #[arg(long, value_name = "DATE", long_help = date_help("The entry's date (default: today)."))]
     pub date: Option<String>,
     #[command(flatten)]
     pub force: ForceArg,
@@ -212,10 +234,12 @@ pub struct NoteArgs {
 
 #[derive(Debug, Args)]
 pub struct AskArgs {
+    /// Who: an email, name, alias or an unambiguous part of one.
     pub name: String,
+    /// What to ask them, one line.
     pub text: String,
     /// Ask from this day on (default: today).
-    #[arg(long)]
+    #[arg(long, value_name = "DATE", long_help = date_help("Ask from this day on (default: today)."))]
     pub after: Option<String>,
     #[command(flatten)]
     pub force: ForceArg,
@@ -223,10 +247,12 @@ pub struct AskArgs {
 
 #[derive(Debug, Args)]
 pub struct OweArgs {
+    /// Who: an email, name, alias or an unambiguous part of one.
     pub name: String,
+    /// What you promised them, one line.
     pub text: String,
     /// Promised by this day (without it the task is tagged #owe).
-    #[arg(long)]
+    #[arg(long, value_name = "DATE", long_help = date_help("Promised by this day (without it the task is tagged #owe)."))]
     pub due: Option<String>,
     #[command(flatten)]
     pub force: ForceArg,
@@ -234,6 +260,7 @@ pub struct OweArgs {
 
 #[derive(Debug, Args)]
 pub struct DoneArgs {
+    /// Who: an email, name, alias or an unambiguous part of one.
     pub name: String,
     /// The follow-up's number (as `person show` lists them) or part of its text.
     pub task: String,
@@ -243,11 +270,17 @@ pub struct DoneArgs {
 
 #[derive(Debug, Args)]
 pub struct AgendaArgs {
-    /// Start of the window: an RFC 3339 instant, or a date (local midnight). Default: now.
-    #[arg(long)]
+    /// Start of the window: a date (local midnight) or an RFC 3339 time. Default: now.
+    #[arg(long, value_name = "WHEN", long_help = date_help(
+        "Start of the window: a date (its local midnight) or an RFC 3339 time \
+         (2026-12-01T09:00:00+01:00). Default: now."
+    ))]
     pub from: Option<String>,
-    /// End of the window (exclusive). Default: 7 days after --from.
-    #[arg(long)]
+    /// End of the window (exclusive): a date or an RFC 3339 time. Default: 7 days after --from.
+    #[arg(long, value_name = "WHEN", long_help = date_help(
+        "End of the window, exclusive: a date (its local midnight; `--from today --to \
+         tomorrow` is today) or an RFC 3339 time. Default: 7 days after --from."
+    ))]
     pub to: Option<String>,
     /// Read this calendar (file, http(s):// or webcal:// URL) instead of the configured ones. Repeatable.
     #[arg(long = "ics", value_name = "PATH_OR_URL")]
@@ -367,6 +400,8 @@ impl Command {
             Command::People(p) => p.json,
             Command::Person(PersonCommand::Show { json, .. }) => *json,
             Command::Brief(b) => b.json,
+            // Exact bytes for a shell or for man.
+            Command::Completions { .. } | Command::Man => true,
             _ => false,
         }
     }
@@ -387,6 +422,14 @@ fn run_command(
         paths.cache_dir.join("feeds"),
     ] {
         crate::util::fs::sweep_stale_temps(&dir);
+    }
+    // A config file the user named must exist, whatever the command (only
+    // `init` creates it; `demo`, `completions` and `man` read none).
+    if !matches!(
+        cli.command,
+        Command::Init | Command::Demo | Command::Completions { .. } | Command::Man
+    ) {
+        paths.check_named_config()?;
     }
     match cli.command {
         Command::Agenda(args) => agenda::run(&args, paths, out),
@@ -499,5 +542,15 @@ fn run_command(
         } else {
             ExitCode::from(1)
         }),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "rapport", out);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let command = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(command).render(out)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

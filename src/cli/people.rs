@@ -361,6 +361,25 @@ pub fn edit(
         applied.line,
         applied.line_text
     )?;
+    if matches!(edit, Edit::Done { .. }) {
+        // The open follow-ups are numbered in file order, so the ones after
+        // the ticked one moved up: show the numbers the next `done` takes.
+        let path = people.file_of(p);
+        let now_open = std::fs::read_to_string(&path)
+            .ok()
+            .and_then(|text| crate::people::parse_person(&p.path, &text).ok())
+            .map(|q| q.follow_ups);
+        match now_open {
+            Some(open) if open.is_empty() => writeln!(out, "No open follow-ups left.")?,
+            Some(open) => {
+                writeln!(out, "Still open (new numbers):")?;
+                for (i, f) in open.iter().enumerate() {
+                    writeln!(out, "  {}. {}", i + 1, f.text)?;
+                }
+            }
+            None => {}
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

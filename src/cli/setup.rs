@@ -127,6 +127,9 @@ pub fn install_service_command(
     let exe = std::env::current_exe()
         .and_then(|p| p.canonicalize())
         .map_err(|e| anyhow::anyhow!("cannot find the path of the rapport binary: {e}"))?;
+    if let Some(warning) = binary_location_warning(&exe, &std::env::temp_dir()) {
+        writeln!(out, "Warning: {warning}\n")?;
+    }
     // Notes kept outside the home must stay writable for the service;
     // a missing or broken config is `rapport check`'s business, not this.
     let people_dir = crate::config::load(paths).ok().map(|c| c.people.dir);
@@ -136,6 +139,45 @@ pub fn install_service_command(
     };
     install_service(&dir, &exe, config_file, &writable, out)?;
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// A warning when the unit would run a binary that is not installed: one in
+/// a cargo build folder (`target/release`, `target/debug`: the next `cargo
+/// build` or `cargo clean` changes or removes it) or in a temporary folder.
+/// `exe` is the resolved path (symlinks followed).
+pub fn binary_location_warning(exe: &Path, temp_dir: &Path) -> Option<String> {
+    let in_build_folder = exe
+        .parent()
+        .and_then(|profile| {
+            let target = profile.parent()?;
+            let name = profile.file_name()?.to_str()?;
+            Some(
+                target.file_name()? == "target"
+                    && (name == "release"
+                        || name == "debug"
+                        || target.join("CACHEDIR.TAG").exists()),
+            )
+        })
+        .unwrap_or(false);
+    let fix = "install it first (`cargo install --path .` puts it in ~/.cargo/bin), then run \
+               `rapport service install` from there";
+    if in_build_folder {
+        return Some(format!(
+            "{} is in a cargo build folder: the service would break with the next \
+             `cargo build` or `cargo clean`; {fix}",
+            exe.display()
+        ));
+    }
+    let temp = temp_dir
+        .canonicalize()
+        .unwrap_or_else(|_| temp_dir.to_path_buf());
+    if exe.starts_with(&temp) || exe.starts_with("/tmp") || exe.starts_with("/var/tmp") {
+        return Some(format!(
+            "{} is in a temporary folder, which may be emptied at the next boot; {fix}",
+            exe.display()
+        ));
+    }
+    None
 }
 
 /// Writes the unit into `dir` (created when missing) and prints what to run next.
@@ -318,7 +360,9 @@ pub fn init(paths: &Paths, today: NaiveDate, out: &mut dyn Write) -> anyhow::Res
         )?;
     }
 
-    let config = match crate::config::load(paths) {
+    // Its warnings are said below as next steps, not as warnings about the
+    // file init has just written.
+    let config = match crate::config::load_quietly(paths) {
         Ok(c) => c,
         Err(e) => {
             writeln!(
@@ -346,10 +390,24 @@ pub fn init(paths: &Paths, today: NaiveDate, out: &mut dyn Write) -> anyhow::Res
         )?;
     }
 
+    // "[me] has no emails" is step 1 below; anything else is worth a line.
+    let other_warnings: Vec<&String> = config
+        .warnings
+        .iter()
+        .filter(|w| !w.contains("[me] has no emails"))
+        .collect();
+    for w in &other_warnings {
+        writeln!(out, "Note: {w}")?;
+    }
     writeln!(out, "\nNext:")?;
+    let me_step = if config.me.emails.is_empty() {
+        "your name and emails under [me] (so rapport can tell which attendee is you)"
+    } else {
+        "your name and emails under [me]"
+    };
     writeln!(
         out,
-        "  1. Edit {}: your name and emails under [me], and a [[calendar]] with your feed.",
+        "  1. Edit {}: {me_step}, and a [[calendar]] with your feed.",
         config_path.display()
     )?;
     writeln!(
@@ -404,6 +462,32 @@ mod tests {
     }
 
     #[test]
+    fn binaries_in_build_or_temporary_folders_are_named() {
+        let tmp = Path::new("/nonexistent-tmp");
+        for exe in [
+            "/home/ann/src/rapport/target/release/rapport",
+            "/home/ann/src/rapport/target/debug/rapport",
+        ] {
+            let w = binary_location_warning(Path::new(exe), tmp).unwrap();
+            assert!(
+                w.contains("cargo build folder") && w.contains("cargo install"),
+                "{w}"
+            );
+        }
+        let w = binary_location_warning(Path::new("/tmp/x/rapport"), tmp).unwrap();
+        assert!(w.contains("temporary folder"), "{w}");
+        let w = binary_location_warning(Path::new("/nonexistent-tmp/rapport"), tmp).unwrap();
+        assert!(w.contains("temporary folder"), "{w}");
+        for ok in [
+            "/home/ann/.cargo/bin/rapport",
+            "/usr/bin/rapport",
+            "/opt/target/rapport",
+        ] {
+            assert_eq!(binary_location_warning(Path::new(ok), tmp), None, "{ok}");
+        }
+    }
+
+    #[test]
     fn systemd_quoting() {
         assert_eq!(systemd_quote("/usr/bin/rapport"), "/usr/bin/rapport");
         assert_eq!(systemd_quote("/a b/r"), "\"/a b/r\"");
@@ -416,6 +500,7 @@ mod tests {
     fn only_folders_outside_home_are_added() {
         let paths = Paths {
             config_file: "/home/ann/.config/rapport/config.toml".into(),
+            config_from: crate::config::ConfigFrom::Default,
             cache_dir: "/var/cache/ann/rapport".into(),
             state_dir: "/home/ann/.local/state/rapport".into(),
             data_dir: "/home/ann/.local/share/rapport".into(),

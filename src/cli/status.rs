@@ -5,8 +5,12 @@ use chrono::{DateTime, Duration, Local, Utc};
 
 use crate::config::Paths;
 use crate::daemon::schedule;
-use crate::daemon::state::{Due, State};
+use crate::daemon::state::{daemon_running, Due, State};
 use crate::util::text::{self, one_line};
+
+/// How status, join and snooze show an instant: "Tue 8 Dec 14:00", the day
+/// without a leading zero, as the brief and the agenda write it.
+pub const TIME_FORMAT: &str = "%a %-d %b %H:%M";
 
 /// Prints each feed's last refresh and error and the next notifications,
 /// from the state file.
@@ -17,15 +21,26 @@ pub fn run(
 ) -> anyhow::Result<bool> {
     let path = State::path(&paths.state_dir);
     if !path.exists() {
+        let running = daemon_running(&paths.state_dir, None, now);
+        if running {
+            writeln!(
+                out,
+                "Daemon: running, starting up (no state written yet in {})",
+                path.display()
+            )?;
+            return Ok(true);
+        }
         writeln!(
             out,
-            "No daemon state yet ({}): start it with `rapport run` (or enable the service).",
+            "Daemon: not running, and no state yet ({}): start it with `rapport run` \
+             (or `rapport service install` for the background service).",
             path.display()
         )?;
         return Ok(false);
     }
     let state = State::load_read_only(&paths.state_dir)?;
-    let local = |t: DateTime<Utc>| t.with_timezone(&Local).format("%a %d %b %H:%M").to_string();
+    let running = daemon_running(&paths.state_dir, Some(&state), now);
+    let local = |t: DateTime<Utc>| t.with_timezone(&Local).format(TIME_FORMAT).to_string();
     let ago = |t: DateTime<Utc>| {
         let d = now - t;
         if d < Duration::zero() {
@@ -34,12 +49,21 @@ pub fn run(
             format!("{} ago", schedule::human_duration(d))
         }
     };
-    match state.last_run {
-        Some(t) => writeln!(out, "Daemon last ran: {} ({})", local(t), ago(t))?,
-        None => writeln!(out, "Daemon last ran: never")?,
+    let last = match state.last_run {
+        Some(t) => format!("{} ({})", local(t), ago(t)),
+        None => "never".into(),
+    };
+    if running {
+        writeln!(out, "Daemon: running (state written {last})")?;
+    } else {
+        writeln!(
+            out,
+            "Daemon: NOT running (last ran {last}); start it with \
+             `systemctl --user start rapport` or `rapport run`"
+        )?;
     }
     writeln!(out, "\nCalendars:")?;
-    let mut healthy = true;
+    let mut healthy = running;
     if state.feeds.is_empty() {
         writeln!(out, "  (none refreshed yet)")?;
     }
@@ -49,6 +73,14 @@ pub fn run(
             .map(|t| format!("refreshed {} ({})", local(t), ago(t)))
             .unwrap_or_else(|| "never refreshed".into());
         writeln!(out, "  {}: {refreshed}", text::line(name, text::NAME_CHARS))?;
+        if f.warnings > 0 {
+            writeln!(
+                out,
+                "    {} warning{} in the feed (`rapport check` lists them)",
+                f.warnings,
+                if f.warnings == 1 { "" } else { "s" }
+            )?;
+        }
         if let Some(err) = &f.last_error {
             healthy = false;
             let at = f
@@ -74,14 +106,23 @@ pub fn run(
             }
         }
     }
-    writeln!(out, "\nNext notifications:")?;
+    // The daemon plans only the meetings of its window: say how far that is.
+    writeln!(
+        out,
+        "\nNext notifications (the daemon looks {} days ahead; `rapport agenda` shows further):",
+        crate::daemon::LOOK_AHEAD.num_days()
+    )?;
     let upcoming: Vec<&Due> = state
         .upcoming
         .iter()
         .filter(|d| d.due >= now - Duration::minutes(1))
         .collect();
     if upcoming.is_empty() {
-        writeln!(out, "  (none in the next days)")?;
+        writeln!(
+            out,
+            "  (none: no meeting with people in the next {} days)",
+            crate::daemon::LOOK_AHEAD.num_days()
+        )?;
     }
     for d in upcoming.iter().take(10) {
         writeln!(
@@ -154,7 +195,7 @@ mod tests {
         assert!(text.contains("HTTP 503"), "{text}");
         let next = format!(
             "failed 3 times in a row; next attempt {} (in 9 min)",
-            t(9, 10).with_timezone(&Local).format("%a %d %b %H:%M")
+            t(9, 10).with_timezone(&Local).format(TIME_FORMAT)
         );
         assert!(text.contains(&next), "{text}");
         // A healthy feed's next refresh is not news.

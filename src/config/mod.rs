@@ -78,6 +78,9 @@ impl Default for NotifyConfig {
 pub struct Paths {
     /// The config file to read: `--config`, else `$RAPPORT_CONFIG`, else XDG.
     pub config_file: PathBuf,
+    /// Who named `config_file`. Only the default path may be absent: a file
+    /// the user named that does not exist is an error in every command.
+    pub config_from: ConfigFrom,
     /// Cached feed bodies (`~/.cache/rapport`).
     pub cache_dir: PathBuf,
     /// Daemon state: what was sent (`~/.local/state/rapport`).
@@ -87,6 +90,29 @@ pub struct Paths {
     /// Short-lived files such as rendered briefs (`$XDG_RUNTIME_DIR/rapport`,
     /// else the cache dir).
     pub runtime_dir: PathBuf,
+}
+
+/// Where the config file's path came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ConfigFrom {
+    /// The XDG default (or [`Paths::under`]): may be absent.
+    #[default]
+    Default,
+    /// `--config FILE`.
+    Option,
+    /// `$RAPPORT_CONFIG`.
+    Env,
+}
+
+impl ConfigFrom {
+    /// How the user named the file, for messages; None for the default.
+    pub fn named_by(self) -> Option<&'static str> {
+        match self {
+            ConfigFrom::Default => None,
+            ConfigFrom::Option => Some("--config"),
+            ConfigFrom::Env => Some("$RAPPORT_CONFIG"),
+        }
+    }
 }
 
 impl Paths {
@@ -119,15 +145,17 @@ impl Paths {
                 )
             }
         };
-        let config_file = config_override
-            .or_else(|| {
-                std::env::var_os("RAPPORT_CONFIG")
-                    .filter(|v| !v.is_empty())
-                    .map(PathBuf::from)
-            })
-            .unwrap_or_else(|| config_dir.join("config.toml"));
+        let env = std::env::var_os("RAPPORT_CONFIG")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from);
+        let (config_file, config_from) = match (config_override, env) {
+            (Some(file), _) => (file, ConfigFrom::Option),
+            (None, Some(file)) => (file, ConfigFrom::Env),
+            (None, None) => (config_dir.join("config.toml"), ConfigFrom::Default),
+        };
         Paths {
             config_file,
+            config_from,
             cache_dir,
             state_dir,
             data_dir,
@@ -135,10 +163,32 @@ impl Paths {
         }
     }
 
+    /// These paths with the config file `file` named by `from` (`--config`).
+    pub fn with_config_file(mut self, file: PathBuf, from: ConfigFrom) -> Paths {
+        self.config_file = file;
+        self.config_from = from;
+        self
+    }
+
+    /// An error when the user named a config file that does not exist (only
+    /// the default path may be absent).
+    pub fn check_named_config(&self) -> Result<(), ConfigError> {
+        match self.config_from.named_by() {
+            Some(by) if std::fs::symlink_metadata(&self.config_file).is_err() => {
+                Err(ConfigError::NamedNotFound {
+                    path: self.config_file.clone(),
+                    named_by: by,
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Everything under one folder (tests, `rapport demo`).
     pub fn under(root: &std::path::Path) -> Paths {
         Paths {
             config_file: root.join("config/config.toml"),
+            config_from: ConfigFrom::Default,
             cache_dir: root.join("cache"),
             state_dir: root.join("state"),
             data_dir: root.join("data"),
@@ -169,6 +219,11 @@ pub struct ConfigProblem {
 pub enum ConfigError {
     /// There is no config file at this path.
     NotFound { path: PathBuf },
+    /// The file named by `--config` or `$RAPPORT_CONFIG` does not exist.
+    NamedNotFound {
+        path: PathBuf,
+        named_by: &'static str,
+    },
     /// The file exists but could not be read.
     Unreadable { path: PathBuf, message: String },
     /// The file was read; these keys are wrong (all of them, in file order).
@@ -187,6 +242,13 @@ impl fmt::Display for ConfigError {
                 f,
                 "{}: no config file here; run `rapport init` to write a commented one, \
                  or pass --config FILE (or --ics PATH_OR_URL to read a calendar without one)",
+                path.display()
+            ),
+            ConfigError::NamedNotFound { path, named_by } => write!(
+                f,
+                "{}: no such config file (named by {named_by}); check the path, or write a \
+                 commented one there with `rapport --config {} init`",
+                path.display(),
                 path.display()
             ),
             ConfigError::Unreadable { path, message } => write!(
@@ -228,11 +290,27 @@ impl std::error::Error for ConfigError {}
 /// defaults to `people` under `paths.data_dir`. Warnings (see
 /// [`Config::warnings`]) are also logged.
 pub fn load(paths: &Paths) -> Result<Config, ConfigError> {
+    let config = load_quietly(paths)?;
+    for w in &config.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(config)
+}
+
+/// [`load`] without logging the warnings: for a caller that says them
+/// itself (`rapport init` turns them into next steps).
+pub fn load_quietly(paths: &Paths) -> Result<Config, ConfigError> {
     let path = &paths.config_file;
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ConfigError::NotFound { path: path.clone() })
+            return Err(match paths.config_from.named_by() {
+                Some(named_by) => ConfigError::NamedNotFound {
+                    path: path.clone(),
+                    named_by,
+                },
+                None => ConfigError::NotFound { path: path.clone() },
+            })
         }
         Err(e) => {
             return Err(ConfigError::Unreadable {
@@ -261,9 +339,6 @@ pub fn load(paths: &Paths) -> Result<Config, ConfigError> {
     let (mut config, secrets) = parse(&text, path, &paths.data_dir)?;
     if let Some(warning) = readable_secret_warning(path, &secrets) {
         config.warnings.insert(0, warning);
-    }
-    for w in &config.warnings {
-        tracing::warn!("{w}");
     }
     Ok(config)
 }
@@ -299,6 +374,26 @@ impl Config {
             warnings: Vec::new(),
         })
     }
+}
+
+/// `--ics` arguments that name a file that is not there, as an error that
+/// names the argument (the feed's own error would point at a config that is
+/// not involved). Links are left to the fetch.
+pub fn check_ics_files(args: &[String]) -> Result<(), ConfigError> {
+    for arg in args {
+        let trimmed = arg.trim();
+        if has_scheme(trimmed) || trimmed.is_empty() {
+            continue;
+        }
+        if std::fs::symlink_metadata(expand_tilde(trimmed)).is_err() {
+            return Err(ConfigError::BadSource {
+                argument: trimmed.to_string(),
+                message: "no such file; check the path (or give an https:// or webcal:// URL)"
+                    .into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Turns `--ics` arguments into calendar sources named after the file or the

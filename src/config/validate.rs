@@ -13,7 +13,7 @@ use super::{
 };
 use crate::feed::{normalize_url, CalendarSource, FeedLocation};
 use crate::people::Me;
-use crate::util::duration::parse_duration;
+use crate::util::duration::{parse_duration, DURATION_FORMS};
 use crate::util::paths::expand_tilde;
 
 type Span = Option<std::ops::Range<usize>>;
@@ -278,7 +278,7 @@ impl Checker<'_> {
                     full_key,
                     format!(
                         "a bare number has no unit; write a quoted duration such as \"{}m\" \
-                         (accepted: \"90s\", \"15m\", \"1h30m\", \"2d\")",
+                         ({DURATION_FORMS})",
                         n.value()
                     ),
                 );

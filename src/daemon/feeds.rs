@@ -20,14 +20,14 @@ use crate::people::People;
 pub(super) const LOOK_BACK: Duration = Duration::hours(12);
 
 /// ...to this far ahead.
-pub(super) const LOOK_AHEAD: Duration = Duration::days(3);
+pub const LOOK_AHEAD: Duration = Duration::days(3);
 
 /// Expanded occurrences are recomputed at least this often, so the window
 /// moves with the clock even when no feed changes. The parsed feed is not
 /// kept (with its body it is most of the daemon's memory: 40 MB RSS for a
 /// 17 MB feed), so each move reads the cached copy from disk and parses it
 /// again: about 150 ms for 10,000 events once an hour, off the loop.
-pub(super) const REEXPAND_EVERY: Duration = Duration::hours(1);
+pub(crate) const REEXPAND_EVERY: Duration = Duration::hours(1);
 
 /// A failed fetch is first retried after this long (or the feed's interval
 /// when shorter), then twice as long after each further failure in a row...
@@ -90,6 +90,8 @@ pub(super) struct Window {
     pub(super) refresh_interval: Option<StdDuration>,
     /// The first parse warnings (logged at debug level).
     pub(super) warnings: Vec<String>,
+    /// How many parse warnings there were (`rapport status` says it).
+    pub(super) warning_count: usize,
     /// The `now` the window was computed for.
     pub(super) at: DateTime<Utc>,
 }
@@ -203,6 +205,8 @@ impl<N: Notifier> Daemon<N> {
             }
             Loaded::Refresh(Ok((status, window))) => {
                 if let Some(window) = window {
+                    self.state
+                        .record_feed_warnings(&fetch.name, window.warning_count);
                     keep_window(feed, window, current, &self.people, &self.matcher);
                 }
                 match &status {
@@ -340,6 +344,7 @@ fn window_of(name: &str, body: Arc<Vec<u8>>, options: &ExpandOptions) -> Window 
             .take(20)
             .map(|w| w.to_string())
             .collect(),
+        warning_count: parsed.warnings.len(),
         at,
     }
 }

@@ -25,6 +25,15 @@
 
 mod actions;
 mod feeds;
+/// How far ahead the daemon keeps meetings (and so plans notifications).
+pub use feeds::LOOK_AHEAD;
+
+/// Whether a running daemon surely has the meeting starting at `start` in
+/// memory: its window reaches [`LOOK_AHEAD`] from the time it was last
+/// computed, at most an hour ago.
+pub fn keeps_meeting_at(start: chrono::DateTime<Utc>, now: chrono::DateTime<Utc>) -> bool {
+    start <= now + LOOK_AHEAD - feeds::REEXPAND_EVERY
+}
 pub mod notify;
 pub mod open;
 pub mod requests;
@@ -127,6 +136,11 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
             tracing::warn!("cannot make {} private (0700): {e}", dir.display());
         }
     }
+    // Held while this process lives: `rapport status` and `rapport snooze`
+    // tell from it whether the daemon runs.
+    let _running = crate::util::fs::hold_shared(&state::running_lock(&paths.state_dir))
+        .map_err(|e| tracing::warn!("cannot take {}: {e}", paths.state_dir.display()))
+        .ok();
     let loaded = State::load(&paths.state_dir, now)?;
     if let Some(aside) = &loaded.moved_aside {
         tracing::warn!(

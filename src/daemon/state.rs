@@ -73,6 +73,14 @@ pub struct FeedStatus {
     /// Failed attempts in a row; 0 after a success.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub failures: u32,
+    /// Problems in the feed's last parsed copy that did not stop it
+    /// (`rapport check` lists them).
+    #[serde(default, skip_serializing_if = "is_zero_usize")]
+    pub warnings: usize,
+}
+
+fn is_zero_usize(n: &usize) -> bool {
+    *n == 0
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -266,6 +274,11 @@ impl State {
         crate::util::fs::atomic_write(&path, &json).map_err(io_err)
     }
 
+    /// How many parse warnings the feed's last parsed copy had.
+    pub fn record_feed_warnings(&mut self, feed: &str, warnings: usize) {
+        self.feeds.entry(feed.to_string()).or_default().warnings = warnings;
+    }
+
     pub fn record(&mut self, key: SentKey, at: DateTime<Utc>, outcome: Outcome) {
         self.sent.insert(key, Handled { at, outcome });
     }
@@ -409,6 +422,24 @@ fn parse(bytes: &[u8]) -> Result<State, Parse> {
 /// The daemon writes its state at least every 10 minutes; a `last_run`
 /// older than this means it is not running.
 pub const ALIVE_WITHIN: Duration = Duration::minutes(11);
+
+/// The file `rapport run` holds a shared lock on while it runs.
+pub fn running_lock(state_dir: &Path) -> std::path::PathBuf {
+    state_dir.join("daemon.lock")
+}
+
+/// Whether a `rapport run` with this state folder runs now: it holds
+/// [`running_lock`] (released by the kernel when it exits, even by kill -9).
+/// Without the lock file (no daemon of this version ran here yet) the
+/// state's age decides ([`daemon_alive`]).
+pub fn daemon_running(state_dir: &Path, state: Option<&State>, now: DateTime<Utc>) -> bool {
+    let lock = running_lock(state_dir);
+    if lock.exists() {
+        crate::util::fs::is_held(&lock)
+    } else {
+        daemon_alive(state, now)
+    }
+}
 
 /// The daemon counts as running when its state was written recently.
 pub fn daemon_alive(state: Option<&State>, now: DateTime<Utc>) -> bool {

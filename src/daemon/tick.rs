@@ -276,7 +276,7 @@ pub(super) fn describe(occ: &Occurrence, kind: Kind) -> String {
     format!(
         "{kind} for \"{}\" at {} ({})",
         one_line(&occ.summary),
-        occ.start.with_timezone(&Local).format("%a %d %b %H:%M"),
+        occ.start.with_timezone(&Local).format("%a %-d %b %H:%M"),
         occ.calendar
     )
 }

@@ -305,7 +305,9 @@ impl FeedFetcher {
                 retry_after: None,
             }),
             (Err(e), Some(c)) => {
-                tracing::warn!(feed, "{e}; using the copy fetched at {}", c.meta.fetched_at);
+                // The caller says it (the daemon in its log and state, a
+                // command once on stderr): here only for -vv.
+                tracing::debug!(feed, "{e}; using the copy fetched at {}", c.meta.fetched_at);
                 Ok(Fetched {
                     body: Arc::new(c.body),
                     status: FetchStatus::CachedAfterError(e),
@@ -313,7 +315,7 @@ impl FeedFetcher {
                 })
             }
             (Err(e), None) => {
-                tracing::warn!(feed, "{e}");
+                tracing::debug!(feed, "{e}");
                 Err(e)
             }
         }

@@ -48,6 +48,12 @@ pub enum EditError {
     },
     #[error("no open follow-up matches {selector:?}; open ones: {}", list_or_none(.open))]
     NoTask { selector: String, open: Vec<String> },
+    #[error("{text:?} is already done (ticked {done}, line {line}); nothing changed")]
+    AlreadyDone {
+        text: String,
+        done: NaiveDate,
+        line: usize,
+    },
     #[error("{selector:?} matches several open follow-ups: {}; use its number or more of its text", .candidates.join("; "))]
     AmbiguousTask {
         selector: String,
@@ -290,10 +296,27 @@ fn tick(
         match hits.len() {
             1 => hits[0],
             0 => {
+                // Ticked before (by rapport, or in Obsidian): say so.
+                let done = &person.completed;
+                let closed = done
+                    .iter()
+                    .filter(|c| fold_text(&c.text) == q)
+                    .chain(
+                        done.iter()
+                            .filter(|c| !q.is_empty() && fold_text(&c.text).contains(&q)),
+                    )
+                    .next();
+                if let Some(c) = closed {
+                    return Err(EditError::AlreadyDone {
+                        text: c.text.clone(),
+                        done: c.done,
+                        line: c.line,
+                    });
+                }
                 return Err(EditError::NoTask {
                     selector: sel.to_string(),
                     open: (0..open.len()).map(describe).collect(),
-                })
+                });
             }
             _ => {
                 return Err(EditError::AmbiguousTask {

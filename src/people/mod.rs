@@ -1,6 +1,6 @@
 //! People notes: one Markdown file per person in a folder the user owns.
 //!
-//! Format (see README): YAML front matter (`name`, `emails`/`email`,
+//! Format (see docs/people.md): YAML front matter (`name`, `emails`/`email`,
 //! `aliases`, `org`, `role`, `prefers`, `pitch`, `phone`, `related`, `tags`,
 //! `cadence`, `snooze_until`, `birthday`, `dates`; other keys are left alone),
 //! text before the first `## ` heading is the summary, bullets under any `## `

@@ -421,6 +421,18 @@ pub enum LockError {
     },
 }
 
+/// A lock file, created 0600 when missing, never truncated.
+fn open_lock_file(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(path)
+}
+
 /// Takes the lock at `path` (created 0600), waiting up to `wait` for
 /// another holder. The waiting sleeps with a growing pause (1 ms up to
 /// 50 ms): rapport's own edits hold it for milliseconds.
@@ -429,15 +441,7 @@ pub fn lock_exclusive(path: &Path, wait: Duration) -> Result<LockGuard, LockErro
         path: path.to_path_buf(),
         source,
     };
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .mode(0o600)
-        .custom_flags(libc::O_CLOEXEC)
-        .open(path)
-        .map_err(io_err)?;
+    let file = open_lock_file(path).map_err(io_err)?;
     let start = Instant::now();
     let mut pause = Duration::from_millis(1);
     loop {
@@ -462,6 +466,39 @@ pub fn lock_exclusive(path: &Path, wait: Duration) -> Result<LockGuard, LockErro
         std::thread::sleep(pause.min(wait - waited));
         pause = (pause * 2).min(Duration::from_millis(50));
     }
+}
+
+/// A shared advisory lock (`flock(LOCK_SH)`) held while a process lives, so
+/// that others can tell it runs ([`is_held`]): the kernel drops it when the
+/// process ends, also by `kill -9`, so it never outlives its holder as a
+/// timestamp or a pid file can. Several holders may share it.
+pub fn hold_shared(path: &Path) -> io::Result<LockGuard> {
+    let file = open_lock_file(path)?;
+    loop {
+        // SAFETY: flock on a descriptor we own.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_SH | libc::LOCK_NB) } == 0 {
+            return Ok(LockGuard { _file: file });
+        }
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINTR) {
+            return Err(e);
+        }
+    }
+}
+
+/// Whether some process holds the lock file at `path` ([`hold_shared`]).
+/// Never creates the file; a missing file is not held.
+pub fn is_held(path: &Path) -> bool {
+    let Ok(file) = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_CLOEXEC)
+        .open(path)
+    else {
+        return false;
+    };
+    // SAFETY: flock on a descriptor we own; released when `file` closes.
+    let free = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0;
+    !free
 }
 
 /// What identifies one state of a file: its inode and the stamps a write

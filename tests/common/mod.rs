@@ -44,7 +44,7 @@ pub fn rapport(root: &Path, args: &[&str]) -> Output {
     let cli = rapport::cli::Cli::try_parse_from(argv).expect("command line parses");
     let mut paths = Paths::under(root);
     if let Some(c) = &cli.config {
-        paths.config_file = c.clone();
+        paths = paths.with_config_file(c.clone(), rapport::config::ConfigFrom::Option);
     }
     let mut out = Vec::new();
     let result = rapport::cli::run(cli, &paths, &mut out);
