@@ -313,6 +313,16 @@ pub fn add_person(people: &People, new: &NewPerson) -> Result<PathBuf, AddError>
 /// concurrent create cannot be overwritten and a crash never leaves half a
 /// note. Filesystems without hard links fall back to `O_CREAT|O_EXCL`.
 pub(crate) fn create_new(path: &Path, contents: &[u8]) -> Result<(), AddError> {
+    create_new_unsynced(path, contents)?;
+    crate::util::fs::sync_dir(&crate::util::fs::parent_dir(path));
+    Ok(())
+}
+
+/// [`create_new`] without the fsync of the folder: for many notes at once
+/// (`rapport import`), whose caller syncs the folder once at the end. The
+/// contents are still fsynced before the name appears, so a crash leaves a
+/// whole note or none.
+pub(crate) fn create_new_unsynced(path: &Path, contents: &[u8]) -> Result<(), AddError> {
     let io = |e: std::io::Error| AddError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -375,9 +385,6 @@ pub(crate) fn create_new(path: &Path, contents: &[u8]) -> Result<(), AddError> {
                 io(e)
             }
         })?,
-    }
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
     }
     Ok(())
 }
