@@ -22,6 +22,7 @@ mod hardening_inputs;
 mod hardening_links;
 mod hardening_secrets;
 mod hardening_terminal;
+mod import;
 mod matching;
 mod notify;
 mod people;
