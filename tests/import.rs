@@ -604,3 +604,34 @@ fn a_bad_large_meeting_names_the_key() {
         r.stderr
     );
 }
+
+#[test]
+fn a_large_address_book_is_created_whole_and_then_left_alone() {
+    let h = home();
+    let mut file = String::new();
+    for i in 0..60 {
+        file.push_str(&format!(
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Person Number{i}\r\nEMAIL:p{i}@corp.example\r\nEND:VCARD\r\n"
+        ));
+    }
+    let path = h.path("many.vcf");
+    std::fs::write(&path, file).unwrap();
+    let r = rapport(&h, &["import", path.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r
+        .stdout
+        .ends_with("60 changed: 60 created, 0 updated, 0 unchanged, 0 skipped\n"));
+    let first = snapshot(&h.people_dir());
+    // 60 notes, no temporary file left, each whole and private.
+    assert_eq!(first.len(), 60, "{:?}", first.keys());
+    let text = read(&h, "person-number42.md");
+    assert!(text.starts_with("---\nname: Person Number42\nemails:\n  - p42@corp.example\n---\n"));
+    let r = rapport(&h, &["import", path.to_str().unwrap()]);
+    assert!(
+        r.stdout
+            .ends_with("0 changed: 0 created, 0 updated, 60 unchanged, 0 skipped\n"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(snapshot(&h.people_dir()), first);
+}

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::store::{create_new_unsynced, slug, template_with, AddError, Details, NewPerson};
+use super::store::{
+    create_many, create_new_unsynced, slug, template_with, AddError, Details, NewPerson,
+};
 use super::People;
 
 /// One note to create. Serializes as `{"name", "person", "emails"}`.
@@ -44,7 +46,7 @@ impl NewNote {
 /// Creates the planned notes in the people folder `dir` (made 0700 if
 /// missing), each 0600 and only if its name is still free: a file that
 /// appeared since the plan is never replaced (its note comes back as
-/// [`AddError::Exists`]). Each note's contents are fsynced before its name
+/// [`AddError::Exists`]). Each note's contents are on disk before its name
 /// appears; the folder is fsynced once, at the end.
 pub fn create_all(dir: &Path, notes: &[NewNote]) -> Vec<Result<(), AddError>> {
     use std::os::unix::fs::DirBuilderExt;
@@ -64,13 +66,26 @@ pub fn create_all(dir: &Path, notes: &[NewNote]) -> Vec<Result<(), AddError>> {
             })
             .collect();
     }
-    let results = notes
+    if notes.len() <= FEW {
+        let results = notes
+            .iter()
+            .map(|n| create_new_unsynced(&dir.join(&n.person), n.text.as_bytes()))
+            .collect();
+        crate::util::fs::sync_dir(dir);
+        return results;
+    }
+    let paths: Vec<PathBuf> = notes.iter().map(|n| dir.join(&n.person)).collect();
+    let files: Vec<(&Path, &[u8])> = paths
         .iter()
-        .map(|n| create_new_unsynced(&dir.join(&n.person), n.text.as_bytes()))
+        .zip(notes)
+        .map(|(p, n)| (p.as_path(), n.text.as_bytes()))
         .collect();
-    crate::util::fs::sync_dir(dir);
-    results
+    create_many(dir, &files)
 }
+
+/// Up to this many notes are created one by one (an fsync each); more go
+/// through [`create_many`] (one flush for all).
+const FEW: usize = 16;
 
 /// File names in the people folder that are taken: every note read, every
 /// file that failed to read, and every name already given out. Compared
