@@ -323,8 +323,8 @@ static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// Creates many new files in `dir` at once (`rapport import` of a whole
 /// address book), with the guarantees of [`create_new`] but without one
-/// fsync per file, which cost 10,000 cards about 5 to 25 s on ext4 beside
-/// other I/O (bench/NOTES.md): every file is written under a hidden
+/// fsync per file, which cost 10,000 cards about 6 s on ext4 against about
+/// 1.2 s this way (bench/NOTES.md): every file is written under a hidden
 /// temporary name, one `syncfs` makes all of them durable, then each is
 /// linked to its name (failing, never replacing, when the name is taken)
 /// and the folder is fsynced once. A crash leaves whole notes or none; the
