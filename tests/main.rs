@@ -23,6 +23,7 @@ mod hardening_inputs;
 mod hardening_links;
 mod hardening_secrets;
 mod hardening_terminal;
+mod import;
 mod matching;
 mod notify;
 mod people;

@@ -775,6 +775,7 @@ fn settings_from_config_drop_a_blank_pitch() {
         people: crate::config::PeopleConfig {
             dir: "/tmp/people".into(),
             prompts_per_person: 2,
+            large_meeting: 15,
         },
         notify: crate::config::NotifyConfig {
             discreet: true,

@@ -13,10 +13,12 @@ pub mod brief;
 pub mod check;
 pub mod dates;
 pub mod demo;
+pub mod import;
 pub mod meetings;
 pub mod people;
 pub mod setup;
 pub mod status;
+pub mod suggest;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -44,8 +46,12 @@ pub enum Command {
     Init,
     /// Show upcoming meetings.
     Agenda(AgendaArgs),
-    /// List everyone in the people folder: name, org, last met, open follow-ups.
+    /// List everyone in the people folder: name, org, last met, open follow-ups; `people
+    /// suggest` and `people adopt`: notes for the people you meet from your calendars.
     People(PeopleArgs),
+    /// Import people from an address book: vCard 2.1/3.0/4.0 (.vcf) or Google Contacts CSV.
+    /// New people get a note; known ones only gain missing front-matter keys.
+    Import(ImportArgs),
     /// Show or add one person.
     #[command(subcommand)]
     Person(PersonCommand),
@@ -183,6 +189,71 @@ pub enum ServiceCommand {
 #[derive(Debug, Args)]
 pub struct PeopleArgs {
     /// Print JSON: {"dir", "people": [...], "errors": [...]}.
+    #[arg(long)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<PeopleCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PeopleCommand {
+    /// People you met (or will meet in the next 30 days) who have no note yet, best first:
+    /// one-to-ones, often and recently weigh most. Rooms, lists, no-reply addresses, you,
+    /// meetings above `[people] large_meeting`, cancelled and declined ones are left out.
+    Suggest(SuggestArgs),
+    /// Create a note from the template (name, emails, org) for chosen suggestions; never
+    /// overwrites a file.
+    Adopt(AdoptArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SuggestArgs {
+    /// How far back: 12m (months), 2y, 6w, 30d, or a date (2026-01-01).
+    #[arg(long, default_value = "12m", value_name = "PERIOD")]
+    pub since: String,
+    /// Show at most N suggestions (0: all).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub limit: usize,
+    /// Print JSON: [{"name", "emails", "meetings", "first", "last", "last_title", "org"}], best
+    /// first.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// Suggestions to adopt, each by an email address or (part of) the name that `people
+    /// suggest` shows.
+    #[arg(
+        value_name = "NAME|EMAIL",
+        required_unless_present = "top",
+        conflicts_with = "top"
+    )]
+    pub who: Vec<String>,
+    /// Adopt the best N suggestions.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// How far back to look for suggestions (as for `people suggest`).
+    #[arg(long, default_value = "12m", value_name = "PERIOD")]
+    pub since: String,
+    /// Print the notes that would be created; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON: {"created": [{"name", "person", "emails"}], "not_adopted": [{"query", "reason"}]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The address book: a .vcf file (one or many cards) or a Google Contacts CSV export.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Print what would be created, filled and skipped; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print JSON: {"created": [{"name", "person", "emails"}], "updated": [{"person", "fields"}],
+    /// "unchanged": N, "skipped": [{"card", "reason"}]}.
     #[arg(long)]
     pub json: bool,
 }
@@ -397,7 +468,12 @@ impl Command {
     fn prints_json(&self) -> bool {
         match self {
             Command::Agenda(a) => a.json,
-            Command::People(p) => p.json,
+            Command::People(p) => match &p.command {
+                None => p.json,
+                Some(PeopleCommand::Suggest(s)) => s.json,
+                Some(PeopleCommand::Adopt(a)) => a.json,
+            },
+            Command::Import(i) => i.json,
             Command::Person(PersonCommand::Show { json, .. }) => *json,
             Command::Brief(b) => b.json,
             // Exact bytes for a shell or for man.
@@ -447,7 +523,31 @@ fn run_command(
             },
             out,
         ),
-        Command::People(args) => people::list(&people_folder(paths)?, args.json, out),
+        Command::People(PeopleArgs {
+            command: None,
+            json,
+        }) => people::list(&people_folder(paths)?, json, out),
+        Command::People(PeopleArgs {
+            command: Some(PeopleCommand::Suggest(a)),
+            ..
+        }) => suggest::suggest(paths, &a.since, a.limit, a.json, out),
+        Command::People(PeopleArgs {
+            command: Some(PeopleCommand::Adopt(a)),
+            ..
+        }) => {
+            let pick = match a.top {
+                Some(n) => crate::people::suggest::Pick::Top(n),
+                None => crate::people::suggest::Pick::Chosen(a.who),
+            };
+            let request = suggest::AdoptRequest {
+                pick,
+                since: &a.since,
+                dry_run: a.dry_run,
+                json: a.json,
+            };
+            suggest::adopt(paths, &request, out)
+        }
+        Command::Import(a) => import::run(paths, &a.file, a.dry_run, a.json, out),
         Command::Person(PersonCommand::Show { name, json }) => {
             people::show(&people_folder(paths)?, &name, json, today(), out)
         }

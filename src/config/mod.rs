@@ -44,6 +44,9 @@ pub struct Config {
 pub struct PeopleConfig {
     pub dir: PathBuf,
     pub prompts_per_person: usize,
+    /// `large_meeting`: meetings with more people than this say nothing
+    /// about whom you know (`people suggest` leaves them out).
+    pub large_meeting: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -369,6 +372,7 @@ impl Config {
             people: PeopleConfig {
                 dir: data_dir.join("people"),
                 prompts_per_person: DEFAULT_PROMPTS_PER_PERSON,
+                large_meeting: crate::people::suggest::DEFAULT_LARGE_MEETING,
             },
             notify: NotifyConfig::default(),
             warnings: Vec::new(),

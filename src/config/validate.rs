@@ -12,6 +12,7 @@ use super::{
     DEFAULT_REFRESH,
 };
 use crate::feed::{normalize_url, CalendarSource, FeedLocation};
+use crate::people::suggest::DEFAULT_LARGE_MEETING;
 use crate::people::Me;
 use crate::util::duration::{parse_duration, DURATION_FORMS};
 use crate::util::paths::expand_tilde;
@@ -28,7 +29,7 @@ const CALENDAR_KEYS: &[&str] = &[
     "username",
     "password_command",
 ];
-const PEOPLE_KEYS: &[&str] = &["dir", "prompts_per_person"];
+const PEOPLE_KEYS: &[&str] = &["dir", "prompts_per_person", "large_meeting"];
 const NOTIFY_KEYS: &[&str] = &[
     "lead",
     "debrief",
@@ -95,6 +96,7 @@ pub(super) fn parse(
         None => PeopleConfig {
             dir: data_dir.join("people"),
             prompts_per_person: DEFAULT_PROMPTS_PER_PERSON,
+            large_meeting: DEFAULT_LARGE_MEETING,
         },
     };
     let notify = match ck.section(root, "notify") {
@@ -398,9 +400,30 @@ impl Checker<'_> {
                 ),
             }
         }
+        let mut large_meeting = DEFAULT_LARGE_MEETING;
+        if let Some(item) = t.get("large_meeting") {
+            let span = Self::value_span(t, "large_meeting", item);
+            match item.as_integer() {
+                Some(n) if (2..=10_000).contains(&n) => large_meeting = n as usize,
+                Some(n) => self.problem(
+                    span,
+                    "people.large_meeting",
+                    format!("{n} is out of range; write a number of attendees from 2 to 10000 (default {DEFAULT_LARGE_MEETING})"),
+                ),
+                None => self.problem(
+                    span,
+                    "people.large_meeting",
+                    format!(
+                        "expected a whole number, found {}; write large_meeting = {DEFAULT_LARGE_MEETING}",
+                        item.type_name()
+                    ),
+                ),
+            }
+        }
         PeopleConfig {
             dir,
             prompts_per_person,
+            large_meeting,
         }
     }
 

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::store::{slug, template_with, Details, NewPerson};
+use super::store::{
+    create_many, create_new_unsynced, slug, template_with, AddError, Details, NewPerson,
+};
 use super::People;
 
 /// One note to create. Serializes as `{"name", "person", "emails"}`.
@@ -40,6 +42,50 @@ impl NewNote {
         })
     }
 }
+
+/// Creates the planned notes in the people folder `dir` (made 0700 if
+/// missing), each 0600 and only if its name is still free: a file that
+/// appeared since the plan is never replaced (its note comes back as
+/// [`AddError::Exists`]). Each note's contents are on disk before its name
+/// appears; the folder is fsynced once, at the end.
+pub fn create_all(dir: &Path, notes: &[NewNote]) -> Vec<Result<(), AddError>> {
+    use std::os::unix::fs::DirBuilderExt;
+    if let Err(e) = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+    {
+        let message = format!("cannot create the people folder: {e}");
+        return notes
+            .iter()
+            .map(|_| {
+                Err(AddError::Io {
+                    path: dir.to_path_buf(),
+                    message: message.clone(),
+                })
+            })
+            .collect();
+    }
+    if notes.len() <= FEW {
+        let results = notes
+            .iter()
+            .map(|n| create_new_unsynced(&dir.join(&n.person), n.text.as_bytes()))
+            .collect();
+        crate::util::fs::sync_dir(dir);
+        return results;
+    }
+    let paths: Vec<PathBuf> = notes.iter().map(|n| dir.join(&n.person)).collect();
+    let files: Vec<(&Path, &[u8])> = paths
+        .iter()
+        .zip(notes)
+        .map(|(p, n)| (p.as_path(), n.text.as_bytes()))
+        .collect();
+    create_many(dir, &files)
+}
+
+/// Up to this many notes are created one by one (an fsync each); more go
+/// through [`create_many`] (one flush for all).
+const FEW: usize = 16;
 
 /// File names in the people folder that are taken: every note read, every
 /// file that failed to read, and every name already given out. Compared

@@ -313,6 +313,102 @@ pub fn add_person(people: &People, new: &NewPerson) -> Result<PathBuf, AddError>
 /// concurrent create cannot be overwritten and a crash never leaves half a
 /// note. Filesystems without hard links fall back to `O_CREAT|O_EXCL`.
 pub(crate) fn create_new(path: &Path, contents: &[u8]) -> Result<(), AddError> {
+    create_new_unsynced(path, contents)?;
+    crate::util::fs::sync_dir(&crate::util::fs::parent_dir(path));
+    Ok(())
+}
+
+/// Numbers the temporary names of new notes (`.rapport-new-PID-N.tmp`).
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// Creates many new files in `dir` at once (`rapport import` of a whole
+/// address book), with the guarantees of [`create_new`] but without one
+/// fsync per file, which cost 10,000 cards about 6 s on ext4 against about
+/// 1.2 s this way (bench/NOTES.md): every file is written under a hidden
+/// temporary name, one `syncfs` makes all of them durable, then each is
+/// linked to its name (failing, never replacing, when the name is taken)
+/// and the folder is fsynced once. A crash leaves whole notes or none; the
+/// temporary files of a killed run are swept by the next command. Where
+/// `syncfs` fails, each file is fsynced instead.
+pub(crate) fn create_many(dir: &Path, files: &[(&Path, &[u8])]) -> Vec<Result<(), AddError>> {
+    let io = |path: &Path, e: std::io::Error| AddError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let write_temp = |contents: &[u8]| -> std::io::Result<PathBuf> {
+        for _ in 0..100 {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let tmp = dir.join(format!(".rapport-new-{}-{n}.tmp", std::process::id()));
+            let mut f = match OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .custom_flags(libc::O_CLOEXEC)
+                .open(&tmp)
+            {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            };
+            if let Err(e) = f.write_all(contents) {
+                let _ = fs::remove_file(&tmp);
+                return Err(e);
+            }
+            return Ok(tmp);
+        }
+        Err(std::io::Error::other("no free temporary name"))
+    };
+    let temps: Vec<Result<PathBuf, AddError>> = files
+        .iter()
+        .map(|(path, contents)| {
+            if fs::symlink_metadata(path).is_ok() {
+                return Err(AddError::Exists(path.to_path_buf()));
+            }
+            write_temp(contents).map_err(|e| io(path, e))
+        })
+        .collect();
+    if !syncfs(dir) {
+        for tmp in temps.iter().flatten() {
+            if let Ok(f) = fs::File::open(tmp) {
+                let _ = f.sync_all();
+            }
+        }
+    }
+    let results = files
+        .iter()
+        .zip(temps)
+        .map(|((path, _), tmp)| {
+            let tmp = tmp?;
+            let linked = fs::hard_link(&tmp, path);
+            let _ = fs::remove_file(&tmp);
+            match linked {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    Err(AddError::Exists(path.to_path_buf()))
+                }
+                Err(e) => Err(io(path, e)),
+            }
+        })
+        .collect();
+    crate::util::fs::sync_dir(dir);
+    results
+}
+
+/// Flushes the filesystem that holds `dir`; false when it cannot.
+fn syncfs(dir: &Path) -> bool {
+    use std::os::unix::io::AsRawFd;
+    match fs::File::open(dir) {
+        // SAFETY: a valid descriptor, open for the duration of the call.
+        Ok(d) => unsafe { libc::syncfs(d.as_raw_fd()) == 0 },
+        Err(_) => false,
+    }
+}
+
+/// [`create_new`] without the fsync of the folder: for many notes at once
+/// (`rapport import`), whose caller syncs the folder once at the end. The
+/// contents are still fsynced before the name appears, so a crash leaves a
+/// whole note or none.
+pub(crate) fn create_new_unsynced(path: &Path, contents: &[u8]) -> Result<(), AddError> {
     let io = |e: std::io::Error| AddError::Io {
         path: path.to_path_buf(),
         message: e.to_string(),
@@ -341,7 +437,6 @@ pub(crate) fn create_new(path: &Path, contents: &[u8]) -> Result<(), AddError> {
         f.sync_all()
     };
     // A name no other writer uses: pid, a per-process counter, and retries.
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let mut attempt = 0;
     let tmp = loop {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
@@ -376,15 +471,42 @@ pub(crate) fn create_new(path: &Path, contents: &[u8]) -> Result<(), AddError> {
             }
         })?,
     }
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_files_are_created_whole_never_replacing_one() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path();
+        fs::write(dir.join("taken.md"), "theirs").unwrap();
+        let names: Vec<PathBuf> = (0..40)
+            .map(|i| dir.join(format!("n{i}.md")))
+            .chain([dir.join("taken.md")])
+            .collect();
+        let texts: Vec<String> = (0..41).map(|i| format!("note {i}\n")).collect();
+        let files: Vec<(&Path, &[u8])> = names
+            .iter()
+            .zip(&texts)
+            .map(|(p, t)| (p.as_path(), t.as_bytes()))
+            .collect();
+        let results = create_many(dir, &files);
+        assert!(results[..40].iter().all(Result::is_ok), "{results:?}");
+        assert!(matches!(&results[40], Err(AddError::Exists(p)) if p.ends_with("taken.md")));
+        assert_eq!(fs::read_to_string(dir.join("taken.md")).unwrap(), "theirs");
+        assert_eq!(fs::read_to_string(dir.join("n7.md")).unwrap(), "note 7\n");
+        let mode = fs::metadata(dir.join("n7.md"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // No temporary file is left behind.
+        assert_eq!(fs::read_dir(dir).unwrap().count(), 41);
+    }
 
     #[test]
     fn slugs_are_safe() {

@@ -275,6 +275,7 @@ fn open_anonymous(dir: &Path) -> Option<File> {
 /// and never visible half-written: the contents are written and fsynced in
 /// an unnamed file, which is then linked to the name (AlreadyExists if it
 /// is taken). `None` where the filesystem cannot (the caller falls back).
+/// The folder is not fsynced: the caller does that (once for many files).
 pub(crate) fn create_complete(path: &Path, contents: &[u8]) -> Option<io::Result<()>> {
     if fault_set("no-tmpfile") {
         return None;
@@ -285,7 +286,6 @@ pub(crate) fn create_complete(path: &Path, contents: &[u8]) -> Option<io::Result
         file.write_all(contents)?;
         file.sync_all()?;
         link_unnamed(&file, path)?;
-        sync_dir(&dir);
         Ok(())
     })())
 }

@@ -115,6 +115,20 @@ fn groups_and_organisations_are_told_apart() {
     );
 }
 
+/// Each card's birthday as written in a note, `""` for none.
+fn birthdays(contacts: &Contacts) -> Vec<String> {
+    contacts
+        .cards
+        .iter()
+        .map(|c| {
+            c.contact
+                .birthday
+                .map(|d| d.to_string())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
 #[test]
 fn vendor_specific_shapes() {
     // Apple: the item group labels the email, not the card; year 1604 with
@@ -142,16 +156,7 @@ fn vendor_specific_shapes() {
     // Nextcloud 4.0: `--0314`, `--03-14`, `VALUE=date:19850314`; a text
     // birthday is reported, not guessed.
     let nc = read_contacts(&fixture("nextcloud4.vcf")).unwrap();
-    let days: Vec<String> = nc
-        .cards
-        .iter()
-        .map(|c| {
-            c.contact
-                .birthday
-                .map(|d| d.to_string())
-                .unwrap_or_default()
-        })
-        .collect();
+    let days = birthdays(&nc);
     assert_eq!(days, ["--03-14", "--03-14", "1985-03-14", "", ""]);
     assert!(
         nc.cards[3].warnings[0].contains("circa 1960"),
@@ -162,6 +167,28 @@ fn vendor_specific_shapes() {
     let tb = read_contacts(&fixture("thunderbird.vcf")).unwrap();
     assert_eq!(tb.cards[0].line, 1);
     assert_eq!(tb.cards[1].line, 16);
+}
+
+#[test]
+fn apple_year_less_birthdays_in_every_form() {
+    // macOS writes the year to omit as the parameter's value; the bare
+    // parameter and iCloud's 1604 without it mean no year too.
+    let card =
+        |bday: &str| format!("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:A B\r\n{bday}\r\nEND:VCARD\r\n");
+    let file: String = [
+        "BDAY;X-APPLE-OMIT-YEAR=1604:1604-03-14",
+        "BDAY;X-APPLE-OMIT-YEAR:1604-03-14",
+        "BDAY;VALUE=date:1604-03-14",
+        "BDAY:--0314",
+        "BDAY;X-APPLE-OMIT-YEAR=1604:1985-03-14",
+    ]
+    .map(card)
+    .concat();
+    let days = birthdays(&read_contacts(file.as_bytes()).unwrap());
+    assert_eq!(
+        days,
+        ["--03-14", "--03-14", "--03-14", "--03-14", "1985-03-14"]
+    );
 }
 
 #[test]

@@ -259,10 +259,20 @@ fn read_card(cst: &VcardCst<'_>, card: &mut Card) -> Found {
                     card.warnings
                         .push(format!("birthday {raw:?} is not a date; left out"));
                 } else if card.contact.birthday.is_none() {
+                    // `X-APPLE-OMIT-YEAR=1604` names the year that means
+                    // none; written bare, the value's year means none.
+                    let omit_param = line
+                        .params
+                        .iter()
+                        .any(|p| p.name.get().eq_ignore_ascii_case("X-APPLE-OMIT-YEAR"));
                     let omit = param_values(line, "X-APPLE-OMIT-YEAR")
                         .first()
                         .and_then(|y| y.parse().ok());
-                    match vcard_date(&raw, omit) {
+                    let date = vcard_date(&raw, omit).map(|d| match (omit_param, omit) {
+                        (true, None) => PartialDate::new(None, d.month(), d.day()).unwrap_or(d),
+                        _ => d,
+                    });
+                    match date {
                         Some(d) => card.contact.birthday = Some(d),
                         None => card
                             .warnings
@@ -423,9 +433,13 @@ fn transcoded(line: &VcardLine<'_>) -> String {
     }
 }
 
+/// The year Apple writes for "no year" (iCloud and iOS also without
+/// `X-APPLE-OMIT-YEAR`); nobody in an address book was born in it.
+const APPLE_NO_YEAR: i32 = 1604;
+
 /// A vCard date: `19850314`, `1985-03-14`, `--0314`, `--03-14`, any of them
-/// with a `T...` time. With `omit_year` (Apple writes 1604 for "no year")
-/// that year means none.
+/// with a `T...` time. With `omit_year` (`X-APPLE-OMIT-YEAR=1604`) that year
+/// means none; so does Apple's 1604 alone.
 pub(super) fn vcard_date(raw: &str, omit_year: Option<i32>) -> Option<PartialDate> {
     let t = raw.trim();
     let date = match t.find(['T', 't']) {
@@ -450,7 +464,8 @@ pub(super) fn vcard_date(raw: &str, omit_year: Option<i32>) -> Option<PartialDat
             _ => return None,
         };
         let y = num(y)? as i32;
-        (Some(y).filter(|&y| Some(y) != omit_year), num(m)?, num(d)?)
+        let year = Some(y).filter(|&y| Some(y) != omit_year && y != APPLE_NO_YEAR);
+        (year, num(m)?, num(d)?)
     };
     PartialDate::new(year, month, day)
 }
@@ -472,6 +487,9 @@ mod tests {
         assert_eq!(d("--0314", None).as_deref(), Some("--03-14"));
         assert_eq!(d("--03-14", None).as_deref(), Some("--03-14"));
         assert_eq!(d("1604-03-14", Some(1604)).as_deref(), Some("--03-14"));
+        assert_eq!(d("1604-03-14", None).as_deref(), Some("--03-14"));
+        assert_eq!(d("16040229", None).as_deref(), Some("--02-29"));
+        assert_eq!(d("1900-03-14", Some(1900)).as_deref(), Some("--03-14"));
         assert_eq!(d("1985-03-14", Some(1604)).as_deref(), Some("1985-03-14"));
         assert_eq!(d("--0229", None).as_deref(), Some("--02-29"));
         for bad in [
