@@ -773,13 +773,14 @@ fn settings_from_config_drop_a_blank_pitch() {
         },
         calendars: vec![],
         people: crate::config::PeopleConfig {
-            dir: "/tmp/people".into(),
             prompts_per_person: 2,
+            ..crate::config::PeopleConfig::in_dir("/tmp/people".into())
         },
         notify: crate::config::NotifyConfig {
             discreet: true,
             ..Default::default()
         },
+        digest: Default::default(),
         warnings: vec![],
     };
     assert_eq!(
