@@ -140,6 +140,9 @@ pub struct FollowUpFact {
     pub start: Option<NaiveDate>,
     /// `📅`.
     pub due: Option<NaiveDate>,
+    /// Tagged `#private` ([`crate::people::FollowUp::is_private`]): only in
+    /// the full brief, never in a notification.
+    pub private: bool,
 }
 
 /// What an open task is to the meeting: something to ask, something I
@@ -305,6 +308,8 @@ pub struct FollowUpBrief {
     /// "due today", "due Tue 1 Dec", "3 days overdue".
     pub due_state: Option<String>,
     pub overdue: bool,
+    /// Tagged `#private`: in the full brief, never in a notification.
+    pub private: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -461,6 +466,7 @@ fn person_brief(
             due: f.due,
             due_state: f.due.map(|d| due_state(d, today)),
             overdue: f.due.is_some_and(|d| d < today),
+            private: f.private,
         })
         .collect();
     follow_ups.sort_by_key(|f| follow_up_rank(f, meeting_day));
@@ -749,6 +755,7 @@ impl PersonFacts {
                     },
                     start: f.start,
                     due: f.due,
+                    private: f.is_private(),
                 })
                 .collect(),
             log: person

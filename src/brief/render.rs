@@ -189,7 +189,7 @@ fn person_lines(p: &PersonBrief, lines: &mut Vec<Line>) {
     // (label, text, suffix): when a line is too long the text is shortened,
     // never the due state.
     let mut items: Vec<(&str, &str, String)> = Vec::new();
-    for f in &p.follow_ups {
+    for f in p.follow_ups.iter().filter(|f| !f.private) {
         let label = match f.kind {
             FollowUpKind::Ask => "ask: ",
             FollowUpKind::Owe => "you owe: ",
@@ -318,7 +318,12 @@ fn counts_line(brief: &Brief) -> Option<String> {
     if !brief.unknown.is_empty() {
         who.push(format!("{} new", brief.unknown.len()));
     }
-    let follow_ups: usize = brief.people.iter().map(|p| p.follow_ups.len()).sum();
+    let follow_ups: usize = brief
+        .people
+        .iter()
+        .flat_map(|p| &p.follow_ups)
+        .filter(|f| !f.private)
+        .count();
     let points: usize = brief.people.iter().map(|p| p.talking_points.len()).sum();
     let mut what = Vec::new();
     if follow_ups > 0 {

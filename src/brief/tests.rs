@@ -64,6 +64,7 @@ fn task(kind: FollowUpKind, text: &str) -> FollowUpFact {
         kind,
         start: None,
         due: None,
+        private: false,
     }
 }
 
@@ -1119,4 +1120,33 @@ fn next_meeting_skips_what_the_daemon_would_skip() {
     assert_eq!(pick(&accented, Some("rene"), &at_9), Some("later"));
     // The Standup is over by 9:50; a query does not bring it back.
     assert_eq!(pick(&occs, Some("standup"), &at_9), None);
+}
+
+/// Follow-ups tagged `#private` (read through `FollowUp::is_private`) are in
+/// the full brief, never in a notification or its discreet counts.
+#[test]
+fn private_follow_ups_stay_out_of_notifications() {
+    let person = crate::people::parse_person(
+        std::path::Path::new("tom.md"),
+        "---\nname: Tom\n---\n## Follow-ups\n\
+         - [ ] Ask about his divorce #private 🛫 2026-11-01\n\
+         - [ ] Send the slides 📅 2026-12-01\n",
+    )
+    .unwrap();
+    let facts = PersonFacts::from_person(&person);
+    assert_eq!(
+        facts.follow_ups.iter().map(|f| f.private).collect::<Vec<_>>(),
+        [true, false]
+    );
+    let brief = brief_of(&[Attendance::Known(facts)]);
+    let note = notification(&brief, &settings(), &now());
+    assert!(!note.body.contains("divorce"), "{}", note.body);
+    assert!(note.body.contains("slides"), "{}", note.body);
+    let discreet = BriefSettings {
+        discreet: true,
+        ..settings()
+    };
+    let note = notification(&brief, &discreet, &now());
+    assert!(note.body.contains("1 follow-up"), "{}", note.body);
+    assert!(markdown(&brief, &now()).contains("divorce"));
 }
