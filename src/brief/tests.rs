@@ -1135,7 +1135,11 @@ fn private_follow_ups_stay_out_of_notifications() {
     .unwrap();
     let facts = PersonFacts::from_person(&person);
     assert_eq!(
-        facts.follow_ups.iter().map(|f| f.private).collect::<Vec<_>>(),
+        facts
+            .follow_ups
+            .iter()
+            .map(|f| f.private)
+            .collect::<Vec<_>>(),
         [true, false]
     );
     let brief = brief_of(&[Attendance::Known(facts)]);

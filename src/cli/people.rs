@@ -93,6 +93,17 @@ fn explain(people: &People, e: FindError) -> anyhow::Error {
 }
 
 fn write_errors(people: &People, out: &mut dyn Write) -> anyhow::Result<()> {
+    let warnings: Vec<_> = people.warnings().collect();
+    if !warnings.is_empty() {
+        writeln!(
+            out,
+            "\n{} value(s) in notes are ignored until fixed (the people are listed):",
+            warnings.len()
+        )?;
+        for w in &warnings {
+            writeln!(out, "  {w}")?;
+        }
+    }
     if people.errors.is_empty() {
         return Ok(());
     }

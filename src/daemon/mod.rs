@@ -363,7 +363,7 @@ async fn stopped(stop: &mut Option<tokio::sync::watch::Receiver<bool>>) {
 
 fn load_people(config: &Config) -> People {
     let people = people::load(&config.people.dir);
-    for e in &people.errors {
+    for e in people.errors.iter().cloned().chain(people.warnings()) {
         tracing::warn!("{e}");
     }
     people
