@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 pub mod actions;
 pub mod agenda;
 pub mod agenda_json;
+pub mod between;
 pub mod brief;
 pub mod check;
 pub mod dates;
@@ -77,8 +78,51 @@ pub enum Command {
     Service(ServiceCommand),
     /// Run the daemon: notifications before and after meetings (the systemd service runs this).
     Run,
-    /// Show the daemon's view: each calendar's last refresh and error, the next notifications.
+    /// Show the daemon's view: each calendar's last refresh and error, the next notifications
+    /// and the next digest.
     Status,
+    /// Who is due for keeping in touch (their `cadence` ran out), most overdue first;
+    /// `due snooze NAME 2w` silences one person for a while.
+    Due(DueArgs),
+    /// The morning digest: promises due, things to ask, dates, who to get in touch with, and the
+    /// day's meetings.
+    Today(TodayArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DueArgs {
+    #[command(subcommand)]
+    pub command: Option<DueCommand>,
+    /// The day to look at (default: today): YYYY-MM-DD, tomorrow, a weekday name, +3d, ...
+    #[arg(long, value_name = "DATE")]
+    pub on: Option<String>,
+    /// Print JSON: {"date", "due": [...], "meeting_soon": [...], "snoozed": [...]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DueCommand {
+    /// Not due before SPAN from today: writes `snooze_until: DATE` into the note's front matter.
+    Snooze {
+        /// An email, name, alias or an unambiguous part of one.
+        name: String,
+        /// How long: 10d, 3w, 2m (months), 1y.
+        span: String,
+        #[command(flatten)]
+        force: ForceArg,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TodayArgs {
+    /// The day to show (default: today): YYYY-MM-DD, tomorrow, a weekday name, +3d, ...
+    #[arg(long, value_name = "DATE")]
+    pub on: Option<String>,
+    /// Print JSON: {"date", "meetings", "owe", "ask", "dates", "due"}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -367,6 +411,8 @@ impl Command {
             Command::People(p) => p.json,
             Command::Person(PersonCommand::Show { json, .. }) => *json,
             Command::Brief(b) => b.json,
+            Command::Due(d) => d.json && d.command.is_none(),
+            Command::Today(t) => t.json,
             _ => false,
         }
     }
@@ -494,6 +540,24 @@ fn run_command(
             crate::daemon::run_blocking(paths.clone())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Due(DueArgs {
+            command: Some(DueCommand::Snooze { name, span, force }),
+            ..
+        }) => between::snooze(paths, &name, &span, force.force, today(), out),
+        Command::Due(args) => between::due(
+            paths,
+            args.on.as_deref(),
+            args.json,
+            chrono::Utc::now(),
+            out,
+        ),
+        Command::Today(args) => between::today(
+            paths,
+            args.on.as_deref(),
+            args.json,
+            chrono::Utc::now(),
+            out,
+        ),
         Command::Status => Ok(if status::run(paths, chrono::Utc::now(), out)? {
             ExitCode::SUCCESS
         } else {

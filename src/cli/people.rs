@@ -61,7 +61,7 @@ fn load_people(dir: &Path) -> People {
 
 /// Finds NAME or explains why not, mentioning unreadable files (the person
 /// may be in one of them).
-fn find_or_explain(people: &People, name: &str) -> anyhow::Result<usize> {
+pub(super) fn find_or_explain(people: &People, name: &str) -> anyhow::Result<usize> {
     find_index(people, name).map_err(|e| explain(people, e))
 }
 

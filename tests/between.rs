@@ -1,0 +1,221 @@
+//! Between meetings from the command line (issue 13): `rapport due`,
+//! `rapport due snooze`, `rapport today`, with a real calendar file and
+//! real notes; days given with `--on` so nothing depends on the clock.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::common::home::{calendar_entry, Home};
+use crate::common::ics::{event, vcalendar};
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn meeting(uid: &str, title: &str, start: &str, who: &[&str]) -> String {
+    let start = at(start);
+    let mut extra = String::from("ORGANIZER;CN=Me:mailto:me@x.example\r\n");
+    for w in who {
+        extra.push_str(&format!(
+            "ATTENDEE;PARTSTAT=ACCEPTED:mailto:{w}@x.example\r\n"
+        ));
+    }
+    event(uid, title, start, start + Duration::minutes(30), &extra)
+}
+
+/// Ana (every 2w, a Log entry on 1 Nov, prefers phone, a promise due 30
+/// Nov) is due; Bob (every month, met on 20 Nov) is not; Cara (#team, 1w by
+/// default) waits for Thursday's meeting; Dan (every week, never met) is
+/// due with no contact; Eve has no cadence.
+fn home() -> Home {
+    let home = Home::new();
+    let cal = vcalendar(
+        &[
+            meeting("b1", "Budget review", "2026-11-20T11:00:00Z", &["bob"]),
+            meeting("c0", "Team sync", "2026-11-10T11:00:00Z", &["cara"]),
+            meeting("c1", "Planning", "2026-12-03T11:00:00Z", &["cara"]),
+            meeting("e1", "Coffee", "2026-12-01T13:00:00Z", &["eve"]),
+        ]
+        .concat(),
+    );
+    let cal_path = home.file("cal.ics", cal);
+    home.write_config(&home.config_text(
+        "Me",
+        "me@x.example",
+        &format!(
+            "{}[people.cadence]\n\"#team\" = \"1w\"\n",
+            calendar_entry("work", cal_path.to_str().unwrap())
+        ),
+    ));
+    home.note(
+        "ana.md",
+        "---\nname: Ana\nemails: [ana@x.example]\ncadence: 2w\nprefers: phone\nbirthday: 1985-12-03\n---\n\
+         ## Follow-ups\n- [ ] Send the numbers 📅 2026-11-30\n- [ ] Ask about the trip 🛫 2026-12-01\n\
+         ## Log\n- 2026-11-01 Lunch\n",
+    );
+    home.note(
+        "bob.md",
+        "---\nname: Bob\nemails: [bob@x.example]\ncadence: 1m\n---\n",
+    );
+    home.note(
+        "cara.md",
+        "---\nname: Cara\nemails: [cara@x.example]\ntags: [team]\n---\n",
+    );
+    home.note(
+        "dan.md",
+        "---\nname: Dan\nemails: [dan@x.example]\ncadence: 1w\n---\n",
+    );
+    home.note("eve.md", "---\nname: Eve\nemails: [eve@x.example]\n---\n");
+    home
+}
+
+#[test]
+fn due_lists_the_most_overdue_first_with_the_issues_json() {
+    let home = home();
+    let out = home.rapport(&["due", "--on", "2026-12-01", "--json"]);
+    assert!(out.success(), "{:?}", out.error);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["date"], "2026-12-01");
+    let due = v["due"].as_array().unwrap();
+    let names: Vec<&str> = due.iter().map(|e| e["name"].as_str().unwrap()).collect();
+    // Dan: never met, a week from the start of the history: most overdue.
+    assert_eq!(names, ["Dan", "Ana"], "{}", out.stdout);
+    let ana = &due[1];
+    assert_eq!(ana["person"], "ana.md");
+    assert_eq!(ana["cadence_days"], 14);
+    assert_eq!(ana["last_contact"], "2026-11-01");
+    assert_eq!(ana["last_contact_source"], "log");
+    assert_eq!(ana["overdue_days"], 16);
+    assert_eq!(ana["next_meeting"], serde_json::Value::Null);
+    let dan = &due[0];
+    assert_eq!(dan["last_contact"], serde_json::Value::Null);
+    assert_eq!(dan["last_contact_source"], serde_json::Value::Null);
+    assert!(dan["overdue_days"].as_i64().unwrap() > 300);
+    assert_eq!(v["meeting_soon"][0]["name"], "Cara");
+    assert_eq!(v["meeting_soon"][0]["title"], "Planning");
+
+    // Bob, a month after the Budget review: due, last contact the meeting.
+    let out = home.rapport(&["due", "--on", "2026-12-21", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let bob = v["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "Bob")
+        .expect(&out.stdout);
+    assert_eq!(bob["last_contact"], "2026-11-20");
+    assert_eq!(bob["last_contact_source"], "meeting");
+    assert_eq!(bob["overdue_days"], 1);
+
+    let text = home.rapport(&["due", "--on", "2026-12-01"]);
+    assert!(text.success());
+    assert!(
+        text.stdout.contains(
+            "Ana (every 2w): 16 days overdue; last 4 weeks ago, log; prefers phone; 2 open follow-ups"
+        ),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("Dan (every 1w)"), "{}", text.stdout);
+    assert!(text.stdout.contains("Meeting soon"), "{}", text.stdout);
+    assert!(!text.stdout.contains("Eve"), "{}", text.stdout);
+    let bad = home.rapport(&["due", "--on", "someday"]);
+    assert!(bad.error.unwrap().contains("--on"));
+}
+
+#[test]
+fn due_snooze_writes_snooze_until_losslessly_and_silences_the_person() {
+    let home = home();
+    let path = home.people_dir().join("ana.md");
+    let before = std::fs::read_to_string(&path).unwrap();
+    let out = home.rapport(&["due", "snooze", "Ana", "2w"]);
+    assert!(out.success(), "{:?}", out.error);
+    let today = chrono::Local::now().date_naive();
+    let until = today + chrono::Days::new(14);
+    let after = std::fs::read_to_string(&path).unwrap();
+    // Only one line added, before the closing ---.
+    let expected = before.replacen(
+        "birthday: 1985-12-03\n---\n",
+        &format!("birthday: 1985-12-03\nsnooze_until: {until}\n---\n"),
+        1,
+    );
+    assert_eq!(after, expected);
+    assert!(
+        out.stdout.contains(&format!("not due before {until}")),
+        "{}",
+        out.stdout
+    );
+    // Again: the value is replaced, not added twice.
+    let out = home.rapport(&["due", "snooze", "Ana", "1m"]);
+    assert!(out.success(), "{:?}", out.error);
+    let until = today.checked_add_months(chrono::Months::new(1)).unwrap();
+    let again = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(again.matches("snooze_until").count(), 1);
+    assert!(again.contains(&format!("snooze_until: {until}\n")));
+    let v: serde_json::Value = serde_json::from_str(
+        &home
+            .rapport(&["due", "--on", &today.to_string(), "--json"])
+            .stdout,
+    )
+    .unwrap();
+    assert!(v["due"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["name"] != "Ana"));
+    assert_eq!(v["snoozed"][0]["name"], "Ana");
+    // The version before is kept for rapport undo.
+    let undo = home.rapport(&["undo", "Ana"]);
+    assert!(undo.success(), "{:?}", undo.error);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), after);
+
+    // A note without front matter gets one; CRLF stays CRLF.
+    home.note("finn.md", "# Finn\r\n\r\nLikes chess.\r\n");
+    let out = home.rapport(&["due", "snooze", "Finn", "10d"]);
+    assert!(out.success(), "{:?}", out.error);
+    let finn = std::fs::read_to_string(home.people_dir().join("finn.md")).unwrap();
+    let until = today + chrono::Days::new(10);
+    assert_eq!(
+        finn,
+        format!("---\r\nsnooze_until: {until}\r\n---\r\n# Finn\r\n\r\nLikes chess.\r\n")
+    );
+    let bad = home.rapport(&["due", "snooze", "Ana", "soon"]);
+    assert!(bad.error.unwrap().contains("3w"));
+}
+
+#[test]
+fn today_prints_the_digest_and_its_json() {
+    let home = home();
+    let out = home.rapport(&["today", "--on", "2026-12-01", "--json"]);
+    assert!(out.success(), "{:?}", out.error);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    for key in ["date", "meetings", "owe", "ask", "dates", "due"] {
+        assert!(v.get(key).is_some(), "{key}: {}", out.stdout);
+    }
+    assert_eq!(v["date"], "2026-12-01");
+    assert_eq!(v["meetings"][0]["title"], "Coffee");
+    assert_eq!(v["meetings"][0]["people"][0]["name"], "Eve");
+    assert_eq!(v["owe"][0]["text"], "Send the numbers");
+    assert_eq!(v["ask"][0]["text"], "Ask about the trip");
+    let date = &v["dates"][0];
+    assert_eq!(date["person"], "ana.md");
+    assert_eq!(date["name"], "Ana");
+    assert_eq!(date["what"], "birthday");
+    assert_eq!(date["date"], "2026-12-03");
+    assert_eq!(date["in_days"], 2);
+    assert_eq!(v["due"].as_array().unwrap().len(), 2);
+
+    let text = home.rapport(&["today", "--on", "2026-12-01"]);
+    assert!(text.success(), "{:?}", text.error);
+    for part in [
+        "## You owe",
+        "Ana: Send the numbers",
+        "## To ask",
+        "## Dates",
+        "Ana: birthday Thu, turns 41",
+        "## Keep in touch",
+        "## Meetings",
+        "Coffee: Eve",
+    ] {
+        assert!(text.stdout.contains(part), "{part}: {}", text.stdout);
+    }
+}
