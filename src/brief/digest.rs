@@ -402,7 +402,8 @@ fn due_line(e: &DueEntry, today: NaiveDate) -> String {
     s
 }
 
-fn channel_words(c: crate::people::Channel) -> &'static str {
+/// How a channel is said: "phone", "meeting in person".
+pub fn channel_words(c: crate::people::Channel) -> &'static str {
     use crate::people::Channel;
     match c {
         Channel::Phone => "phone",

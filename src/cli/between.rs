@@ -132,6 +132,13 @@ impl History {
         })
     }
 
+    /// [`History::load`] for `--on DATE` (default today) in the local zone.
+    pub fn load_on(paths: &Paths, on: Option<&str>, now: DateTime<Utc>) -> anyhow::Result<History> {
+        let zone = local_zone();
+        let day = day_arg(on, zone.to_local(now).date())?;
+        History::load(paths, day, now, zone)
+    }
+
     pub fn due(&self) -> DueList {
         due_list(&self.people, &self.contacts, &self.config.people.cadence)
     }
@@ -170,9 +177,7 @@ pub fn due(
     now: DateTime<Utc>,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let zone = local_zone();
-    let day = day_arg(on, zone.to_local(now).date())?;
-    let history = History::load(paths, day, now, zone)?;
+    let history = History::load_on(paths, on, now)?;
     let list = history.due();
     if json {
         serde_json::to_writer_pretty(&mut *out, &list)?;
@@ -212,7 +217,7 @@ pub fn due(
                 e.cadence
             );
             if let Some(channel) = e.channel {
-                line.push_str(&format!("; prefers {}", channel_word(channel)));
+                line.push_str(&format!("; prefers {}", digest::channel_words(channel)));
             }
             if e.open_follow_ups > 0 {
                 line.push_str(&format!(
@@ -247,16 +252,6 @@ pub fn due(
         }
     }
     Ok(history.code())
-}
-
-fn channel_word(c: crate::people::Channel) -> &'static str {
-    use crate::people::Channel;
-    match c {
-        Channel::Phone => "phone",
-        Channel::Email => "email",
-        Channel::Chat => "chat",
-        Channel::InPerson => "in person",
-    }
 }
 
 /// `rapport due snooze NAME SPAN`: `snooze_until: DATE` (today + SPAN) in
@@ -298,9 +293,7 @@ pub fn today(
     now: DateTime<Utc>,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let zone = local_zone();
-    let day = day_arg(on, zone.to_local(now).date())?;
-    let history = History::load(paths, day, now, zone)?;
+    let history = History::load_on(paths, on, now)?;
     let digest = history.digest();
     if json {
         serde_json::to_writer_pretty(&mut *out, &digest)?;
