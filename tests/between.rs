@@ -219,3 +219,68 @@ fn today_prints_the_digest_and_its_json() {
         assert!(text.stdout.contains(part), "{part}: {}", text.stdout);
     }
 }
+
+/// `people` and `person show` (and their JSON) say each person's last
+/// contact with its source, read from the calendar and the note.
+#[test]
+fn people_and_person_show_say_the_last_contact_and_its_source() {
+    let home = Home::new();
+    let now = Utc::now();
+    let past = (now - Duration::days(3))
+        .format("%Y-%m-%dT12:00:00Z")
+        .to_string();
+    let soon = (now + Duration::days(10))
+        .format("%Y-%m-%dT12:00:00Z")
+        .to_string();
+    let cal = vcalendar(
+        &[
+            meeting("b1", "Budget review", &past, &["bob"]),
+            meeting("b2", "Roadmap", &soon, &["bob"]),
+        ]
+        .concat(),
+    );
+    let cal_path = home.file("cal.ics", cal);
+    home.write_config(&home.config_text(
+        "Me",
+        "me@x.example",
+        &calendar_entry("work", cal_path.to_str().unwrap()),
+    ));
+    home.note(
+        "bob.md",
+        "---\nname: Bob\nemails: [bob@x.example]\ncadence: 1m\n---\n## Log\n- 2026-01-05 Lunch\n",
+    );
+    home.note("cy.md", "---\nname: Cy\nemails: [cy@x.example]\n---\n");
+    let out = home.rapport(&["people"]);
+    assert!(out.success(), "{:?}", out.error);
+    let bob = out.stdout.lines().find(|l| l.starts_with("Bob")).unwrap();
+    assert!(bob.contains("3 days ago, Budget review"), "{}", out.stdout);
+    assert!(bob.contains("due in "), "{}", out.stdout);
+    let cy = out.stdout.lines().find(|l| l.starts_with("Cy")).unwrap();
+    assert!(cy.contains("never"), "{}", out.stdout);
+
+    let json = home.rapport(&["people", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let bob = &v["people"][0];
+    assert_eq!(bob["last_contact"]["source"], "meeting");
+    assert_eq!(bob["last_contact"]["text"], "Budget review");
+    assert_eq!(bob["next_meeting"]["title"], "Roadmap");
+    assert_eq!(bob["keep_in_touch"]["cadence"], "1m");
+
+    let show = home.rapport(&["person", "show", "Bob"]);
+    assert!(show.success(), "{:?}", show.error);
+    assert!(
+        show.stdout
+            .contains("Last contact: 3 days ago, Budget review"),
+        "{}",
+        show.stdout
+    );
+    assert!(show.stdout.contains("Next meeting: "), "{}", show.stdout);
+    assert!(
+        show.stdout.contains("Keep in touch: every 1m, due in"),
+        "{}",
+        show.stdout
+    );
+    let show = home.rapport(&["person", "show", "Bob", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
+    assert_eq!(v["last_contact"]["source"], "meeting");
+}

@@ -576,7 +576,10 @@ fn broken_files_are_reported_and_others_load() {
     assert_eq!(out.code, std::process::ExitCode::from(1));
     assert!(
         out.stdout
-            .contains("Yvonne Bakker  Acme, Marketing  2026-11-24  2 open"),
+            .lines()
+            .any(|l| l.starts_with("Yvonne Bakker  Acme, Marketing  ")
+                && l.contains(", log")
+                && l.ends_with("  2 open")),
         "{}",
         out.stdout
     );
@@ -588,6 +591,9 @@ fn broken_files_are_reported_and_others_load() {
     assert_eq!(v["people"].as_array().unwrap().len(), 2);
     assert_eq!(v["people"][0]["path"], "sub/tom.md");
     assert_eq!(v["people"][1]["last_met"], "2026-11-24");
+    assert_eq!(v["people"][1]["last_contact"]["date"], "2026-11-24");
+    assert_eq!(v["people"][1]["last_contact"]["source"], "log");
+    assert_eq!(v["people"][1]["keep_in_touch"], serde_json::Value::Null);
     assert_eq!(v["people"][1]["open_follow_ups"], 2);
     assert_eq!(v["errors"][0]["path"], "broken.md");
     assert_eq!(v["errors"][0]["line"], 3);

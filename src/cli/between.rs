@@ -100,8 +100,22 @@ impl History {
         let today = now.today();
         let mut kept = Vec::new();
         let mut failures = 0;
-        if !config.calendars.is_empty() {
-            let calendars = fetch_and_parse(paths, &config.calendars)?;
+        // No calendar could be read (offline, no cache yet): the notes still
+        // say a lot; the command says so and exits with 1.
+        let calendars = match config.calendars.is_empty() {
+            true => None,
+            false => match fetch_and_parse(paths, &config.calendars) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    crate::util::text::eprint(&format!(
+                        "{e:#}; last contact and meetings from the notes only"
+                    ));
+                    failures = config.calendars.len();
+                    None
+                }
+            },
+        };
+        if let Some(calendars) = calendars {
             failures = calendars.failures;
             let opts = ExpandOptions {
                 floating: now.zone.clone(),

@@ -450,9 +450,13 @@ fn run_command(
             },
             out,
         ),
-        Command::People(args) => people::list(&people_folder(paths)?, args.json, out),
+        Command::People(args) => {
+            let history = between::History::load_on(paths, None, chrono::Utc::now())?;
+            people::list(&history, args.json, out)
+        }
         Command::Person(PersonCommand::Show { name, json }) => {
-            people::show(&people_folder(paths)?, &name, json, today(), out)
+            let history = between::History::load_on(paths, None, chrono::Utc::now())?;
+            people::show(&history, &name, json, out)
         }
         Command::Person(PersonCommand::Add {
             name,
