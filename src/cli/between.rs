@@ -24,7 +24,6 @@ use crate::config::{self, Config, ConfigError, Paths};
 use crate::people::cadence::{due_list, snooze_until, DueList, MEETING_SOON};
 use crate::people::contact::CalendarContacts;
 use crate::people::edit::{edit_file, Edit};
-use crate::people::history::local_day;
 use crate::people::matching::Matcher;
 use crate::people::period::Period;
 use crate::people::writer::NoteWriter;
@@ -123,16 +122,10 @@ impl History {
             };
             let to = now.utc + AHEAD.max(MEETING_SOON);
             for cal in &calendars.parsed {
-                cal.for_each_occurrence(contacts.from(), to, &opts, &mut |o| {
-                    contacts.add(&o, &matcher);
-                    let day = local_day(&o, &now.zone);
-                    // All-day events span days: kept when they may touch it.
-                    let touches =
-                        day == today || (o.all_day && day <= today && o.end.date_naive() > today);
-                    if touches {
-                        kept.push(o);
-                    }
+                let cut = contacts.read_calendar(cal, to, &opts, &matcher, today, &mut |o| {
+                    kept.push(o)
                 });
+                super::meetings::report_cut_series(&cut);
             }
         }
         Ok(History {
