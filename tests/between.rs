@@ -284,3 +284,87 @@ fn people_and_person_show_say_the_last_contact_and_its_source() {
     let v: serde_json::Value = serde_json::from_str(&show.stdout).unwrap();
     assert_eq!(v["last_contact"]["source"], "meeting");
 }
+
+/// The digest in the real notification server (dunst on the private bus
+/// scripts/test.sh starts), from the real `rapport run`: at the configured
+/// time (this minute, in the daemon's TZ=UTC) it appears once; after a
+/// restart the same day, and after a kill -9, it does not appear again.
+#[test]
+fn the_daemon_sends_the_digest_once_and_not_again_after_a_restart() {
+    use crate::common::bin::BinHome;
+    use crate::common::{dunst_close_all, dunst_history, dunst_lock, notify_stack, unique};
+    let Some(bus) = notify_stack("the_daemon_sends_the_digest_once_and_not_again_after_a_restart")
+    else {
+        return;
+    };
+    let mut now = Utc::now();
+    // `at` is a minute of the day: not across midnight in the middle of the test.
+    if now.format("%H:%M").to_string() == "23:59" {
+        std::thread::sleep(std::time::Duration::from_secs(61));
+        now = Utc::now();
+    }
+    let promise = unique("digest promise").replace('#', "n");
+    let mut home = BinHome::new();
+    home.bus = bus;
+    std::fs::create_dir_all(home.people_dir()).unwrap();
+    std::fs::write(
+        home.people_dir().join("ana.md"),
+        format!(
+            "---\nname: Ana\nemails: [ana@example.org]\n---\n## Follow-ups\n- [ ] {promise} 📅 {}\n",
+            now.date_naive()
+        ),
+    )
+    .unwrap();
+    std::fs::write(home.path("cal.ics"), vcalendar("")).unwrap();
+    home.write_config(&home.config_with(&format!(
+        "[[calendar]]\nname = \"work\"\npath = {:?}\n\n[digest]\nat = \"{}\"\nuntil = \"23:59\"\ndays = \"daily\"\n",
+        home.path("cal.ics").display().to_string(),
+        now.format("%H:%M")
+    )));
+    let _lock = dunst_lock();
+    let shown = || {
+        dunst_close_all();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        dunst_history()
+            .into_iter()
+            .filter(|h| h.body.contains(&promise))
+            .collect::<Vec<_>>()
+    };
+    let mut daemon = home.start_daemon(&[]);
+    daemon.wait_log("sent the digest for", std::time::Duration::from_secs(20));
+    let first = shown();
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0].summary, "Today: 1 promise due");
+    assert!(first[0]
+        .body
+        .contains(&format!("you owe Ana: {promise} (due today)")));
+    daemon.terminate();
+    let state = std::fs::read_to_string(home.state_dir().join("state.json")).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(state["digest"]["day"], now.date_naive().to_string());
+
+    // A restart the same day: the day is recorded, nothing is sent.
+    let mut again = home.start_daemon(&[]);
+    again.wait_log("rapport daemon started", std::time::Duration::from_secs(20));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    again.kill9();
+    let mut third = home.start_daemon(&[]);
+    third.wait_log("rapport daemon started", std::time::Duration::from_secs(20));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    third.terminate();
+    assert!(
+        !again.log_text().contains("sent the digest"),
+        "{}",
+        again.log_text()
+    );
+    assert!(
+        !third.log_text().contains("sent the digest"),
+        "{}",
+        third.log_text()
+    );
+    assert_eq!(shown().len(), 1);
+    // `status` says when the next one comes.
+    let status = home.run(&["status"]);
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(status.contains("Next digest: "), "{status}");
+}

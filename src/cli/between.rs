@@ -122,9 +122,8 @@ impl History {
             };
             let to = now.utc + AHEAD.max(MEETING_SOON);
             for cal in &calendars.parsed {
-                let cut = contacts.read_calendar(cal, to, &opts, &matcher, today, &mut |o| {
-                    kept.push(o)
-                });
+                let cut =
+                    contacts.read_calendar(cal, to, &opts, &matcher, today, &mut |o| kept.push(o));
                 super::meetings::report_cut_series(&cut);
             }
         }

@@ -95,7 +95,32 @@ pub fn run(
             text::line(&d.calendar, text::NAME_CHARS)
         )?;
     }
+    if let Ok(config) = crate::config::load(paths) {
+        let zone = crate::calendar::tz::local_zone();
+        writeln!(
+            out,
+            "\n{}",
+            next_digest_line(&config.digest, &state, &crate::brief::Now::new(now, zone))
+        )?;
+    }
     Ok(healthy)
+}
+
+/// "Next digest: Tue 08 Dec 08:30", or why there is none.
+fn next_digest_line(
+    settings: &crate::brief::digest::DigestSettings,
+    state: &State,
+    now: &crate::brief::Now,
+) -> String {
+    use crate::brief::digest::{next_digest, DigestTime};
+    let snoozed = state.digest.snoozed_until.filter(|t| *t > now.utc);
+    let local = |t: DateTime<Utc>| now.local(&t).format("%a %d %b %H:%M").to_string();
+    match (next_digest(settings, state.digest.day, now), snoozed) {
+        (_, Some(t)) => format!("Next digest: {} (snoozed)", local(t)),
+        (DigestTime::At(t), None) => format!("Next digest: {}", local(t)),
+        (DigestTime::Now(_), None) => "Next digest: now (when the daemon next looks)".into(),
+        (DigestTime::Never, None) => "Next digest: none ([digest] is off or has no days)".into(),
+    }
 }
 
 #[cfg(test)]

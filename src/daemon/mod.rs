@@ -24,6 +24,7 @@
 //! [`state`], the notification server [`notify`].
 
 mod actions;
+mod digest;
 mod feeds;
 pub mod notify;
 pub mod open;
@@ -110,6 +111,12 @@ struct Daemon<N: Notifier> {
     /// Bumped when the expansion options change: a window computed with the
     /// old ones (a task that was running then) is computed again.
     generation: u64,
+    /// Where the digest task hands its result back.
+    digest_tx: mpsc::UnboundedSender<Option<digest::DigestReady>>,
+    /// A digest task is running.
+    digest_in_flight: bool,
+    /// The digest on screen: its id, day and the full text for "Open digest".
+    digest_raised: Option<(u32, chrono::NaiveDate, String)>,
 }
 
 /// Runs the daemon until SIGTERM/SIGINT (or `options.stop`). Errors only when
@@ -139,6 +146,7 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
     let fetcher = FeedFetcher::new(paths.cache_dir.clone(), FetchLimits::default())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (fetch_tx, mut fetch_rx) = mpsc::unbounded_channel();
+    let (digest_tx, mut digest_rx) = mpsc::unbounded_channel();
     let mut events = options.notifier.subscribe();
     let people = load_people(&config);
     let matcher = Matcher::new(&people, &config.me);
@@ -163,6 +171,9 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
         server_down: false,
         config_error_shown: None,
         generation: 0,
+        digest_tx,
+        digest_in_flight: false,
+        digest_raised: None,
     };
     daemon.set_feeds(now);
     let caps = tokio::select! {
@@ -215,6 +226,9 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
         if let Some(refresh) = daemon.next_refresh() {
             wake = wake.min(refresh);
         }
+        if let Some(digest) = daemon.digest_tick(now) {
+            wake = wake.min(digest);
+        }
         let sleep_for = (wake - Utc::now()).to_std().unwrap_or(StdDuration::ZERO);
         let mut deadline = tokio::time::Instant::now() + sleep_for;
         if let Some(r) = reload_at {
@@ -223,6 +237,13 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
         tokio::select! {
             _ = tokio::time::sleep_until(deadline) => {}
             Some(fetch) = fetch_rx.recv() => daemon.on_fetch(fetch, Utc::now()),
+            Some(ready) = digest_rx.recv() => {
+                tokio::select! {
+                    biased;
+                    why = signals.recv() => { tracing::info!("{why}: stopping"); break; }
+                    () = daemon.on_digest(ready, Utc::now()) => {}
+                }
+            }
             event = events.recv() => match event {
                 Ok(event) => daemon.on_event(event, Utc::now()).await,
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {

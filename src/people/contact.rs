@@ -19,7 +19,8 @@ use crate::calendar::tz::Zone;
 use crate::calendar::{ExpandOptions, ParsedCalendar};
 
 use super::history::{
-    history_start, local_day, not_a_meeting, participants, stays_away, DEFAULT_HISTORY, DEFAULT_LARGE_MEETING,
+    history_start, local_day, not_a_meeting, participants, stays_away, DEFAULT_HISTORY,
+    DEFAULT_LARGE_MEETING,
 };
 use super::period::Period;
 use super::Person;
@@ -196,8 +197,7 @@ impl CalendarContacts {
             self.add(&o, matcher);
             let day = local_day(&o, &self.zone);
             // All-day events span days: kept when they may touch it.
-            if day == keep_day || (o.all_day && day <= keep_day && o.end.date_naive() > keep_day)
-            {
+            if day == keep_day || (o.all_day && day <= keep_day && o.end.date_naive() > keep_day) {
                 keep(o);
             }
         })
