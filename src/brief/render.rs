@@ -202,6 +202,10 @@ fn person_lines(p: &PersonBrief, lines: &mut Vec<Line>) {
             .unwrap_or_default();
         items.push((label, &f.text, suffix));
     }
+    // A birthday this week is worth a word before the talking points.
+    for d in p.dates.iter().filter(|d| !d.private) {
+        items.push(("", &d.said, String::new()));
+    }
     for t in &p.talking_points {
         items.push(("talk: ", &t.text, String::new()));
     }
@@ -440,6 +444,17 @@ pub fn markdown(brief: &Brief, now: &Now) -> String {
                 let _ = writeln!(s, "- {} ({})", t.text, t.heading);
             }
             s.push('\n');
+        }
+        if !p.dates.is_empty() {
+            s.push_str("**Dates**\n\n");
+            for d in &p.dates {
+                let private = if d.private { " (private)" } else { "" };
+                let _ = writeln!(s, "- {}{private}", d.said);
+            }
+            s.push('\n');
+        }
+        if let Some(c) = &p.last_contact {
+            let _ = writeln!(s, "**Last contact**: {}\n", c.said);
         }
         if let Some(last) = &p.last_time {
             let _ = writeln!(

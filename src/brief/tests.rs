@@ -108,6 +108,7 @@ fn yvonne() -> PersonFacts {
             ),
             (d(2026, 11, 17), "Coffee".into()),
         ],
+        ..PersonFacts::default()
     }
 }
 
@@ -1153,4 +1154,47 @@ fn private_follow_ups_stay_out_of_notifications() {
     let note = notification(&brief, &discreet, &now());
     assert!(note.body.contains("1 follow-up"), "{}", note.body);
     assert!(markdown(&brief, &now()).contains("divorce"));
+}
+
+/// A brief shows the last contact with its source and the dates within a
+/// week of the meeting (a #private one only in the full brief).
+#[test]
+fn last_contact_and_dates_near_the_meeting() {
+    let person = crate::people::parse_person(
+        std::path::Path::new("ann.md"),
+        "---\nname: Ann\nbirthday: 1985-12-04\ndates:\n  - {date: --12-02, what: surgery, private: true}\n  \
+         - {date: --12-25, what: holiday}\n---\n## Log\n- 2026-11-10 Lunch\n- 2027-01-05 Planned\n\
+         - [x] Sent the deck ✅ 2026-11-12\n",
+    )
+    .unwrap();
+    let mut facts = PersonFacts::from_person(&person);
+    assert_eq!(facts.last_contact.as_ref().unwrap().date, d(2027, 1, 5));
+    // A Log date after the brief's day is not contact yet: the meeting's
+    // caller (or the task) gives the last one; here the task of 12 Nov.
+    facts.last_contact =
+        crate::people::contact::last_contact(&person, None, d(2026, 12, 1)).map(|c| ContactFact {
+            date: c.date,
+            source: c.source,
+            text: c.text.to_string(),
+        });
+    let brief = brief_of(&[Attendance::Known(facts)]);
+    let p = &brief.people[0];
+    let c = p.last_contact.as_ref().unwrap();
+    assert_eq!(c.date, d(2026, 11, 12));
+    assert_eq!(c.source, crate::people::contact::ContactSource::Task);
+    let said: Vec<&str> = p.dates.iter().map(|d| d.said.as_str()).collect();
+    assert_eq!(said, ["surgery tomorrow", "birthday Fri, turns 41"]);
+    let json = serde_json::to_value(p).unwrap();
+    assert_eq!(json["last_contact"]["source"], "task");
+    assert_eq!(json["dates"][1]["in_days"], 3);
+    let note = notification(&brief, &settings(), &now());
+    assert!(
+        note.body.contains("birthday Fri, turns 41"),
+        "{}",
+        note.body
+    );
+    assert!(!note.body.contains("surgery"), "{}", note.body);
+    let md = markdown(&brief, &now());
+    assert!(md.contains("- surgery tomorrow (private)"), "{md}");
+    assert!(md.contains("**Last contact**: 2 weeks ago, task"), "{md}");
 }
