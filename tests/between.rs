@@ -368,3 +368,84 @@ fn the_daemon_sends_the_digest_once_and_not_again_after_a_restart() {
     let status = String::from_utf8_lossy(&status.stdout);
     assert!(status.contains("Next digest: "), "{status}");
 }
+
+/// The digest's buttons, in-process with the recording notifier: "Open
+/// digest" writes the full digest as Markdown and opens it; "Snooze" records
+/// the snooze in the state, and `status` says it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_digest_buttons_open_the_markdown_and_snooze_it() {
+    use crate::common::daemon::{wait_for, InProcess};
+    use rapport::daemon::notify::{Capabilities, Event, RecordingNotifier};
+    use std::sync::Arc;
+    let home = Home::new();
+    let zone = rapport::calendar::tz::local_zone();
+    let mut local = zone.to_local(Utc::now());
+    if local.format("%H:%M").to_string() == "23:59" {
+        tokio::time::sleep(std::time::Duration::from_secs(61)).await;
+        local = zone.to_local(Utc::now());
+    }
+    home.note(
+        "ana.md",
+        &format!(
+            "---\nname: Ana\nemails: [ana@x.example]\n---\n## Follow-ups\n- [ ] Send the numbers 📅 {}\n",
+            local.date()
+        ),
+    );
+    home.write_config(&home.config_text(
+        "Me",
+        "me@x.example",
+        &format!(
+            "[digest]\nat = \"{}\"\nuntil = \"23:59\"\ndays = \"daily\"\n",
+            local.format("%H:%M")
+        ),
+    ));
+    let fake = Arc::new(RecordingNotifier::new(Capabilities::from_list(vec![
+        "body".to_string(),
+        "actions".to_string(),
+    ])));
+    let daemon = InProcess::start(&home.paths, fake.clone());
+    let shown = || fake.shown().first().cloned();
+    let digest = wait_for("the digest", std::time::Duration::from_secs(30), shown).await;
+    assert_eq!(digest.notification.summary, "Today: 1 promise due");
+    let keys: Vec<&str> = digest
+        .notification
+        .actions
+        .iter()
+        .map(|a| a.key.as_str())
+        .collect();
+    assert_eq!(keys, ["default", "snooze"]);
+    fake.emit(Event::ActionInvoked {
+        id: digest.id,
+        action: "default".into(),
+    });
+    let opened = || daemon.opened.opened().first().cloned();
+    let path = wait_for("Open digest", std::time::Duration::from_secs(10), opened).await;
+    assert!(
+        path.ends_with(&format!("digest-{}.md", local.date())),
+        "{path}"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("## You owe"), "{text}");
+    assert!(text.contains("Ana: Send the numbers (due today)"), "{text}");
+    fake.emit(Event::ActionInvoked {
+        id: digest.id,
+        action: "snooze".into(),
+    });
+    let state_file = home.paths.state_dir.join("state.json");
+    let snoozed = || {
+        let text = std::fs::read_to_string(&state_file).ok()?;
+        let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+        v["digest"]["snoozed_until"].as_str().map(str::to_string)
+    };
+    let until = wait_for("the snooze", std::time::Duration::from_secs(10), snoozed).await;
+    let until = DateTime::parse_from_rfc3339(&until).unwrap();
+    let left = until.with_timezone(&Utc) - Utc::now();
+    assert!(
+        left > Duration::minutes(59) && left <= Duration::hours(1),
+        "{left}"
+    );
+    daemon.stop().await;
+    assert_eq!(fake.shown().len(), 1);
+    let status = home.rapport(&["status"]);
+    assert!(status.stdout.contains("(snoozed)"), "{}", status.stdout);
+}
