@@ -24,6 +24,9 @@ use crate::people::People;
 /// How long "Snooze" puts the digest off.
 pub const DIGEST_SNOOZE: Duration = Duration::hours(1);
 
+/// After a send that certainly failed, the digest is tried again this much later.
+const DIGEST_RETRY: Duration = Duration::minutes(5);
+
 /// How far ahead the calendars are read for keeping in touch (a meeting
 /// within the next 7 days makes someone wait for it).
 const AHEAD: Duration = Duration::days(8);
@@ -43,6 +46,15 @@ impl<N: Notifier> Daemon<N> {
     pub(super) fn digest_tick(&mut self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         if self.digest_in_flight {
             return None;
+        }
+        // After a send that certainly failed (no server): again a little
+        // later, when `next_digest` still says so (before `[digest] until`,
+        // never for a past day).
+        if let Some(at) = self.digest_retry_at {
+            if now < at {
+                return Some(at);
+            }
+            self.digest_retry_at = None;
         }
         let local = Now::new(now, self.expand.floating.clone());
         let mut wake = None;
@@ -104,7 +116,7 @@ impl<N: Notifier> Daemon<N> {
         self.digest_in_flight = false;
         let Some(ready) = ready else { return };
         // Recorded before the call: a kill during it never shows it twice.
-        self.state.digest.day = Some(ready.day);
+        let before = self.state.digest.day.replace(ready.day);
         self.save_now(now);
         let Some(text) = ready.notification else {
             tracing::info!("digest for {}: nothing to say", ready.day);
@@ -139,10 +151,26 @@ impl<N: Notifier> Daemon<N> {
                     if ready.again { " again" } else { "" }
                 );
                 self.digest_raised = Some((id, ready.day, ready.markdown));
+                self.digest_retry_at = None;
+            }
+            Err(e) if e.maybe_shown() => {
+                // Maybe on screen: never again for this day.
+                tracing::warn!("the digest for {}: {e}", ready.day);
             }
             Err(e) => {
-                // Not retried: a missed digest is better than a second one.
+                // Certainly not shown (no server): tried again in a while.
                 self.notify_failed(&e, &format!("the digest for {}", ready.day));
+                if ready.again {
+                    // The day stays recorded; the snooze rule (the same day
+                    // only) shows it again.
+                    self.state.digest.snoozed_until = Some(now + DIGEST_RETRY);
+                } else {
+                    // Unrecorded, so `next_digest` sends it while the day's
+                    // window (up to `[digest] until`) is open.
+                    self.state.digest.day = before;
+                    self.digest_retry_at = Some(now + DIGEST_RETRY);
+                }
+                self.save_now(now);
             }
         }
     }
@@ -239,5 +267,185 @@ impl DigestJob {
             digest::notification(&digest, self.config.notify.discreet),
             digest::markdown(&digest, &now),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::notify::{NotifyError, RecordingNotifier};
+    use super::super::{Channels, Daemon, XdgOpen};
+    use super::*;
+    use crate::calendar::tz::Zone;
+    use crate::config::Paths;
+    use crate::daemon::state::State;
+    use crate::feed::FetchLimits;
+    use tokio::sync::mpsc;
+
+    type Fake = Arc<RecordingNotifier>;
+
+    /// A daemon in a temp dir (UTC) whose digest window is 08:30 to 12:00
+    /// every day, with Ana's promise overdue: every morning has something to
+    /// say.
+    struct Harness {
+        d: Daemon<Fake>,
+        rx: mpsc::UnboundedReceiver<Option<DigestReady>>,
+        fake: Fake,
+        _dir: tempfile::TempDir,
+    }
+
+    fn harness() -> Harness {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let fake = Fake::default();
+        let paths = Paths {
+            config_file: dir.join("config.toml"),
+            cache_dir: dir.join("cache"),
+            state_dir: dir.join("state"),
+            data_dir: dir.join("data"),
+            runtime_dir: dir.join("run"),
+        };
+        let people_dir = dir.join("people");
+        std::fs::create_dir_all(&people_dir).unwrap();
+        std::fs::write(
+            people_dir.join("ana.md"),
+            "---\nname: Ana\n---\n## Follow-ups\n- [ ] Send the numbers 📅 2026-11-30\n",
+        )
+        .unwrap();
+        let text = format!(
+            "[people]\ndir = {:?}\n\n[digest]\nat = \"08:30\"\nuntil = \"12:00\"\ndays = \"daily\"\n",
+            people_dir.display().to_string()
+        );
+        let config = crate::config::from_str_in(&text, &paths.config_file, &paths).unwrap();
+        let people = crate::people::load(&people_dir);
+        let fetcher = FeedFetcher::new(paths.cache_dir.clone(), FetchLimits::default()).unwrap();
+        let (fetch_tx, _) = mpsc::unbounded_channel();
+        let (digest_tx, digest_rx) = mpsc::unbounded_channel();
+        let daemon = Daemon::new(
+            paths,
+            config,
+            people,
+            State::default(),
+            Zone::Utc,
+            Channels {
+                fetcher: Arc::new(fetcher),
+                fetch_tx,
+                digest_tx,
+            },
+            fake.clone(),
+            Box::new(XdgOpen),
+        );
+        Harness {
+            d: daemon,
+            rx: digest_rx,
+            fake,
+            _dir: tmp,
+        }
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    impl Harness {
+        /// One tick at `now`: when it starts the digest, composes it and
+        /// hands it to the loop as `run` does. Returns the tick's wake time.
+        async fn tick(&mut self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+            let wake = self.d.digest_tick(now);
+            if self.d.digest_in_flight {
+                let ready = self.rx.recv().await.unwrap();
+                self.d.on_digest(ready, now).await;
+            }
+            wake
+        }
+
+        /// A tick at `now` while every send fails with `error`.
+        async fn tick_failing(&mut self, error: NotifyError, now: DateTime<Utc>) {
+            self.fake.set_failure(Some(error));
+            self.tick(now).await;
+            self.fake.set_failure(None);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_digest_that_certainly_failed_is_sent_five_minutes_later() {
+        let mut h = harness();
+        let first = at("2026-12-01T08:30:00Z");
+        h.tick_failing(NotifyError::NoServer, first).await;
+        assert_eq!(h.d.state.digest.day, None, "not recorded: it was not shown");
+        let on_disk = State::load(&h.d.paths.state_dir, first).unwrap().state;
+        assert_eq!(on_disk.digest.day, None);
+        // Not before the five minutes are up, then once.
+        let wait = h.tick(first + Duration::minutes(1)).await;
+        assert_eq!(wait, Some(first + DIGEST_RETRY));
+        let wait = h.tick(first + Duration::minutes(4)).await;
+        assert_eq!(wait, Some(first + DIGEST_RETRY));
+        assert!(h.fake.shown().is_empty());
+        h.tick(first + DIGEST_RETRY).await;
+        assert_eq!(h.fake.shown().len(), 1);
+        assert_eq!(
+            h.fake.shown()[0].notification.summary,
+            "Today: 1 promise due"
+        );
+        assert_eq!(h.d.state.digest.day, Some(day("2026-12-01")));
+        assert_eq!(h.d.digest_retry_at, None);
+        // Done for the day: the next one is tomorrow's.
+        let wake = h.tick(first + Duration::minutes(10)).await;
+        assert_eq!(wake, Some(at("2026-12-02T08:30:00Z")));
+        assert_eq!(h.fake.shown().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_until_waits_for_the_next_day() {
+        let mut h = harness();
+        let late = at("2026-12-01T11:58:00Z");
+        h.tick_failing(NotifyError::NoServer, late).await;
+        // 12:03 is past `until`: not today's, and never for a past day.
+        let wake = h.tick(late + DIGEST_RETRY).await;
+        assert!(h.fake.shown().is_empty());
+        assert_eq!(wake, Some(at("2026-12-02T08:30:00Z")));
+        assert_eq!(h.d.state.digest.day, None);
+        h.tick(at("2026-12-02T08:30:00Z")).await;
+        assert_eq!(h.fake.shown().len(), 1);
+        assert_eq!(h.d.state.digest.day, Some(day("2026-12-02")));
+    }
+
+    #[tokio::test]
+    async fn a_digest_that_may_be_on_screen_is_never_sent_again() {
+        let mut h = harness();
+        let first = at("2026-12-01T08:30:00Z");
+        h.tick_failing(NotifyError::NoAnswer("timed out".into()), first)
+            .await;
+        assert_eq!(h.d.state.digest.day, Some(day("2026-12-01")));
+        let wake = h.tick(first + DIGEST_RETRY).await;
+        assert_eq!(wake, Some(at("2026-12-02T08:30:00Z")));
+        assert!(h.fake.shown().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_snoozed_digest_that_failed_comes_again_the_same_day_only() {
+        let mut h = harness();
+        let first = at("2026-12-01T08:30:00Z");
+        h.tick(first).await;
+        let id = h.fake.shown()[0].id;
+        assert!(h.d.digest_action(id, "snooze", first));
+        let again = first + DIGEST_SNOOZE;
+        h.tick_failing(NotifyError::NoServer, again).await;
+        assert_eq!(h.fake.shown().len(), 1);
+        let wake = h.tick(again + Duration::minutes(1)).await;
+        assert_eq!(wake, Some(again + DIGEST_RETRY));
+        h.tick(again + DIGEST_RETRY).await;
+        assert_eq!(h.fake.shown().len(), 2);
+        // Failing late in the evening: not carried over midnight.
+        assert!(h
+            .d
+            .digest_action(h.fake.shown()[1].id, "snooze", at("2026-12-01T22:58:00Z")));
+        h.tick_failing(NotifyError::NoServer, at("2026-12-01T23:58:00Z"))
+            .await;
+        h.tick(at("2026-12-02T00:03:00Z")).await;
+        assert_eq!(h.fake.shown().len(), 2);
     }
 }

@@ -117,6 +117,58 @@ struct Daemon<N: Notifier> {
     digest_in_flight: bool,
     /// The digest on screen: its id, day and the full text for "Open digest".
     digest_raised: Option<(u32, chrono::NaiveDate, String)>,
+    /// Not before then after a failed send (no server).
+    digest_retry_at: Option<DateTime<Utc>>,
+}
+
+/// The daemon's links to its tasks: the fetcher and where fetches and
+/// digests hand their results back.
+struct Channels {
+    fetcher: Arc<FeedFetcher>,
+    fetch_tx: mpsc::UnboundedSender<Fetch>,
+    digest_tx: mpsc::UnboundedSender<Option<digest::DigestReady>>,
+}
+
+impl<N: Notifier> Daemon<N> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        paths: Paths,
+        config: Config,
+        people: People,
+        state: State,
+        zone: crate::calendar::tz::Zone,
+        channels: Channels,
+        notifier: N,
+        opener: Box<dyn Opener>,
+    ) -> Daemon<N> {
+        let matcher = Matcher::new(&people, &config.me);
+        let mut expand = ExpandOptions::new(zone);
+        expand.me_emails = config.me.emails.clone();
+        Daemon {
+            paths,
+            config,
+            people,
+            matcher,
+            expand,
+            feeds: BTreeMap::new(),
+            fetcher: channels.fetcher,
+            fetch_tx: channels.fetch_tx,
+            state,
+            state_dirty: true,
+            saved_at: None,
+            notifier,
+            opener,
+            raised: HashMap::new(),
+            current: HashMap::new(),
+            server_down: false,
+            config_error_shown: None,
+            generation: 0,
+            digest_tx: channels.digest_tx,
+            digest_in_flight: false,
+            digest_raised: None,
+            digest_retry_at: None,
+        }
+    }
 }
 
 /// Runs the daemon until SIGTERM/SIGINT (or `options.stop`). Errors only when
@@ -149,32 +201,20 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
     let (digest_tx, mut digest_rx) = mpsc::unbounded_channel();
     let mut events = options.notifier.subscribe();
     let people = load_people(&config);
-    let matcher = Matcher::new(&people, &config.me);
-    let mut expand = ExpandOptions::new(crate::calendar::tz::local_zone());
-    expand.me_emails = config.me.emails.clone();
-    let mut daemon = Daemon {
+    let mut daemon = Daemon::new(
         paths,
         config,
         people,
-        matcher,
-        expand,
-        feeds: BTreeMap::new(),
-        fetcher: Arc::new(fetcher),
-        fetch_tx,
-        state: loaded.state,
-        state_dirty: true,
-        saved_at: None,
-        notifier: options.notifier,
-        opener: options.opener,
-        raised: HashMap::new(),
-        current: HashMap::new(),
-        server_down: false,
-        config_error_shown: None,
-        generation: 0,
-        digest_tx,
-        digest_in_flight: false,
-        digest_raised: None,
-    };
+        loaded.state,
+        crate::calendar::tz::local_zone(),
+        Channels {
+            fetcher: Arc::new(fetcher),
+            fetch_tx,
+            digest_tx,
+        },
+        options.notifier,
+        options.opener,
+    );
     daemon.set_feeds(now);
     let caps = tokio::select! {
         biased;
