@@ -421,7 +421,7 @@ pub(super) fn keep_big_buffers_out_of_the_heap() {
 /// Gives freed heap memory back to the system. glibc keeps what a feed body
 /// and its parse occupied (tens of MB for a big feed) in its arenas, where
 /// it counts as the daemon's memory until reused.
-fn release_freed_memory() {
+pub(super) fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of glibc's own heaps to
     // the kernel; it touches no memory of ours.
