@@ -124,7 +124,7 @@ impl<N: Notifier> Daemon<N> {
         self.digest_in_flight = false;
         // The task's year of calendars (bodies, parses) is freed by now; glibc
         // would keep it as the daemon's memory (measured with the 10k-event
-        // bench feed: 31 MB RSS after the digest without this, 23 MB with it;
+        // bench feed: 32 MB RSS after the digest without this, 24 MB with it;
         // BENCHMARKS.md).
         super::feeds::release_freed_memory();
         let Some(ready) = ready else { return };
