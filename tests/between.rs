@@ -285,26 +285,30 @@ fn people_and_person_show_say_the_last_contact_and_its_source() {
     assert_eq!(v["last_contact"]["source"], "meeting");
 }
 
-/// The digest in the real notification server (dunst on the private bus
-/// scripts/test.sh starts), from the real `rapport run`: at the configured
-/// time (this minute, in the daemon's TZ=UTC) it appears once; after a
-/// restart the same day, and after a kill -9, it does not appear again.
-#[test]
-fn the_daemon_sends_the_digest_once_and_not_again_after_a_restart() {
-    use crate::common::bin::BinHome;
-    use crate::common::{dunst_close_all, dunst_history, dunst_lock, notify_stack, unique};
-    let Some(bus) = notify_stack("the_daemon_sends_the_digest_once_and_not_again_after_a_restart")
-    else {
-        return;
-    };
+/// The day the daemon's state records for the digest (null: none).
+fn recorded_digest_day(home: &crate::common::bin::BinHome) -> serde_json::Value {
+    let state = std::fs::read_to_string(home.state_dir().join("state.json")).unwrap();
+    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
+    state["digest"]["day"].clone()
+}
+
+fn assert_sent_no_digest(daemon: &crate::common::bin::Daemon) {
+    let log = daemon.log_text();
+    assert!(!log.contains("sent the digest"), "{log}");
+}
+
+/// A home for the real binary on `bus` whose digest is due now (this
+/// minute, in the daemon's TZ=UTC, until 23:59) with one promise due today:
+/// the home, the promise's unique text, and now.
+fn digest_home(bus: String) -> (crate::common::bin::BinHome, String, DateTime<Utc>) {
     let mut now = Utc::now();
     // `at` is a minute of the day: not across midnight in the middle of the test.
     if now.format("%H:%M").to_string() == "23:59" {
         std::thread::sleep(std::time::Duration::from_secs(61));
         now = Utc::now();
     }
-    let promise = unique("digest promise").replace('#', "n");
-    let mut home = BinHome::new();
+    let promise = crate::common::unique("digest promise").replace('#', "n");
+    let mut home = crate::common::bin::BinHome::new();
     home.bus = bus;
     std::fs::create_dir_all(home.people_dir()).unwrap();
     std::fs::write(
@@ -321,6 +325,21 @@ fn the_daemon_sends_the_digest_once_and_not_again_after_a_restart() {
         home.path("cal.ics").display().to_string(),
         now.format("%H:%M")
     )));
+    (home, promise, now)
+}
+
+/// The digest in the real notification server (dunst on the private bus
+/// scripts/test.sh starts), from the real `rapport run`: at the configured
+/// time (this minute, in the daemon's TZ=UTC) it appears once; after a
+/// restart the same day, and after a kill -9, it does not appear again.
+#[test]
+fn the_daemon_sends_the_digest_once_and_not_again_after_a_restart() {
+    use crate::common::{dunst_close_all, dunst_history, dunst_lock, notify_stack};
+    let Some(bus) = notify_stack("the_daemon_sends_the_digest_once_and_not_again_after_a_restart")
+    else {
+        return;
+    };
+    let (home, promise, now) = digest_home(bus);
     let _lock = dunst_lock();
     let shown = || {
         dunst_close_all();
@@ -339,9 +358,7 @@ fn the_daemon_sends_the_digest_once_and_not_again_after_a_restart() {
         .body
         .contains(&format!("you owe Ana: {promise} (due today)")));
     daemon.terminate();
-    let state = std::fs::read_to_string(home.state_dir().join("state.json")).unwrap();
-    let state: serde_json::Value = serde_json::from_str(&state).unwrap();
-    assert_eq!(state["digest"]["day"], now.date_naive().to_string());
+    assert_eq!(recorded_digest_day(&home), now.date_naive().to_string());
 
     // A restart the same day: the day is recorded, nothing is sent.
     let mut again = home.start_daemon(&[]);
@@ -352,21 +369,51 @@ fn the_daemon_sends_the_digest_once_and_not_again_after_a_restart() {
     third.wait_log("rapport daemon started", std::time::Duration::from_secs(20));
     std::thread::sleep(std::time::Duration::from_secs(2));
     third.terminate();
-    assert!(
-        !again.log_text().contains("sent the digest"),
-        "{}",
-        again.log_text()
-    );
-    assert!(
-        !third.log_text().contains("sent the digest"),
-        "{}",
-        third.log_text()
-    );
+    assert_sent_no_digest(&again);
+    assert_sent_no_digest(&third);
     assert_eq!(shown().len(), 1);
     // `status` says when the next one comes.
     let status = home.run(&["status"]);
     let status = String::from_utf8_lossy(&status.stdout);
     assert!(status.contains("Next digest: "), "{status}");
+}
+
+/// A digest no server showed (a real private bus without a notification
+/// server: the send certainly failed) is not recorded as sent: once dunst
+/// runs on that bus, the next start sends it, once.
+#[test]
+fn a_digest_no_server_showed_is_sent_once_a_server_runs() {
+    use crate::common::{notify_stack, EmptyBus, PrivateDunst};
+    if notify_stack("a_digest_no_server_showed_is_sent_once_a_server_runs").is_none() {
+        return;
+    }
+    let bus = EmptyBus::start();
+    let (home, promise, now) = digest_home(bus.address.clone());
+    let debug = [("RUST_LOG", "rapport=debug")];
+    let mut daemon = home.start_daemon(&debug);
+    daemon.wait_log(
+        "composed the digest for",
+        std::time::Duration::from_secs(20),
+    );
+    // The failed send has come back (no server answers at once) when the
+    // state is saved with the day unrecorded.
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    daemon.terminate();
+    assert_sent_no_digest(&daemon);
+    assert!(recorded_digest_day(&home).is_null());
+
+    let dunst = PrivateDunst::start_on(bus);
+    let mut again = home.start_daemon(&debug);
+    again.wait_log("sent the digest for", std::time::Duration::from_secs(20));
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    again.terminate();
+    let shown: Vec<_> = dunst
+        .close_all_and_history()
+        .into_iter()
+        .filter(|h| h.body.contains(&promise))
+        .collect();
+    assert_eq!(shown.len(), 1, "{shown:?}");
+    assert_eq!(recorded_digest_day(&home), now.date_naive().to_string());
 }
 
 /// The digest's buttons, in-process with the recording notifier: "Open
