@@ -27,6 +27,12 @@ pub const DIGEST_SNOOZE: Duration = Duration::hours(1);
 /// After a send that certainly failed, the digest is tried again this much later.
 const DIGEST_RETRY: Duration = Duration::minutes(5);
 
+/// At a start (or when a calendar was just added) the digest waits this long
+/// at most for each calendar's first read: it is composed from the fresh copy
+/// (on the first run there is no copy at all), and not beside the refresh's
+/// own parse (two parses of a big feed at once double the peak memory).
+const FIRST_READ_WAIT: Duration = Duration::seconds(30);
+
 /// How far ahead the calendars are read for keeping in touch (a meeting
 /// within the next 7 days makes someone wait for it).
 const AHEAD: Duration = Duration::days(8);
@@ -46,6 +52,10 @@ impl<N: Notifier> Daemon<N> {
     pub(super) fn digest_tick(&mut self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         if self.digest_in_flight {
             return None;
+        }
+        // The end of the fetch wakes the loop earlier.
+        if let Some(until) = self.first_reads_pending(now) {
+            return Some(until);
         }
         // After a send that certainly failed (no server): again a little
         // later, when `next_digest` still says so (before `[digest] until`,
@@ -79,6 +89,17 @@ impl<N: Notifier> Daemon<N> {
             DigestTime::At(at) => Some(wake.map_or(at, |w: DateTime<Utc>| w.min(at))),
             DigestTime::Never => wake,
         }
+    }
+
+    /// Until when the digest waits for calendars whose first read is
+    /// still running; `None` when it need not.
+    fn first_reads_pending(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.feeds
+            .values()
+            .filter(|f| f.in_flight && !f.read_once)
+            .map(|f| f.added_at + FIRST_READ_WAIT)
+            .filter(|until| now < *until)
+            .max()
     }
 
     fn start_digest(&mut self, day: NaiveDate, again: bool, now: DateTime<Utc>) {
@@ -297,8 +318,8 @@ mod tests {
     type Fake = Arc<RecordingNotifier>;
 
     /// A daemon in a temp dir (UTC) whose digest window is 08:30 to 12:00
-    /// every day, with Ana's promise overdue: every morning has something to
-    /// say.
+    /// every day, with Ana's promise overdue (every morning has something to
+    /// say) and an empty calendar file (not read until a test says so).
     struct Harness {
         d: Daemon<Fake>,
         rx: mpsc::UnboundedReceiver<Option<DigestReady>>,
@@ -324,9 +345,17 @@ mod tests {
             "---\nname: Ana\n---\n## Follow-ups\n- [ ] Send the numbers 📅 2026-11-30\n",
         )
         .unwrap();
+        let calendar = dir.join("work.ics");
+        std::fs::write(
+            &calendar,
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n",
+        )
+        .unwrap();
         let text = format!(
-            "[people]\ndir = {:?}\n\n[digest]\nat = \"08:30\"\nuntil = \"12:00\"\ndays = \"daily\"\n",
-            people_dir.display().to_string()
+            "[people]\ndir = {:?}\n\n[[calendar]]\nname = \"work\"\npath = {:?}\n\n\
+             [digest]\nat = \"08:30\"\nuntil = \"12:00\"\ndays = \"daily\"\n",
+            people_dir.display().to_string(),
+            calendar.display().to_string()
         );
         let config = crate::config::from_str_in(&text, &paths.config_file, &paths).unwrap();
         let people = crate::people::load(&people_dir);
@@ -460,5 +489,32 @@ mod tests {
             .await;
         h.tick(at("2026-12-02T00:03:00Z")).await;
         assert_eq!(h.fake.shown().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn the_digest_waits_for_the_first_read_of_the_calendars_half_a_minute_at_most() {
+        let mut h = harness();
+        let start = at("2026-12-01T09:00:00Z");
+        h.d.set_feeds(start);
+        // The first fetch, as `start_due_fetches` begins it.
+        h.d.feeds.get_mut("work").unwrap().in_flight = true;
+        let wait = start + FIRST_READ_WAIT;
+        assert_eq!(h.tick(start).await, Some(wait));
+        assert_eq!(h.tick(start + Duration::seconds(10)).await, Some(wait));
+        assert!(h.fake.shown().is_empty());
+        let feed = h.d.feeds.get_mut("work").unwrap();
+        feed.in_flight = false;
+        feed.read_once = true;
+        h.tick(start + Duration::seconds(11)).await;
+        assert_eq!(h.fake.shown().len(), 1);
+
+        // A first read that takes longer: sent from what there is.
+        let mut h = harness();
+        h.d.set_feeds(start);
+        h.d.feeds.get_mut("work").unwrap().in_flight = true;
+        h.tick(start + Duration::seconds(29)).await;
+        assert!(h.fake.shown().is_empty());
+        h.tick(wait).await;
+        assert_eq!(h.fake.shown().len(), 1);
     }
 }

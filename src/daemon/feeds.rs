@@ -64,6 +64,8 @@ pub(super) struct Feed {
     pub(super) in_flight: bool,
     /// Failed fetches in a row (0 after a success), for the back-off.
     pub(super) failures: u32,
+    /// When the daemon started with it (or a reload added it).
+    pub(super) added_at: DateTime<Utc>,
 }
 
 impl Feed {
@@ -78,6 +80,7 @@ impl Feed {
             next_refresh: now,
             in_flight: false,
             failures: 0,
+            added_at: now,
         }
     }
 }
