@@ -149,8 +149,8 @@ for name, r in t.items():
     L.append(f"| `rapport {name}` | {r['mean']*1000:.0f} ms | {r['stddev']*1000:.0f} ms | {ratio(name):.2f}x |")
 L.append("")
 L.append(f"`rapport run` (no notification server), RSS one second after the first refresh and the "
-         f"digest (composed off the loop in {compose_ms} ms): {mb(rss):.1f} MB (peak {mb(hwm):.1f} MB "
-         "while the refresh and the digest each held a parse). With the digest off, after the first "
+         f"digest (composed off the loop in {compose_ms} ms, after the refresh): {mb(rss):.1f} MB (peak "
+         f"{mb(hwm):.1f} MB, the digest's parse of a year). With the digest off, after the first "
          f"refresh: {mb(rss_off):.1f} MB (peak {mb(hwm_off):.1f} MB).")
 L.append("")
 L.append("| target (issue 13) | reached | met |")
