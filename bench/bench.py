@@ -570,6 +570,10 @@ def report(mach, feeds, correct, results, windows, status, notes, a, steady) -> 
            all(c["ok"] for c in correct.values()))
     L.append("")
 
+    # The last bench/between.sh run (issue 13), kept as it measured.
+    between_md = os.path.join(a.root, "bench", "between.md")
+    if os.path.exists(between_md):
+        L.append(open(between_md).read().rstrip() + "\n")
     notes_md = os.path.join(a.root, "bench", "NOTES.md")
     if os.path.exists(notes_md):
         L.append(open(notes_md).read().rstrip() + "\n")

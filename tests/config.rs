@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use rapport::config::{self, Config, ConfigError, Paths};
 use rapport::feed::FeedLocation;
+use rapport::people::contact::ContactSettings;
+use rapport::people::period::Period;
 
 fn path() -> PathBuf {
     PathBuf::from("/home/ada/.config/rapport/config.toml")
@@ -49,8 +51,10 @@ fn example_config_with_every_key_uncommented_parses() {
         .map(|l| match l.strip_prefix("# ") {
             Some(rest)
                 if rest.starts_with("[[")
+                    || rest.starts_with("[people.")
                     || rest.split_once(" = ").is_some_and(|(k, _)| {
                         k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                            || (k.starts_with("\"#") && k.ends_with('"'))
                     }) =>
             {
                 rest.to_string()
@@ -85,6 +89,16 @@ fn example_config_with_every_key_uncommented_parses() {
     );
     assert_eq!(c.people.dir, PathBuf::from(format!("{home}/notes/people")));
     assert_eq!(c.notify, rapport::config::NotifyConfig::default());
+    // The keys shown are the defaults; the tag cadences are examples.
+    assert_eq!(c.people.contact, ContactSettings::default());
+    assert_eq!(
+        c.people.cadence.by_tag,
+        [
+            ("team".to_string(), Period::Weeks(2)),
+            ("client".to_string(), Period::Months(1))
+        ]
+    );
+    assert_eq!(c.digest, rapport::config::DigestSettings::default());
 }
 
 #[test]
@@ -468,4 +482,129 @@ fn password_over_plain_http_warns() {
     .unwrap();
     assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
     assert!(c.warnings[0].contains("plain http"), "{}", c.warnings[0]);
+}
+
+#[test]
+fn between_meetings_keys_are_read() {
+    let c = parse(
+        r##"
+[people]
+history = "6m"
+large_meeting = 8
+
+[people.cadence]
+"#team" = "2w"
+client = "1 month"
+
+[digest]
+enabled = false
+at = "07:45"
+days = ["Mon", "wednesday", "fri"]
+until = "10:00"
+ahead = "1w"
+"##,
+    )
+    .unwrap();
+    assert_eq!(c.people.contact.history, Period::Months(6));
+    assert_eq!(c.people.contact.large_meeting, 8);
+    assert_eq!(
+        c.people.cadence.by_tag,
+        [
+            ("team".to_string(), Period::Weeks(2)),
+            ("client".to_string(), Period::Months(1))
+        ]
+    );
+    let d = &c.digest;
+    assert!(!d.enabled);
+    assert_eq!(d.at.to_string(), "07:45:00");
+    assert_eq!(d.until.to_string(), "10:00:00");
+    assert_eq!(d.ahead, Period::Weeks(1));
+    use chrono::Weekday::*;
+    assert_eq!(d.days, chrono::WeekdaySet::from_array([Mon, Wed, Fri]));
+    let daily = parse("[digest]\ndays = \"daily\"\n").unwrap();
+    assert_eq!(daily.digest.days, chrono::WeekdaySet::ALL);
+    let weekdays = parse("[digest]\ndays = [\"weekdays\"]\n").unwrap();
+    assert_eq!(
+        weekdays.digest.days,
+        rapport::config::DigestSettings::default().days
+    );
+}
+
+#[test]
+fn between_meetings_keys_are_checked_with_file_line_and_key() {
+    expect_error(
+        "[people]\nhistory = \"1 fortnight\"\n",
+        2,
+        "people.history",
+        "3w",
+    );
+    expect_error(
+        "[people]\nhistory = 12\n",
+        2,
+        "people.history",
+        "history = \"1y\"",
+    );
+    expect_error(
+        "[people]\nlarge_meeting = 0\n",
+        2,
+        "people.large_meeting",
+        "from 1",
+    );
+    expect_error(
+        "[people]\nlarge_meeting = \"15\"\n",
+        2,
+        "people.large_meeting",
+        "large_meeting = 15",
+    );
+    expect_error(
+        "[people.cadence]\n\"#team\" = \"often\"\n",
+        2,
+        "people.cadence.\"#team\"",
+        "10d (days)",
+    );
+    expect_error(
+        "[people.cadence]\n\"#client\" = 2\n",
+        2,
+        "people.cadence.\"#client\"",
+        "\"2w\"",
+    );
+    expect_error(
+        "[people.cadence]\n\"two words\" = \"2w\"\n",
+        2,
+        "people.cadence.\"two words\"",
+        "not a tag",
+    );
+    expect_error(
+        "[people]\ncadence = \"2w\"\n",
+        2,
+        "people.cadence",
+        "[people.cadence]",
+    );
+    expect_error("[digest]\nat = \"8.30\"\n", 2, "digest.at", "HH:MM");
+    expect_error(
+        "[digest]\nuntil = \"25:00\"\n",
+        2,
+        "digest.until",
+        "until = \"12:00\"",
+    );
+    expect_error(
+        "[digest]\nenabled = \"no\"\n",
+        2,
+        "digest.enabled",
+        "true or false",
+    );
+    expect_error("[digest]\nahead = \"3 hours\"\n", 2, "digest.ahead", "3w");
+    expect_error(
+        "[digest]\ndays = [\"mon\", \"funday\"]\n",
+        2,
+        "digest.days",
+        "`funday`",
+    );
+    expect_error("[digest]\ndays = 5\n", 2, "digest.days", "weekdays");
+    expect_error(
+        "[digest]\ntime = \"08:30\"\n",
+        2,
+        "digest.time",
+        "known keys",
+    );
 }

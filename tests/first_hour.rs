@@ -244,6 +244,8 @@ fn every_date_option_lists_the_accepted_forms_in_help() {
         ("note", "date"),
         ("ask", "after"),
         ("owe", "due"),
+        ("due", "on"),
+        ("today", "on"),
     ] {
         let sub = cli.find_subcommand_mut(command).unwrap();
         let help = sub.render_long_help().to_string();

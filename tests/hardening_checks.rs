@@ -490,6 +490,7 @@ pub fn notes_edit(data: &[u8]) {
             after.follow_ups.len() == before.follow_ups.len() + 1
         }
         Edit::Done { .. } => after.follow_ups.len() + 1 == before.follow_ups.len(),
+        Edit::SnoozeUntil { until } => after.snooze_until == Some(*until),
     } && before.name == after.name
         && before.emails == after.emails;
     if !would_write {
@@ -557,6 +558,10 @@ pub fn notes_edit(data: &[u8]) {
             assert_eq!(lb, la, "log changed");
             assert_eq!(fa.len() + 1, fb.len(), "not ticked");
             assert_eq!(&fb[1..], &fa[..], "ticked another follow-up than number 1");
+        }
+        Edit::SnoozeUntil { .. } => {
+            assert_eq!(lb, la, "log changed");
+            assert_eq!(fb, fa, "follow-ups changed");
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod actions;
 mod agenda_people;
+mod between;
 mod brief;
 mod check;
 mod common;

@@ -576,7 +576,10 @@ fn broken_files_are_reported_and_others_load() {
     assert_eq!(out.code, std::process::ExitCode::from(1));
     assert!(
         out.stdout
-            .contains("Yvonne Bakker  Acme, Marketing  2026-11-24  2 open"),
+            .lines()
+            .any(|l| l.starts_with("Yvonne Bakker  Acme, Marketing  ")
+                && l.contains(", log")
+                && l.ends_with("  2 open")),
         "{}",
         out.stdout
     );
@@ -588,6 +591,9 @@ fn broken_files_are_reported_and_others_load() {
     assert_eq!(v["people"].as_array().unwrap().len(), 2);
     assert_eq!(v["people"][0]["path"], "sub/tom.md");
     assert_eq!(v["people"][1]["last_met"], "2026-11-24");
+    assert_eq!(v["people"][1]["last_contact"]["date"], "2026-11-24");
+    assert_eq!(v["people"][1]["last_contact"]["source"], "log");
+    assert_eq!(v["people"][1]["keep_in_touch"], serde_json::Value::Null);
     assert_eq!(v["people"][1]["open_follow_ups"], 2);
     assert_eq!(v["errors"][0]["path"], "broken.md");
     assert_eq!(v["errors"][0]["line"], 3);
@@ -969,4 +975,59 @@ fn a_comment_left_open_hides_the_rest_and_entries_go_before_it() {
     assert_eq!(a.line, 7);
     let p = people::parse_person(Path::new("ana.md"), &a.text).unwrap();
     assert_eq!(p.log.len(), 1);
+}
+
+/// A `birthday`, `dates`, `cadence` or `snooze_until` that cannot be read
+/// no longer makes the whole note unreadable: the person is listed (and so
+/// in briefs), the value is ignored, and the warning names file and line
+/// in `rapport people`, `--json` and `rapport check`.
+#[test]
+fn a_bad_between_meetings_value_is_ignored_with_a_warning_not_the_person() {
+    let home = crate::common::home::Home::new();
+    home.write_config(&home.config_text("Me", "me@x.example", ""));
+    home.note(
+        "ann.md",
+        "---\nname: Ann Lee\nemails: [ann@x.example]\nbirthday: March 14\ncadence: often\n\
+         snooze_until: next week\ndates:\n  - {date: --05-02, what: ok}\n  - {date: 2026-13-01, what: exam}\n---\n\
+         ## Follow-ups\n- [ ] Send the deck\n",
+    );
+    let out = home.rapport(&["people"]);
+    assert!(out.success(), "{:?}", out.error);
+    assert!(out.stdout.contains("Ann Lee"), "{}", out.stdout);
+    for (line, key) in [
+        (4, "birthday"),
+        (5, "cadence"),
+        (6, "snooze_until"),
+        (9, "dates"),
+    ] {
+        assert!(
+            out.stdout
+                .contains(&format!("ann.md, line {line}: front matter key `{key}`")),
+            "{key}: {}",
+            out.stdout
+        );
+    }
+    let json = home.rapport(&["people", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let ann = &v["people"][0];
+    assert_eq!(ann["name"], "Ann Lee");
+    assert_eq!(ann["warnings"].as_array().unwrap().len(), 4);
+    assert_eq!(ann["dates"].as_array().unwrap().len(), 1);
+    let shown = home.rapport(&["person", "show", "ann"]);
+    assert!(shown.stdout.contains("Send the deck"), "{}", shown.stdout);
+
+    let people = rapport::people::load(&home.people_dir());
+    let section = rapport::cli::check::people_section(&people);
+    let warnings: Vec<&str> = section
+        .findings
+        .iter()
+        .filter(|f| f.level == rapport::cli::check::Level::Warning)
+        .map(|f| f.text.as_str())
+        .collect();
+    assert_eq!(warnings.len(), 4, "{warnings:?}");
+    assert!(warnings[0].ends_with("ann.md:4: front matter key `birthday`: `March 14` is not a date; write YYYY-MM-DD (1985-03-14), or --MM-DD (--03-14) when the year is unknown; the key is ignored until it is fixed"), "{warnings:?}");
+    assert!(!section
+        .findings
+        .iter()
+        .any(|f| f.level == rapport::cli::check::Level::Error));
 }

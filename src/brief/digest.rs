@@ -16,9 +16,7 @@
 
 use std::fmt::Write as _;
 
-use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, Utc, Weekday, WeekdaySet,
-};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, Utc, WeekdaySet};
 use serde::Serialize;
 
 use super::render::{plural, shorten};
@@ -28,47 +26,11 @@ use crate::people::cadence::{DueEntry, DueList};
 use crate::people::dates::{dates_between, day_word};
 use crate::people::history::{local_day, participants, stays_away};
 use crate::people::matching::{Match, Matcher};
-use crate::people::period::Period;
 use crate::people::{FollowUpKind, People};
 use crate::util::text::{self, one_line};
 
-/// `[digest]` in the config.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DigestSettings {
-    /// `enabled` (default true).
-    pub enabled: bool,
-    /// `at`: when to send it, local time (default 08:30).
-    pub at: NaiveTime,
-    /// `days`: on which days (default Monday to Friday).
-    pub days: WeekdaySet,
-    /// `until`: after a suspend or a late boot it is still sent until then
-    /// (default 12:00); never later that day. At or before `at`: until the
-    /// end of the day.
-    pub until: NaiveTime,
-    /// `ahead`: dates are shown from this long before (default 3d).
-    pub ahead: Period,
-    /// Keep-in-touch people shown (3).
-    pub max_due: usize,
-}
-
-impl Default for DigestSettings {
-    fn default() -> Self {
-        DigestSettings {
-            enabled: true,
-            at: NaiveTime::from_hms_opt(8, 30, 0).expect("valid time"),
-            days: WeekdaySet::from_array([
-                Weekday::Mon,
-                Weekday::Tue,
-                Weekday::Wed,
-                Weekday::Thu,
-                Weekday::Fri,
-            ]),
-            until: NaiveTime::from_hms_opt(12, 0, 0).expect("valid time"),
-            ahead: Period::Days(3),
-            max_due: 3,
-        }
-    }
-}
+/// `[digest]` in the config (defined there: the config builds it).
+pub use crate::config::DigestSettings;
 
 // ---------------------------------------------------------------------------
 // Input
@@ -440,7 +402,8 @@ fn due_line(e: &DueEntry, today: NaiveDate) -> String {
     s
 }
 
-fn channel_words(c: crate::people::Channel) -> &'static str {
+/// How a channel is said: "phone", "meeting in person".
+pub fn channel_words(c: crate::people::Channel) -> &'static str {
     use crate::people::Channel;
     match c {
         Channel::Phone => "phone",

@@ -122,6 +122,20 @@ pub struct PersonFacts {
     pub follow_ups: Vec<FollowUpFact>,
     /// Dated log entries (any order).
     pub log: Vec<(NaiveDate, String)>,
+    /// The last contact known when the facts were gathered (a meeting, a Log
+    /// entry, a completed task); one after the brief's day is left out.
+    pub last_contact: Option<ContactFact>,
+    /// `birthday:` and `dates:`: shown when within a week of the meeting.
+    pub birthday: Option<crate::people::PartialDate>,
+    pub dates: Vec<crate::people::dates::ImportantDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactFact {
+    pub date: NaiveDate,
+    pub source: crate::people::contact::ContactSource,
+    /// The meeting's title, the Log entry's or the task's text.
+    pub text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +154,9 @@ pub struct FollowUpFact {
     pub start: Option<NaiveDate>,
     /// `📅`.
     pub due: Option<NaiveDate>,
+    /// Tagged `#private` ([`crate::people::FollowUp::is_private`]): only in
+    /// the full brief, never in a notification.
+    pub private: bool,
 }
 
 /// What an open task is to the meeting: something to ask, something I
@@ -154,6 +171,8 @@ pub enum FollowUpKind {
 
 /// One attendee as the brief sees it (myself and rooms are already dropped).
 #[derive(Debug, Clone, PartialEq, Eq)]
+// A meeting has a handful of attendees: boxing the facts would save nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Attendance {
     Known(PersonFacts),
     Unknown {
@@ -296,6 +315,31 @@ pub struct PersonBrief {
     /// `#private` items: only in the full brief, "only if they raise it".
     pub private_points: Vec<PointBrief>,
     pub last_time: Option<LogBrief>,
+    /// The last contact with its source ("meeting", "log", "task").
+    pub last_contact: Option<ContactBrief>,
+    /// Their dates within a week of the meeting ("birthday Fri, turns 41").
+    pub dates: Vec<DateBrief>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContactBrief {
+    pub date: NaiveDate,
+    pub source: crate::people::contact::ContactSource,
+    pub text: String,
+    /// "3 weeks ago, Budget review".
+    pub said: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DateBrief {
+    pub what: String,
+    pub date: NaiveDate,
+    /// From the brief's today (negative: past).
+    pub in_days: i64,
+    /// "birthday Fri, turns 41".
+    pub said: String,
+    /// `#private`: in the full brief only.
+    pub private: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -306,6 +350,8 @@ pub struct FollowUpBrief {
     /// "due today", "due Tue 1 Dec", "3 days overdue".
     pub due_state: Option<String>,
     pub overdue: bool,
+    /// Tagged `#private`: in the full brief, never in a notification.
+    pub private: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -454,6 +500,7 @@ fn person_brief(
             due: f.due,
             due_state: f.due.map(|d| due_state(d, today)),
             overdue: f.due.is_some_and(|d| d < today),
+            private: f.private,
         })
         .collect();
     follow_ups.sort_by_key(|f| follow_up_rank(f, meeting_day));
@@ -509,6 +556,34 @@ fn person_brief(
             text: one_line(text),
         });
 
+    let last_contact = facts
+        .last_contact
+        .as_ref()
+        .filter(|c| c.date <= today)
+        .map(|c| ContactBrief {
+            date: c.date,
+            source: c.source,
+            text: one_line(&c.text),
+            said: one_line(
+                &crate::people::contact::LastContact {
+                    date: c.date,
+                    source: c.source,
+                    text: &c.text,
+                }
+                .describe(today),
+            ),
+        });
+    let dates = crate::people::dates::dates_of_near(facts.birthday, &facts.dates, meeting_day)
+        .iter()
+        .map(|d| DateBrief {
+            what: one_line(d.what),
+            date: d.date,
+            in_days: d.in_days(today),
+            said: one_line(&d.describe(today)),
+            private: d.private,
+        })
+        .collect();
+
     PersonBrief {
         path: facts.key.clone(),
         name: one_line(&facts.name),
@@ -531,6 +606,8 @@ fn person_brief(
             .map(point_brief)
             .collect(),
         last_time,
+        last_contact,
+        dates,
     }
 }
 
@@ -742,6 +819,7 @@ impl PersonFacts {
                     },
                     start: f.start,
                     due: f.due,
+                    private: f.is_private(),
                 })
                 .collect(),
             log: person
@@ -749,6 +827,16 @@ impl PersonFacts {
                 .iter()
                 .map(|e| (e.date, e.text.clone()))
                 .collect(),
+            // From the note; callers that read the calendars set the meeting.
+            last_contact: crate::people::contact::last_contact(person, None, NaiveDate::MAX).map(
+                |c| ContactFact {
+                    date: c.date,
+                    source: c.source,
+                    text: c.text.to_string(),
+                },
+            ),
+            birthday: person.birthday,
+            dates: person.dates.clone(),
         }
     }
 }

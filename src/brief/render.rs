@@ -198,7 +198,7 @@ fn person_lines(p: &PersonBrief, lines: &mut Vec<Line>) {
     // (label, text, suffix): when a line is too long the text is shortened,
     // never the due state.
     let mut items: Vec<(&str, &str, String)> = Vec::new();
-    for f in &p.follow_ups {
+    for f in p.follow_ups.iter().filter(|f| !f.private) {
         let label = match f.kind {
             FollowUpKind::Ask => "ask: ",
             FollowUpKind::Owe => "you owe: ",
@@ -210,6 +210,10 @@ fn person_lines(p: &PersonBrief, lines: &mut Vec<Line>) {
             .map(|s| format!(" ({s})"))
             .unwrap_or_default();
         items.push((label, &f.text, suffix));
+    }
+    // A birthday this week is worth a word before the talking points.
+    for d in p.dates.iter().filter(|d| !d.private) {
+        items.push(("", &d.said, String::new()));
     }
     for t in &p.talking_points {
         items.push(("talk: ", &t.text, String::new()));
@@ -327,7 +331,12 @@ fn counts_line(brief: &Brief) -> Option<String> {
     if !brief.unknown.is_empty() {
         who.push(format!("{} new", brief.unknown.len()));
     }
-    let follow_ups: usize = brief.people.iter().map(|p| p.follow_ups.len()).sum();
+    let follow_ups: usize = brief
+        .people
+        .iter()
+        .flat_map(|p| &p.follow_ups)
+        .filter(|f| !f.private)
+        .count();
     let points: usize = brief.people.iter().map(|p| p.talking_points.len()).sum();
     let mut what = Vec::new();
     if follow_ups > 0 {
@@ -444,6 +453,17 @@ pub fn markdown(brief: &Brief, now: &Now) -> String {
                 let _ = writeln!(s, "- {} ({})", t.text, t.heading);
             }
             s.push('\n');
+        }
+        if !p.dates.is_empty() {
+            s.push_str("**Dates**\n\n");
+            for d in &p.dates {
+                let private = if d.private { " (private)" } else { "" };
+                let _ = writeln!(s, "- {}{private}", d.said);
+            }
+            s.push('\n');
+        }
+        if let Some(c) = &p.last_contact {
+            let _ = writeln!(s, "**Last contact**: {}\n", c.said);
         }
         if let Some(last) = &p.last_time {
             let _ = writeln!(

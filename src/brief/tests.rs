@@ -64,6 +64,7 @@ fn task(kind: FollowUpKind, text: &str) -> FollowUpFact {
         kind,
         start: None,
         due: None,
+        private: false,
     }
 }
 
@@ -107,6 +108,7 @@ fn yvonne() -> PersonFacts {
             ),
             (d(2026, 11, 17), "Coffee".into()),
         ],
+        ..PersonFacts::default()
     }
 }
 
@@ -773,14 +775,14 @@ fn settings_from_config_drop_a_blank_pitch() {
         },
         calendars: vec![],
         people: crate::config::PeopleConfig {
-            dir: "/tmp/people".into(),
             prompts_per_person: 2,
-            large_meeting: 15,
+            ..crate::config::PeopleConfig::in_dir("/tmp/people".into())
         },
         notify: crate::config::NotifyConfig {
             discreet: true,
             ..Default::default()
         },
+        digest: Default::default(),
         warnings: vec![],
     };
     assert_eq!(
@@ -1119,4 +1121,80 @@ fn next_meeting_skips_what_the_daemon_would_skip() {
     assert_eq!(pick(&accented, Some("rene"), &at_9), Some("later"));
     // The Standup is over by 9:50; a query does not bring it back.
     assert_eq!(pick(&occs, Some("standup"), &at_9), None);
+}
+
+/// Follow-ups tagged `#private` (read through `FollowUp::is_private`) are in
+/// the full brief, never in a notification or its discreet counts.
+#[test]
+fn private_follow_ups_stay_out_of_notifications() {
+    let person = crate::people::parse_person(
+        std::path::Path::new("tom.md"),
+        "---\nname: Tom\n---\n## Follow-ups\n\
+         - [ ] Ask about his divorce #private 🛫 2026-11-01\n\
+         - [ ] Send the slides 📅 2026-12-01\n",
+    )
+    .unwrap();
+    let facts = PersonFacts::from_person(&person);
+    assert_eq!(
+        facts
+            .follow_ups
+            .iter()
+            .map(|f| f.private)
+            .collect::<Vec<_>>(),
+        [true, false]
+    );
+    let brief = brief_of(&[Attendance::Known(facts)]);
+    let note = notification(&brief, &settings(), &now());
+    assert!(!note.body.contains("divorce"), "{}", note.body);
+    assert!(note.body.contains("slides"), "{}", note.body);
+    let discreet = BriefSettings {
+        discreet: true,
+        ..settings()
+    };
+    let note = notification(&brief, &discreet, &now());
+    assert!(note.body.contains("1 follow-up"), "{}", note.body);
+    assert!(markdown(&brief, &now()).contains("divorce"));
+}
+
+/// A brief shows the last contact with its source and the dates within a
+/// week of the meeting (a #private one only in the full brief).
+#[test]
+fn last_contact_and_dates_near_the_meeting() {
+    let person = crate::people::parse_person(
+        std::path::Path::new("ann.md"),
+        "---\nname: Ann\nbirthday: 1985-12-04\ndates:\n  - {date: --12-02, what: surgery, private: true}\n  \
+         - {date: --12-25, what: holiday}\n---\n## Log\n- 2026-11-10 Lunch\n- 2027-01-05 Planned\n\
+         - [x] Sent the deck ✅ 2026-11-12\n",
+    )
+    .unwrap();
+    let mut facts = PersonFacts::from_person(&person);
+    assert_eq!(facts.last_contact.as_ref().unwrap().date, d(2027, 1, 5));
+    // A Log date after the brief's day is not contact yet: the meeting's
+    // caller (or the task) gives the last one; here the task of 12 Nov.
+    facts.last_contact =
+        crate::people::contact::last_contact(&person, None, d(2026, 12, 1)).map(|c| ContactFact {
+            date: c.date,
+            source: c.source,
+            text: c.text.to_string(),
+        });
+    let brief = brief_of(&[Attendance::Known(facts)]);
+    let p = &brief.people[0];
+    let c = p.last_contact.as_ref().unwrap();
+    assert_eq!(c.date, d(2026, 11, 12));
+    assert_eq!(c.source, crate::people::contact::ContactSource::Task);
+    let said: Vec<&str> = p.dates.iter().map(|d| d.said.as_str()).collect();
+    assert_eq!(said, ["surgery tomorrow", "birthday Fri, turns 41"]);
+    let json = serde_json::to_value(p).unwrap();
+    assert_eq!(json["last_contact"]["source"], "task");
+    assert_eq!(json["dates"][1]["in_days"], 3);
+    let note = notification(&brief, &settings(), &now());
+    assert!(
+        note.body.contains("birthday Fri, turns 41"),
+        "{}",
+        note.body
+    );
+    assert!(!note.body.contains("surgery"), "{}", note.body);
+    let md = markdown(&brief, &now());
+    assert!(md.contains("- surgery tomorrow (private)"), "{md}");
+    assert!(md.contains("**Last contact**: 2 weeks ago, task"), "{md}");
 }

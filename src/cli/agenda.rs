@@ -248,7 +248,7 @@ pub fn run(
     // Attendees are shown as the people in your notes; a broken note is
     // reported (rapport people lists them) but never hides the agenda.
     let people = crate::people::load(&cfg.people.dir);
-    for e in &people.errors {
+    for e in people.errors.iter().cloned().chain(people.warnings()) {
         tracing::warn!("{e}");
     }
     let matcher = crate::people::matching::Matcher::new(&people, &cfg.me);

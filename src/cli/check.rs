@@ -419,6 +419,14 @@ pub fn people_section(people: &People) -> Section {
         let _ = write!(text, ": {}", e.message);
         findings.push(Finding::error(text));
     }
+    for w in people.warnings() {
+        let mut text = dir.join(&w.path).display().to_string();
+        if let Some(line) = w.line {
+            let _ = write!(text, ":{line}");
+        }
+        let _ = write!(text, ": {}", w.message);
+        findings.push(Finding::warning(text));
+    }
     let mut by_email: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, person) in people.people.iter().enumerate() {
         for email in &person.emails {

@@ -160,7 +160,7 @@ impl Meetings {
         let expansion = collect(&calendars.parsed, from, to, &opts, false);
         report_cut_series(&expansion.warnings);
         let people = people::load(&config.people.dir);
-        for e in &people.errors {
+        for e in people.errors.iter().cloned().chain(people.warnings()) {
             text::eprint(&format!("{}: {e}", config.people.dir.display()));
         }
         let matcher = Matcher::new(&people, &config.me);

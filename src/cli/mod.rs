@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 pub mod actions;
 pub mod agenda;
 pub mod agenda_json;
+pub mod between;
 pub mod brief;
 pub mod check;
 pub mod dates;
@@ -84,7 +85,7 @@ pub enum Command {
     /// Run the daemon: notifications before and after meetings (the systemd service runs this).
     Run,
     /// Show the daemon's view: whether it runs, each calendar's last refresh and error, the next
-    /// notifications.
+    /// notifications and the next digest.
     Status,
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     ///
@@ -97,6 +98,46 @@ pub enum Command {
     },
     /// Print the manual page (roff) to stdout: `rapport man > ~/.local/share/man/man1/rapport.1`.
     Man,
+    /// Who is due for keeping in touch (their `cadence` ran out), most overdue first;
+    /// `due snooze NAME 2w` silences one person for a while.
+    Due(DueArgs),
+    /// The morning digest: promises due, things to ask, dates, who to get in touch with, and the
+    /// day's meetings.
+    Today(TodayArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct DueArgs {
+    #[command(subcommand)]
+    pub command: Option<DueCommand>,
+    #[arg(long, value_name = "DATE", long_help = date_help("The day to look at (default: today)."))]
+    pub on: Option<String>,
+    /// Print JSON: {"date", "due": [...], "meeting_soon": [...], "snoozed": [...]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DueCommand {
+    /// Not due before SPAN from today: writes `snooze_until: DATE` into the note's front matter.
+    Snooze {
+        /// An email, name, alias or an unambiguous part of one.
+        name: String,
+        /// How long: 10d, 3w, 2m (months), 1y.
+        span: String,
+        #[command(flatten)]
+        force: ForceArg,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TodayArgs {
+    #[arg(long, value_name = "DATE", long_help = date_help("The day to show (default: today)."))]
+    pub on: Option<String>,
+    /// Print JSON: {"date", "meetings", "owe", "ask", "dates", "due"}.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -478,6 +519,8 @@ impl Command {
             Command::Brief(b) => b.json,
             // Exact bytes for a shell or for man.
             Command::Completions { .. } | Command::Man => true,
+            Command::Due(d) => d.json && d.command.is_none(),
+            Command::Today(t) => t.json,
             _ => false,
         }
     }
@@ -526,7 +569,10 @@ fn run_command(
         Command::People(PeopleArgs {
             command: None,
             json,
-        }) => people::list(&people_folder(paths)?, json, out),
+        }) => {
+            let history = between::History::load_on(paths, None, chrono::Utc::now())?;
+            people::list(&history, json, out)
+        }
         Command::People(PeopleArgs {
             command: Some(PeopleCommand::Suggest(a)),
             ..
@@ -549,7 +595,8 @@ fn run_command(
         }
         Command::Import(a) => import::run(paths, &a.file, a.dry_run, a.json, out),
         Command::Person(PersonCommand::Show { name, json }) => {
-            people::show(&people_folder(paths)?, &name, json, today(), out)
+            let history = between::History::load_on(paths, None, chrono::Utc::now())?;
+            people::show(&history, &name, json, out)
         }
         Command::Person(PersonCommand::Add {
             name,
@@ -637,6 +684,24 @@ fn run_command(
             crate::daemon::run_blocking(paths.clone())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Due(DueArgs {
+            command: Some(DueCommand::Snooze { name, span, force }),
+            ..
+        }) => between::snooze(paths, &name, &span, force.force, today(), out),
+        Command::Due(args) => between::due(
+            paths,
+            args.on.as_deref(),
+            args.json,
+            chrono::Utc::now(),
+            out,
+        ),
+        Command::Today(args) => between::today(
+            paths,
+            args.on.as_deref(),
+            args.json,
+            chrono::Utc::now(),
+            out,
+        ),
         Command::Status => Ok(if status::run(paths, chrono::Utc::now(), out)? {
             ExitCode::SUCCESS
         } else {

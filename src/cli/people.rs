@@ -11,8 +11,10 @@ use anyhow::{bail, Context};
 use chrono::NaiveDate;
 use serde_json::json;
 
+use super::between::History;
 use super::dates::parse_date;
 use crate::config::{self, ConfigError, Paths};
+use crate::people::cadence::standing;
 use crate::people::edit::{edit_file, Edit};
 use crate::people::store::{add_person, NewPerson};
 use crate::people::versions::{self, Version, Versions};
@@ -61,7 +63,7 @@ fn load_people(dir: &Path) -> People {
 
 /// Finds NAME or explains why not, mentioning unreadable files (the person
 /// may be in one of them).
-fn find_or_explain(people: &People, name: &str) -> anyhow::Result<usize> {
+pub(super) fn find_or_explain(people: &People, name: &str) -> anyhow::Result<usize> {
     find_index(people, name).map_err(|e| explain(people, e))
 }
 
@@ -93,6 +95,17 @@ fn explain(people: &People, e: FindError) -> anyhow::Error {
 }
 
 fn write_errors(people: &People, out: &mut dyn Write) -> anyhow::Result<()> {
+    let warnings: Vec<_> = people.warnings().collect();
+    if !warnings.is_empty() {
+        writeln!(
+            out,
+            "\n{} value(s) in notes are ignored until fixed (the people are listed):",
+            warnings.len()
+        )?;
+        for w in &warnings {
+            writeln!(out, "  {w}")?;
+        }
+    }
     if people.errors.is_empty() {
         return Ok(());
     }
@@ -108,23 +121,58 @@ fn write_errors(people: &People, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn person_json(p: &Person) -> serde_json::Value {
+/// A person as `people --json` and `person show --json` print them: the
+/// note's fields, plus what the calendars say (`last_contact` with its
+/// source, `next_meeting`) and keeping in touch (`keep_in_touch`).
+fn person_json(history: &History, index: usize, p: &Person) -> serde_json::Value {
     let mut v = serde_json::to_value(p).unwrap_or(serde_json::Value::Null);
+    let contacts = &history.contacts;
+    let standing = standing(index, p, contacts, &history.config.people.cadence);
     if let Some(map) = v.as_object_mut() {
         map.insert("last_met".into(), json!(p.last_met()));
         map.insert("open_follow_ups".into(), json!(p.follow_ups.len()));
+        map.insert(
+            "last_contact".into(),
+            json!(standing.last_contact.map(|c| json!({
+                "date": c.date,
+                "source": c.source,
+                "text": c.text,
+                "said": c.describe(contacts.today()),
+            }))),
+        );
+        map.insert(
+            "next_meeting".into(),
+            json!(standing.next_meeting.map(|m| json!({
+                "start": contacts.local(m.start),
+                "title": m.title,
+            }))),
+        );
+        map.insert(
+            "keep_in_touch".into(),
+            json!(standing.cadence.map(|c| json!({
+                "cadence": c,
+                "due_on": standing.due_on,
+                "said": standing.describe(contacts.today()),
+            }))),
+        );
     }
     v
 }
 
 /// `rapport people [--json]`: one line per person; exit 1 when some files
 /// could not be read (after listing everyone else).
-pub fn list(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let people = load_people(dir);
+pub fn list(history: &History, json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let people = &history.people;
+    let today = history.contacts.today();
     if json {
         let doc = json!({
             "dir": people.dir,
-            "people": people.people.iter().map(person_json).collect::<Vec<_>>(),
+            "people": people
+                .people
+                .iter()
+                .enumerate()
+                .map(|(i, p)| person_json(history, i, p))
+                .collect::<Vec<_>>(),
             "errors": people.errors,
         });
         serde_json::to_writer_pretty(&mut *out, &doc)?;
@@ -136,15 +184,20 @@ pub fn list(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<ExitC
             people.dir.display()
         )?;
     } else {
-        let rows: Vec<[String; 4]> = people
+        let clean = |t: &str| crate::util::text::clean(t, false);
+        let rows: Vec<[String; 5]> = people
             .people
             .iter()
-            .map(|p| {
+            .enumerate()
+            .map(|(i, p)| {
+                let s = standing(i, p, &history.contacts, &history.config.people.cadence);
                 // Cleaned here too, so that the columns line up.
                 [
-                    crate::util::text::clean(&p.name, false),
-                    crate::util::text::clean(p.org.as_deref().unwrap_or_default(), false),
-                    p.last_met().map_or("never".into(), |d| d.to_string()),
+                    clean(&p.name),
+                    clean(p.org.as_deref().unwrap_or_default()),
+                    s.last_contact
+                        .map_or("never".into(), |c| clean(&c.describe(today))),
+                    s.describe(today).unwrap_or_else(|| "-".into()),
                     match p.follow_ups.len() {
                         0 => "-".to_string(),
                         n => format!("{n} open"),
@@ -155,7 +208,8 @@ pub fn list(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<ExitC
         let header = [
             "NAME".to_string(),
             "ORG".into(),
-            "LAST MET".into(),
+            "LAST CONTACT".into(),
+            "KEEP IN TOUCH".into(),
             "FOLLOW-UPS".into(),
         ];
         let width = |i: usize| {
@@ -165,19 +219,19 @@ pub fn list(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<ExitC
                 .max()
                 .unwrap_or(0)
         };
-        let widths = [width(0), width(1), width(2)];
+        let widths = [width(0), width(1), width(2), width(3)];
         for row in std::iter::once(&header).chain(rows.iter()) {
             let mut line = String::new();
             for (i, w) in widths.iter().enumerate() {
                 line.push_str(&row[i]);
                 line.push_str(&" ".repeat(w - row[i].chars().count() + 2));
             }
-            line.push_str(&row[3]);
+            line.push_str(&row[4]);
             writeln!(out, "{}", line.trim_end())?;
         }
     }
     if !json {
-        write_errors(&people, out)?;
+        write_errors(people, out)?;
     }
     Ok(if people.errors.is_empty() {
         ExitCode::SUCCESS
@@ -188,16 +242,17 @@ pub fn list(dir: &Path, json: bool, out: &mut dyn Write) -> anyhow::Result<ExitC
 
 /// `rapport person show NAME [--json]`: everything rapport knows.
 pub fn show(
-    dir: &Path,
+    history: &History,
     name: &str,
     json: bool,
-    today: NaiveDate,
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let people = load_people(dir);
-    let p = &people.people[find_or_explain(&people, name)?];
+    let people = &history.people;
+    let today = history.contacts.today();
+    let index = find_or_explain(people, name)?;
+    let p = &people.people[index];
     if json {
-        let mut v = person_json(p);
+        let mut v = person_json(history, index, p);
         if let Some(map) = v.as_object_mut() {
             map.insert("file".into(), json!(people.file_of(p)));
         }
@@ -224,6 +279,43 @@ pub fn show(
         writeln!(out, "Prefers: {prefers}")?;
     }
     writeln!(out, "File: {}", people.file_of(p).display())?;
+    let s = standing(index, p, &history.contacts, &history.config.people.cadence);
+    match s.last_contact {
+        Some(c) => writeln!(out, "Last contact: {}", c.describe(today))?,
+        None => writeln!(out, "Last contact: none in the notes or the calendars")?,
+    }
+    if let Some(m) = s.next_meeting {
+        writeln!(
+            out,
+            "Next meeting: {} {}",
+            history.contacts.local(m.start).format("%a %-d %b %H:%M"),
+            m.title
+        )?;
+    }
+    if let (Some(cadence), Some(said)) = (s.cadence, s.describe(today)) {
+        writeln!(out, "Keep in touch: every {cadence}, {said}")?;
+    }
+    let dates = crate::people::dates::dates_between(
+        p,
+        today,
+        today
+            .checked_add_days(chrono::Days::new(366))
+            .unwrap_or(today),
+    );
+    // Each date once: the next time it comes.
+    let mut seen = Vec::new();
+    let upcoming: Vec<String> = dates
+        .iter()
+        .filter(|d| {
+            let new = !seen.contains(&(d.kind, d.what));
+            seen.push((d.kind, d.what));
+            new
+        })
+        .map(|d| d.describe(today))
+        .collect();
+    if !upcoming.is_empty() {
+        writeln!(out, "Dates: {}", upcoming.join("; "))?;
+    }
     if let Some(summary) = &p.summary {
         writeln!(out, "\n{summary}")?;
     }

@@ -136,7 +136,36 @@ pub fn run(
             text::line(&d.calendar, text::NAME_CHARS)
         )?;
     }
+    if let Ok(config) = crate::config::load(paths) {
+        let zone = crate::calendar::tz::local_zone();
+        writeln!(
+            out,
+            "\n{}",
+            next_digest_line(&config.digest, &state, &crate::brief::Now::new(now, zone))
+        )?;
+    }
     Ok(healthy)
+}
+
+/// "Next digest: Tue 08 Dec 08:30", or why there is none.
+fn next_digest_line(
+    settings: &crate::brief::digest::DigestSettings,
+    state: &State,
+    now: &crate::brief::Now,
+) -> String {
+    use crate::brief::digest::{next_digest, DigestTime};
+    // As the daemon: a snooze shows the digest again on the day it was
+    // shown only (one past midnight is dropped), and not when it is off.
+    let snoozed = state.digest.snoozed_until.filter(|t| {
+        *t > now.utc && settings.enabled && state.digest.day == Some(now.zone.to_local(*t).date())
+    });
+    let local = |t: DateTime<Utc>| now.local(&t).format("%a %d %b %H:%M").to_string();
+    match (next_digest(settings, state.digest.day, now), snoozed) {
+        (_, Some(t)) => format!("Next digest: {} (snoozed)", local(t)),
+        (DigestTime::At(t), None) => format!("Next digest: {}", local(t)),
+        (DigestTime::Now(_), None) => "Next digest: now (when the daemon next looks)".into(),
+        (DigestTime::Never, None) => "Next digest: none ([digest] is off or has no days)".into(),
+    }
 }
 
 #[cfg(test)]
@@ -148,6 +177,50 @@ mod tests {
 
     fn t(h: u32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2027, 1, 4, h, m, 0).unwrap()
+    }
+
+    #[test]
+    fn the_next_digest_and_its_snooze_the_same_day_only() {
+        let mut settings = crate::brief::digest::DigestSettings {
+            days: chrono::WeekdaySet::ALL,
+            ..Default::default()
+        };
+        let line = |settings: &crate::brief::digest::DigestSettings, state: &State, at| {
+            let now = crate::brief::Now::new(at, crate::calendar::tz::Zone::Utc);
+            next_digest_line(settings, state, &now)
+        };
+        let mut state = State::default();
+        // Monday 4 January 2027, 07:00 UTC.
+        assert_eq!(
+            line(&settings, &state, t(7, 0)),
+            "Next digest: Mon 04 Jan 08:30"
+        );
+        assert_eq!(
+            line(&settings, &state, t(9, 0)),
+            "Next digest: now (when the daemon next looks)"
+        );
+        state.digest.day = Some(t(9, 0).date_naive());
+        assert_eq!(
+            line(&settings, &state, t(9, 0)),
+            "Next digest: Tue 05 Jan 08:30"
+        );
+        state.digest.snoozed_until = Some(t(10, 0));
+        assert_eq!(
+            line(&settings, &state, t(9, 0)),
+            "Next digest: Mon 04 Jan 10:00 (snoozed)"
+        );
+        // Snoozed at 23:30 to 00:30: dropped at midnight, so tomorrow's.
+        state.digest.snoozed_until = Some(t(23, 30) + chrono::Duration::hours(1));
+        assert_eq!(
+            line(&settings, &state, t(23, 30)),
+            "Next digest: Tue 05 Jan 08:30"
+        );
+        state.digest.snoozed_until = Some(t(10, 0));
+        settings.enabled = false;
+        assert_eq!(
+            line(&settings, &state, t(9, 0)),
+            "Next digest: none ([digest] is off or has no days)"
+        );
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn find(paths: &Paths, since: &str, now: DateTime<Utc>) -> anyhow::Result<Found>
     let options = SuggestOptions {
         from,
         to,
-        large_meeting: cfg.people.large_meeting,
+        large_meeting: cfg.people.contact.large_meeting,
     };
     let mut suggester = Suggester::new(&matcher, local, now, options);
     for c in &calendars.parsed {

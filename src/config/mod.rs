@@ -15,6 +15,11 @@ mod validate;
 use validate::{line_col, parse, readable_secret_warning};
 
 use crate::feed::{has_scheme, normalize_url, CalendarSource, FeedLocation};
+use chrono::{NaiveTime, Weekday, WeekdaySet};
+
+use crate::people::cadence::CadenceDefaults;
+use crate::people::contact::ContactSettings;
+use crate::people::period::Period;
 use crate::people::Me;
 use crate::util::paths::expand_tilde;
 
@@ -35,6 +40,7 @@ pub struct Config {
     pub calendars: Vec<CalendarSource>,
     pub people: PeopleConfig,
     pub notify: NotifyConfig,
+    pub digest: DigestSettings,
     /// Things worth telling the user that do not stop rapport (e.g. a config
     /// file that others can read holds a secret link). `load` also logs them.
     pub warnings: Vec<String>,
@@ -44,9 +50,60 @@ pub struct Config {
 pub struct PeopleConfig {
     pub dir: PathBuf,
     pub prompts_per_person: usize,
-    /// `large_meeting`: meetings with more people than this say nothing
-    /// about whom you know (`people suggest` leaves them out).
-    pub large_meeting: usize,
+    /// `history` and `large_meeting`: what counts as contact.
+    pub contact: ContactSettings,
+    /// `[people.cadence]`: keep-in-touch defaults by tag.
+    pub cadence: CadenceDefaults,
+}
+
+impl PeopleConfig {
+    /// The defaults, with the people folder at `dir`.
+    pub fn in_dir(dir: PathBuf) -> PeopleConfig {
+        PeopleConfig {
+            dir,
+            prompts_per_person: DEFAULT_PROMPTS_PER_PERSON,
+            contact: ContactSettings::default(),
+            cadence: CadenceDefaults::default(),
+        }
+    }
+}
+
+/// `[digest]`: the morning digest (the brief composes it, the daemon sends it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestSettings {
+    /// `enabled` (default true).
+    pub enabled: bool,
+    /// `at`: when to send it, local time (default 08:30).
+    pub at: NaiveTime,
+    /// `days`: on which days (default Monday to Friday).
+    pub days: WeekdaySet,
+    /// `until`: after a suspend or a late boot it is still sent until then
+    /// (default 12:00); never later that day. At or before `at`: until the
+    /// end of the day.
+    pub until: NaiveTime,
+    /// `ahead`: dates are shown from this long before (default 3d).
+    pub ahead: Period,
+    /// Keep-in-touch people shown (3).
+    pub max_due: usize,
+}
+
+impl Default for DigestSettings {
+    fn default() -> Self {
+        DigestSettings {
+            enabled: true,
+            at: NaiveTime::from_hms_opt(8, 30, 0).expect("valid time"),
+            days: WeekdaySet::from_array([
+                Weekday::Mon,
+                Weekday::Tue,
+                Weekday::Wed,
+                Weekday::Thu,
+                Weekday::Fri,
+            ]),
+            until: NaiveTime::from_hms_opt(12, 0, 0).expect("valid time"),
+            ahead: Period::Days(3),
+            max_due: 3,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -369,12 +426,9 @@ impl Config {
             path: None,
             me: Me::default(),
             calendars: sources_from_args(&sources)?,
-            people: PeopleConfig {
-                dir: data_dir.join("people"),
-                prompts_per_person: DEFAULT_PROMPTS_PER_PERSON,
-                large_meeting: crate::people::suggest::DEFAULT_LARGE_MEETING,
-            },
+            people: PeopleConfig::in_dir(data_dir.join("people")),
             notify: NotifyConfig::default(),
+            digest: DigestSettings::default(),
             warnings: Vec::new(),
         })
     }

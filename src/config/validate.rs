@@ -8,18 +8,20 @@ use std::time::Duration;
 use toml_edit::{ImDocument, Item, Key, TableLike, Value};
 
 use super::{
-    Config, ConfigError, ConfigProblem, NotifyConfig, PeopleConfig, DEFAULT_PROMPTS_PER_PERSON,
-    DEFAULT_REFRESH,
+    Config, ConfigError, ConfigProblem, DigestSettings, NotifyConfig, PeopleConfig,
+    DEFAULT_PROMPTS_PER_PERSON, DEFAULT_REFRESH,
 };
 use crate::feed::{normalize_url, CalendarSource, FeedLocation};
-use crate::people::suggest::DEFAULT_LARGE_MEETING;
+use crate::people::cadence::CadenceDefaults;
+use crate::people::contact::ContactSettings;
+use crate::people::period::Period;
 use crate::people::Me;
 use crate::util::duration::{parse_duration, DURATION_FORMS};
 use crate::util::paths::expand_tilde;
 
 type Span = Option<std::ops::Range<usize>>;
 
-const TOP_KEYS: &[&str] = &["me", "calendar", "people", "notify"];
+const TOP_KEYS: &[&str] = &["me", "calendar", "people", "notify", "digest"];
 const ME_KEYS: &[&str] = &["name", "emails", "pitch"];
 const CALENDAR_KEYS: &[&str] = &[
     "name",
@@ -29,7 +31,14 @@ const CALENDAR_KEYS: &[&str] = &[
     "username",
     "password_command",
 ];
-const PEOPLE_KEYS: &[&str] = &["dir", "prompts_per_person", "large_meeting"];
+const PEOPLE_KEYS: &[&str] = &[
+    "dir",
+    "prompts_per_person",
+    "history",
+    "large_meeting",
+    "cadence",
+];
+const DIGEST_KEYS: &[&str] = &["enabled", "at", "days", "until", "ahead"];
 const NOTIFY_KEYS: &[&str] = &[
     "lead",
     "debrief",
@@ -93,15 +102,15 @@ pub(super) fn parse(
     };
     let people = match ck.section(root, "people") {
         Some(t) => ck.people(t, &base_dir, data_dir),
-        None => PeopleConfig {
-            dir: data_dir.join("people"),
-            prompts_per_person: DEFAULT_PROMPTS_PER_PERSON,
-            large_meeting: DEFAULT_LARGE_MEETING,
-        },
+        None => PeopleConfig::in_dir(data_dir.join("people")),
     };
     let notify = match ck.section(root, "notify") {
         Some(t) => ck.notify(t),
         None => NotifyConfig::default(),
+    };
+    let digest = match ck.section(root, "digest") {
+        Some(t) => ck.digest(t),
+        None => DigestSettings::default(),
     };
     let calendars = ck.calendars(root, &base_dir);
 
@@ -124,6 +133,7 @@ pub(super) fn parse(
             calendars,
             people,
             notify,
+            digest,
             warnings,
         },
         ck.secrets,
@@ -400,31 +410,183 @@ impl Checker<'_> {
                 ),
             }
         }
-        let mut large_meeting = DEFAULT_LARGE_MEETING;
+        let mut contact = ContactSettings::default();
+        if let Some(p) = self.period(t, "people", "history", "\"1y\"") {
+            contact.history = p;
+        }
         if let Some(item) = t.get("large_meeting") {
             let span = Self::value_span(t, "large_meeting", item);
             match item.as_integer() {
-                Some(n) if (2..=10_000).contains(&n) => large_meeting = n as usize,
+                Some(n) if (1..=10_000).contains(&n) => contact.large_meeting = n as usize,
                 Some(n) => self.problem(
                     span,
                     "people.large_meeting",
-                    format!("{n} is out of range; write a number of attendees from 2 to 10000 (default {DEFAULT_LARGE_MEETING})"),
+                    format!("{n} is out of range; write a number of people from 1 to 10000 (default {})", crate::people::history::DEFAULT_LARGE_MEETING),
                 ),
                 None => self.problem(
                     span,
                     "people.large_meeting",
                     format!(
-                        "expected a whole number, found {}; write large_meeting = {DEFAULT_LARGE_MEETING}",
+                        "expected a whole number, found {}; write large_meeting = 15",
                         item.type_name()
                     ),
                 ),
             }
         }
+        let cadence = self.cadence_defaults(t);
         PeopleConfig {
             dir,
             prompts_per_person,
-            large_meeting,
+            contact,
+            cadence,
         }
+    }
+
+    /// A calendar span (`10d`, `3w`, `2m`, `1y`) such as `people.history`.
+    fn period(
+        &mut self,
+        table: &dyn TableLike,
+        prefix: &str,
+        key: &str,
+        example: &str,
+    ) -> Option<Period> {
+        let (text, span) = self.string(table, prefix, key, example)?;
+        match Period::parse(&text) {
+            Ok(p) => Some(p),
+            Err(why) => {
+                self.problem(
+                    span,
+                    &join_key(prefix, key),
+                    format!("{why}; e.g. {key} = {example}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// `[people.cadence]`: `"#team" = "2w"` per tag.
+    fn cadence_defaults(&mut self, people: &dyn TableLike) -> CadenceDefaults {
+        let Some(item) = people.get("cadence") else {
+            return CadenceDefaults::default();
+        };
+        let Some(t) = item.as_table_like() else {
+            let span = Self::value_span(people, "cadence", item);
+            self.problem(
+                span,
+                "people.cadence",
+                format!(
+                    "expected a section [people.cadence] with one tag per line, found {}; \
+                     write [people.cadence] and below it \"#team\" = \"2w\"",
+                    item.type_name()
+                ),
+            );
+            return CadenceDefaults::default();
+        };
+        let mut by_tag = Vec::new();
+        for (key, value) in t.iter() {
+            let span = Self::value_span(t, key, value);
+            let full = format!("people.cadence.\"{key}\"");
+            let Some(text) = value.as_str() else {
+                self.problem(
+                    span,
+                    &full,
+                    format!(
+                        "expected a span such as \"2w\", found {}; write \"{key}\" = \"2w\" \
+                         (10d, 3w, 2m for months, 1y)",
+                        value.type_name()
+                    ),
+                );
+                continue;
+            };
+            match CadenceDefaults::parse([(key, text)]) {
+                Ok(one) => by_tag.extend(one.by_tag),
+                Err((_, why)) => self.problem(span, &full, why),
+            }
+        }
+        CadenceDefaults { by_tag }
+    }
+
+    fn digest(&mut self, t: &dyn TableLike) -> DigestSettings {
+        self.unknown_keys(t, "digest", DIGEST_KEYS);
+        let mut d = DigestSettings::default();
+        if let Some(b) = self.boolean(t, "digest", "enabled") {
+            d.enabled = b;
+        }
+        if let Some(at) = self.time_of_day(t, "at", "\"08:30\"") {
+            d.at = at;
+        }
+        if let Some(until) = self.time_of_day(t, "until", "\"12:00\"") {
+            d.until = until;
+        }
+        if let Some(p) = self.period(t, "digest", "ahead", "\"3d\"") {
+            d.ahead = p;
+        }
+        if let Some(item) = t.get("days") {
+            let span = Self::value_span(t, "days", item);
+            const HOW: &str = "write days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\"], \
+                               \"weekdays\" or \"daily\"";
+            let words: Option<Vec<(String, Span)>> = match item.as_value() {
+                Some(Value::String(s)) => Some(vec![(s.value().clone(), span.clone())]),
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .map(|s| (s.to_string(), v.span().or(span.clone())))
+                    })
+                    .collect(),
+                _ => None,
+            };
+            match words {
+                None => self.problem(
+                    span,
+                    "digest.days",
+                    format!(
+                        "expected a list of day names, found {}; {HOW}",
+                        item.type_name()
+                    ),
+                ),
+                Some(words) => {
+                    let mut days = chrono::WeekdaySet::EMPTY;
+                    let mut ok = true;
+                    for (word, wspan) in words {
+                        match weekdays(&word) {
+                            Some(set) => days = days.union(set),
+                            None => {
+                                ok = false;
+                                self.problem(
+                                    wspan,
+                                    "digest.days",
+                                    format!("`{word}` is not a day; {HOW}"),
+                                );
+                            }
+                        }
+                    }
+                    if ok {
+                        d.days = days;
+                    }
+                }
+            }
+        }
+        d
+    }
+
+    /// A local time of day `"HH:MM"` in `[digest]`.
+    fn time_of_day(
+        &mut self,
+        t: &dyn TableLike,
+        key: &str,
+        example: &str,
+    ) -> Option<chrono::NaiveTime> {
+        let (text, span) = self.string(t, "digest", key, example)?;
+        let parsed = chrono::NaiveTime::parse_from_str(text.trim(), "%H:%M").ok();
+        if parsed.is_none() {
+            self.problem(
+                span,
+                &join_key("digest", key),
+                format!("`{text}` is not a time of day; write {key} = {example} (24-hour HH:MM, local time)"),
+            );
+        }
+        parsed
     }
 
     fn notify(&mut self, t: &dyn TableLike) -> NotifyConfig {
@@ -788,6 +950,26 @@ pub(super) fn readable_secret_warning(path: &Path, secrets: &[String]) -> Option
         path.display(),
         path.display()
     ))
+}
+
+/// A day name (`mon`, `Monday`), `weekdays` (Monday to Friday), `weekends`
+/// or `daily`.
+fn weekdays(word: &str) -> Option<chrono::WeekdaySet> {
+    use chrono::{Weekday, WeekdaySet};
+    let w = word.trim().to_lowercase();
+    let set = match w.as_str() {
+        "weekdays" => WeekdaySet::from_array([
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ]),
+        "weekends" => WeekdaySet::from_array([Weekday::Sat, Weekday::Sun]),
+        "daily" | "every day" | "all" => WeekdaySet::ALL,
+        _ => WeekdaySet::single(w.parse::<Weekday>().ok()?),
+    };
+    Some(set)
 }
 
 fn resolve_path(text: &str, base_dir: &Path) -> PathBuf {

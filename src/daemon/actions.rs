@@ -39,6 +39,9 @@ impl<N: Notifier> Daemon<N> {
                 }
             }
             Event::Closed { id, .. } => {
+                if self.digest_raised.as_ref().is_some_and(|r| r.0 == id) {
+                    self.digest_raised = None;
+                }
                 if let Some(r) = self.raised.remove(&id) {
                     if self.current.get(&r.slot) == Some(&id) {
                         self.current.remove(&r.slot);
@@ -46,6 +49,9 @@ impl<N: Notifier> Daemon<N> {
                 }
             }
             Event::ActionInvoked { id, action } => {
+                if self.digest_action(id, &action, now) {
+                    return;
+                }
                 let Some(raised) = self.raised.get(&id).cloned() else {
                     return;
                 };

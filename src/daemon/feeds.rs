@@ -64,6 +64,8 @@ pub(super) struct Feed {
     pub(super) in_flight: bool,
     /// Failed fetches in a row (0 after a success), for the back-off.
     pub(super) failures: u32,
+    /// When the daemon started with it (or a reload added it).
+    pub(super) added_at: DateTime<Utc>,
 }
 
 impl Feed {
@@ -78,6 +80,7 @@ impl Feed {
             next_refresh: now,
             in_flight: false,
             failures: 0,
+            added_at: now,
         }
     }
 }
@@ -426,7 +429,7 @@ pub(super) fn keep_big_buffers_out_of_the_heap() {
 /// Gives freed heap memory back to the system. glibc keeps what a feed body
 /// and its parse occupied (tens of MB for a big feed) in its arenas, where
 /// it counts as the daemon's memory until reused.
-fn release_freed_memory() {
+pub(super) fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only returns free pages of glibc's own heaps to
     // the kernel; it touches no memory of ours.

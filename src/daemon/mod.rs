@@ -24,6 +24,7 @@
 //! [`state`], the notification server [`notify`].
 
 mod actions;
+mod digest;
 mod feeds;
 /// How far ahead the daemon keeps meetings (and so plans notifications).
 pub use feeds::LOOK_AHEAD;
@@ -119,6 +120,64 @@ struct Daemon<N: Notifier> {
     /// Bumped when the expansion options change: a window computed with the
     /// old ones (a task that was running then) is computed again.
     generation: u64,
+    /// Where the digest task hands its result back.
+    digest_tx: mpsc::UnboundedSender<Option<digest::DigestReady>>,
+    /// A digest task is running.
+    digest_in_flight: bool,
+    /// The digest on screen: its id, day and the full text for "Open digest".
+    digest_raised: Option<(u32, chrono::NaiveDate, String)>,
+    /// Not before then after a failed send (no server).
+    digest_retry_at: Option<DateTime<Utc>>,
+}
+
+/// The daemon's links to its tasks: the fetcher and where fetches and
+/// digests hand their results back.
+struct Channels {
+    fetcher: Arc<FeedFetcher>,
+    fetch_tx: mpsc::UnboundedSender<Fetch>,
+    digest_tx: mpsc::UnboundedSender<Option<digest::DigestReady>>,
+}
+
+impl<N: Notifier> Daemon<N> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        paths: Paths,
+        config: Config,
+        people: People,
+        state: State,
+        zone: crate::calendar::tz::Zone,
+        channels: Channels,
+        notifier: N,
+        opener: Box<dyn Opener>,
+    ) -> Daemon<N> {
+        let matcher = Matcher::new(&people, &config.me);
+        let mut expand = ExpandOptions::new(zone);
+        expand.me_emails = config.me.emails.clone();
+        Daemon {
+            paths,
+            config,
+            people,
+            matcher,
+            expand,
+            feeds: BTreeMap::new(),
+            fetcher: channels.fetcher,
+            fetch_tx: channels.fetch_tx,
+            state,
+            state_dirty: true,
+            saved_at: None,
+            notifier,
+            opener,
+            raised: HashMap::new(),
+            current: HashMap::new(),
+            server_down: false,
+            config_error_shown: None,
+            generation: 0,
+            digest_tx: channels.digest_tx,
+            digest_in_flight: false,
+            digest_raised: None,
+            digest_retry_at: None,
+        }
+    }
 }
 
 /// Runs the daemon until SIGTERM/SIGINT (or `options.stop`). Errors only when
@@ -153,31 +212,23 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
     let fetcher = FeedFetcher::new(paths.cache_dir.clone(), FetchLimits::default())
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (fetch_tx, mut fetch_rx) = mpsc::unbounded_channel();
+    let (digest_tx, mut digest_rx) = mpsc::unbounded_channel();
     let mut events = options.notifier.subscribe();
     let people = load_people(&config);
-    let matcher = Matcher::new(&people, &config.me);
-    let mut expand = ExpandOptions::new(crate::calendar::tz::local_zone());
-    expand.me_emails = config.me.emails.clone();
-    let mut daemon = Daemon {
+    let mut daemon = Daemon::new(
         paths,
         config,
         people,
-        matcher,
-        expand,
-        feeds: BTreeMap::new(),
-        fetcher: Arc::new(fetcher),
-        fetch_tx,
-        state: loaded.state,
-        state_dirty: true,
-        saved_at: None,
-        notifier: options.notifier,
-        opener: options.opener,
-        raised: HashMap::new(),
-        current: HashMap::new(),
-        server_down: false,
-        config_error_shown: None,
-        generation: 0,
-    };
+        loaded.state,
+        crate::calendar::tz::local_zone(),
+        Channels {
+            fetcher: Arc::new(fetcher),
+            fetch_tx,
+            digest_tx,
+        },
+        options.notifier,
+        options.opener,
+    );
     daemon.set_feeds(now);
     let caps = tokio::select! {
         biased;
@@ -229,6 +280,9 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
         if let Some(refresh) = daemon.next_refresh() {
             wake = wake.min(refresh);
         }
+        if let Some(digest) = daemon.digest_tick(now) {
+            wake = wake.min(digest);
+        }
         let sleep_for = (wake - Utc::now()).to_std().unwrap_or(StdDuration::ZERO);
         let mut deadline = tokio::time::Instant::now() + sleep_for;
         if let Some(r) = reload_at {
@@ -237,6 +291,13 @@ pub async fn run<N: Notifier>(paths: Paths, options: Options<N>) -> anyhow::Resu
         tokio::select! {
             _ = tokio::time::sleep_until(deadline) => {}
             Some(fetch) = fetch_rx.recv() => daemon.on_fetch(fetch, Utc::now()),
+            Some(ready) = digest_rx.recv() => {
+                tokio::select! {
+                    biased;
+                    why = signals.recv() => { tracing::info!("{why}: stopping"); break; }
+                    () = daemon.on_digest(ready, Utc::now()) => {}
+                }
+            }
             event = events.recv() => match event {
                 Ok(event) => daemon.on_event(event, Utc::now()).await,
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(n)) => {
@@ -377,7 +438,7 @@ async fn stopped(stop: &mut Option<tokio::sync::watch::Receiver<bool>>) {
 
 fn load_people(config: &Config) -> People {
     let people = people::load(&config.people.dir);
-    for e in &people.errors {
+    for e in people.errors.iter().cloned().chain(people.warnings()) {
         tracing::warn!("{e}");
     }
     people

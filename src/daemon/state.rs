@@ -116,6 +116,28 @@ pub struct State {
     pub feeds: BTreeMap<String, FeedStatus>,
     #[serde(default)]
     pub upcoming: Vec<Due>,
+    /// The morning digest: the last day handled, and a snooze.
+    #[serde(default, skip_serializing_if = "DigestState::is_empty")]
+    pub digest: DigestState,
+}
+
+/// The digest's memory: `day` is written before the notification is sent
+/// (write-ahead, like the other notifications), so a digest is never shown
+/// twice for a day, also across a restart or a kill.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DigestState {
+    /// The last day whose digest was sent, maybe sent, or had nothing to say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<chrono::NaiveDate>,
+    /// "Snooze" on the digest: shown again then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snoozed_until: Option<DateTime<Utc>>,
+}
+
+impl DigestState {
+    fn is_empty(&self) -> bool {
+        self.day.is_none() && self.snoozed_until.is_none()
+    }
 }
 
 impl Default for State {
@@ -128,6 +150,7 @@ impl Default for State {
             rotation: serde_json::Value::Null,
             feeds: BTreeMap::new(),
             upcoming: Vec::new(),
+            digest: DigestState::default(),
         }
     }
 }

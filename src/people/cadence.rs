@@ -379,7 +379,9 @@ mod tests {
             "cadence: [1w]\n",
             "cadence: 0d\n",
         ] {
-            let e = p(bad).unwrap_err();
+            let person = p(bad).unwrap();
+            assert_eq!(person.cadence, None, "{bad}");
+            let e = &person.warnings[0];
             assert_eq!(e.line, Some(4), "{bad}: {e:?}");
             assert!(
                 e.message.contains("`cadence`") && e.message.contains("3w"),
@@ -607,7 +609,9 @@ mod tests {
             Path::new("a.md"),
             &note("Ann", "snooze_until: next week\n", ""),
         );
-        let e = bad.unwrap_err();
+        let bad = bad.unwrap();
+        assert_eq!(bad.snooze_until, None);
+        let e = &bad.warnings[0];
         assert_eq!(e.line, Some(4));
         assert!(
             e.message.contains("`snooze_until`") && e.message.contains("YYYY-MM-DD"),

@@ -14,11 +14,13 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::matching::{Match, Matcher};
-use crate::calendar::model::Occurrence;
+use crate::calendar::model::{Occurrence, Warning};
 use crate::calendar::tz::Zone;
+use crate::calendar::{ExpandOptions, ParsedCalendar};
 
 use super::history::{
-    history_start, not_a_meeting, participants, stays_away, DEFAULT_HISTORY, DEFAULT_LARGE_MEETING,
+    history_start, local_day, not_a_meeting, participants, stays_away, DEFAULT_HISTORY,
+    DEFAULT_LARGE_MEETING,
 };
 use super::period::Period;
 use super::Person;
@@ -176,6 +178,29 @@ impl CalendarContacts {
                 }
             }
         }
+    }
+
+    /// Reads one parsed calendar: its occurrences from the history's start
+    /// to `to`, streamed (never all held) into [`CalendarContacts::add`];
+    /// those that touch `keep_day` in the user's zone (the digest's day)
+    /// are handed to `keep`. Returns the warnings about series cut short.
+    pub fn read_calendar(
+        &mut self,
+        calendar: &ParsedCalendar,
+        to: DateTime<Utc>,
+        opts: &ExpandOptions,
+        matcher: &Matcher,
+        keep_day: NaiveDate,
+        keep: &mut dyn FnMut(Occurrence),
+    ) -> Vec<Warning> {
+        calendar.for_each_occurrence(self.from, to, opts, &mut |o| {
+            self.add(&o, matcher);
+            let day = local_day(&o, &self.zone);
+            // All-day events span days: kept when they may touch it.
+            if day == keep_day || (o.all_day && day <= keep_day && o.end.date_naive() > keep_day) {
+                keep(o);
+            }
+        })
     }
 
     /// What the calendar says about the person at `index` (into `People::people`).

@@ -169,8 +169,19 @@ pub struct DateOn<'a> {
 /// Every day in `from..=to` that one of `person`'s dates falls on, by date
 /// (a birthday before the other dates of the same day).
 pub fn dates_between(person: &Person, from: NaiveDate, to: NaiveDate) -> Vec<DateOn<'_>> {
+    dates_of_between(person.birthday, &person.dates, from, to)
+}
+
+/// [`dates_between`] for a birthday and `dates:` held elsewhere (the brief's
+/// copy of a note).
+pub fn dates_of_between(
+    birthday: Option<PartialDate>,
+    dates: &[ImportantDate],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Vec<DateOn<'_>> {
     let mut out = Vec::new();
-    if let Some(b) = person.birthday {
+    if let Some(b) = birthday {
         push_days(&mut out, b, true, from, to, |date, years| DateOn {
             kind: DateKind::Birthday,
             what: "birthday",
@@ -179,7 +190,7 @@ pub fn dates_between(person: &Person, from: NaiveDate, to: NaiveDate) -> Vec<Dat
             private: false,
         });
     }
-    for (i, entry) in person.dates.iter().enumerate() {
+    for (i, entry) in dates.iter().enumerate() {
         let yearly = entry.yearly || entry.date.year.is_none();
         push_days(&mut out, entry.date, yearly, from, to, |date, years| {
             DateOn {
@@ -228,10 +239,19 @@ pub const NEAR_A_MEETING: u64 = 7;
 
 /// `person`'s dates within [`NEAR_A_MEETING`] days of `day` (a meeting's).
 pub fn dates_near(person: &Person, day: NaiveDate) -> Vec<DateOn<'_>> {
+    dates_of_near(person.birthday, &person.dates, day)
+}
+
+/// [`dates_near`] for a birthday and `dates:` held elsewhere.
+pub fn dates_of_near(
+    birthday: Option<PartialDate>,
+    dates: &[ImportantDate],
+    day: NaiveDate,
+) -> Vec<DateOn<'_>> {
     let span = chrono::Days::new(NEAR_A_MEETING);
     let from = day.checked_sub_days(span).unwrap_or(day);
     let to = day.checked_add_days(span).unwrap_or(day);
-    dates_between(person, from, to)
+    dates_of_between(birthday, dates, from, to)
 }
 
 impl DateOn<'_> {

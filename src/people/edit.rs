@@ -35,6 +35,10 @@ pub enum Edit {
     /// `selector` is a number (as `rapport person show` lists the open
     /// follow-ups) or a part of the task's text.
     Done { selector: String, today: NaiveDate },
+    /// `snooze_until: DATE` in the front matter (`rapport due snooze`):
+    /// the value of an existing key replaced, else the key added as the
+    /// front matter's last line (a front matter made when there is none).
+    SnoozeUntil { until: NaiveDate },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,7 +125,63 @@ fn compute(original: &str, old: &super::Person, edit: &Edit) -> Result<Applied, 
             append(original, Section::FollowUps, &line)
         }
         Edit::Done { selector, today } => tick(original, old, selector, *today),
+        Edit::SnoozeUntil { until } => {
+            set_front_matter(original, "snooze_until", &until.to_string())
+        }
     }
+}
+
+/// Sets a top-level front-matter `key` to the plain scalar `value`: only
+/// that line changes (its value, keeping a trailing comment), or one line
+/// is added before the closing `---`; without front matter, one is added
+/// at the top (after a BOM).
+fn set_front_matter(original: &str, key: &str, value: &str) -> Result<Applied, EditError> {
+    let s = scan(original);
+    let nl = s.newline;
+    let line_text = format!("{key}: {value}");
+    let is_key = |content: &str| {
+        content
+            .strip_prefix(key)
+            .is_some_and(|r| r.trim_start().starts_with(':'))
+    };
+    let (start, end, insert, line) = match &s.front_matter {
+        Some(range) => match s.lines[range.clone()].iter().find(|l| is_key(l.content)) {
+            Some(l) => {
+                // Block values (a list under the key) are not this key's form.
+                let colon = l.content.find(':').unwrap_or(l.content.len());
+                let after = &l.content[colon + 1..];
+                let comment = after.find(" #").map(|i| &after[i..]).unwrap_or("");
+                (
+                    l.content_start,
+                    l.content_start + l.content.len(),
+                    format!("{line_text}{comment}"),
+                    l.number,
+                )
+            }
+            None => {
+                let close = &s.lines[range.end];
+                (
+                    close.content_start,
+                    close.content_start,
+                    format!("{line_text}{nl}"),
+                    close.number,
+                )
+            }
+        },
+        None => {
+            let at = s.lines.first().map_or(0, |l| l.content_start);
+            (at, at, format!("---{nl}{line_text}{nl}---{nl}"), 2)
+        }
+    };
+    let mut text = String::with_capacity(original.len() + insert.len());
+    text.push_str(&original[..start]);
+    text.push_str(&insert);
+    text.push_str(&original[end..]);
+    Ok(Applied {
+        text,
+        line,
+        line_text,
+    })
 }
 
 /// Text for one list item: no line breaks or other control characters.
@@ -426,6 +486,27 @@ fn verify(old: &super::Person, new_text: &str, edit: &Edit) -> Result<(), String
         }
         Edit::Ask { .. } | Edit::Owe { .. } => new.follow_ups.len() == old.follow_ups.len() + 1,
         Edit::Done { .. } => new.follow_ups.len() + 1 == old.follow_ups.len(),
+        Edit::SnoozeUntil { until } => {
+            // Line numbers move when a line is added above; what they say may not.
+            let tasks = |p: &super::Person| {
+                p.follow_ups
+                    .iter()
+                    .map(|f| (f.text.clone(), f.kind, f.start, f.due))
+                    .collect::<Vec<_>>()
+            };
+            let log = |p: &super::Person| {
+                p.log
+                    .iter()
+                    .map(|e| (e.date, e.text.clone()))
+                    .collect::<Vec<_>>()
+            };
+            new.snooze_until == Some(*until)
+                && tasks(&new) == tasks(old)
+                && log(&new) == log(old)
+                && new.cadence == old.cadence
+                && new.tags == old.tags
+                && new.birthday == old.birthday
+        }
     } && new.name == old.name
         && new.emails == old.emails;
     if ok {

@@ -94,7 +94,15 @@ pub struct Person {
     pub snooze_until: Option<NaiveDate>,
     /// `dates:`, in file order.
     pub dates: Vec<dates::ImportantDate>,
+    /// Front-matter values that could not be read and are ignored
+    /// (`birthday`, `dates`, `cadence`, `snooze_until`): the person stays,
+    /// the value is left out, `rapport check` and the commands say where.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<NoteWarning>,
 }
+
+/// A front-matter value rapport ignores (1-based line in the file).
+pub type NoteWarning = ParseError;
 
 /// Someone in a person's life (`related:` in the front matter).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -270,6 +278,18 @@ pub struct People {
 }
 
 impl People {
+    /// The values in notes that are ignored because they cannot be read
+    /// (the people themselves are loaded), each with its file and line.
+    pub fn warnings(&self) -> impl Iterator<Item = PeopleError> + '_ {
+        self.people.iter().flat_map(|p| {
+            p.warnings.iter().map(|w| PeopleError {
+                path: p.path.clone(),
+                line: w.line,
+                message: w.message.clone(),
+            })
+        })
+    }
+
     /// The absolute (or config-relative) path of a person's file.
     pub fn file_of(&self, person: &Person) -> PathBuf {
         self.dir.join(&person.path)

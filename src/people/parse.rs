@@ -12,7 +12,7 @@ use super::markdown::{is_follow_up_heading, is_log_heading, scan, LineKind};
 use super::{CompletedTask, FollowUp, FollowUpKind, Item, LogEntry, Person, Related, Topic};
 
 /// Why a file could not be read as a person (1-based line in the file).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ParseError {
     pub line: Option<usize>,
     pub message: String,
@@ -49,6 +49,7 @@ pub fn parse_person(rel_path: &Path, text: &str) -> Result<Person, ParseError> {
         cadence: None,
         snooze_until: None,
         dates: Vec::new(),
+        warnings: Vec::new(),
     };
     if let Some(range) = scanned.front_matter.clone() {
         let first_line = scanned.lines[range.start].number;
@@ -256,38 +257,54 @@ fn read_front_matter(
             // Tags only choose a default cadence: ones that cannot be read
             // (a nested map) are left alone rather than breaking the note.
             "tags" | "tag" => person.tags = tags(v),
+            // The keys for keeping in touch degrade: a value that cannot be
+            // read is left out with a warning, and the rest of the note (the
+            // person in briefs) stays.
             "cadence" => {
-                person.cadence = match v {
-                    Yaml::Null => None,
-                    Yaml::Boolean(false) => Some(Cadence::Never),
-                    _ => {
-                        let text = scalar(v).ok_or_else(|| wrong(key, CADENCE_FORMS))?;
-                        Some(Cadence::parse(&text).map_err(|why| unreadable(key, why))?)
-                    }
-                }
+                let read = match v {
+                    Yaml::Null => Ok(None),
+                    Yaml::Boolean(false) => Ok(Some(Cadence::Never)),
+                    _ => scalar(v)
+                        .ok_or_else(|| wrong(key, CADENCE_FORMS))
+                        .and_then(|text| {
+                            Cadence::parse(&text)
+                                .map(Some)
+                                .map_err(|why| unreadable(key, why))
+                        }),
+                };
+                person.cadence = keep(&mut person.warnings, read).flatten();
             }
             "snooze_until" => {
-                person.snooze_until = match optional(v).ok_or_else(|| wrong(key, "a date"))? {
-                    None => None,
-                    Some(text) => Some(iso_date(&text).ok_or_else(|| {
-                        unreadable(key, format!("`{text}` is not a date; write YYYY-MM-DD"))
-                    })?),
-                }
+                let read = optional(v)
+                    .ok_or_else(|| wrong(key, "a date"))
+                    .and_then(|text| match text {
+                        None => Ok(None),
+                        Some(text) => iso_date(&text).map(Some).ok_or_else(|| {
+                            unreadable(key, format!("`{text}` is not a date; write YYYY-MM-DD"))
+                        }),
+                    });
+                person.snooze_until = keep(&mut person.warnings, read).flatten();
             }
             "birthday" => {
-                person.birthday = match optional(v).ok_or_else(|| wrong(key, "a date"))? {
-                    None => None,
-                    Some(text) => {
-                        Some(PartialDate::parse(&text).map_err(|why| unreadable(key, why))?)
-                    }
-                }
+                let read = optional(v)
+                    .ok_or_else(|| wrong(key, "a date"))
+                    .and_then(|text| match text {
+                        None => Ok(None),
+                        Some(text) => PartialDate::parse(&text)
+                            .map(Some)
+                            .map_err(|why| unreadable(key, why)),
+                    });
+                person.birthday = keep(&mut person.warnings, read).flatten();
             }
             "dates" => {
                 let entries = match v {
                     Yaml::Null => Vec::new(),
                     Yaml::Array(items) => items.iter().collect(),
                     Yaml::Hash(_) => vec![v],
-                    _ => return Err(wrong(key, DATES_FORM)),
+                    _ => {
+                        keep::<()>(&mut person.warnings, Err(wrong(key, DATES_FORM)));
+                        Vec::new()
+                    }
                 };
                 for (i, entry) in entries.into_iter().enumerate() {
                     let text = item_lines(lines, key, i);
@@ -295,10 +312,21 @@ fn read_front_matter(
                         Some(r) => first_line + r.start,
                         None => key_line(key).unwrap_or(first_line),
                     };
-                    let mut entry = important_date(entry, line).map_err(|message| ParseError {
-                        line: Some(line),
-                        message: format!("front matter key `dates`, entry {}: {message}", i + 1),
-                    })?;
+                    // One bad entry leaves out that entry only.
+                    let mut entry = match important_date(entry, line) {
+                        Ok(entry) => entry,
+                        Err(message) => {
+                            person.warnings.push(ParseError {
+                                line: Some(line),
+                                message: format!(
+                                    "front matter key `dates`, entry {}: {message}; the entry \
+                                     is ignored until it is fixed",
+                                    i + 1
+                                ),
+                            });
+                            continue;
+                        }
+                    };
                     // `what: exam #private` unquoted: YAML reads the tag as a
                     // comment and drops it, but the user meant it.
                     entry.private |= text
@@ -314,6 +342,19 @@ fn read_front_matter(
         }
     }
     Ok(())
+}
+
+/// The value read, or `None` with the problem kept as a warning (the
+/// field is then ignored).
+fn keep<T>(warnings: &mut Vec<ParseError>, read: Result<T, ParseError>) -> Option<T> {
+    match read {
+        Ok(v) => Some(v),
+        Err(mut e) => {
+            e.message.push_str("; the key is ignored until it is fixed");
+            warnings.push(e);
+            None
+        }
+    }
 }
 
 const CADENCE_FORMS: &str = "a span such as 10d, 3w, 2m (months) or 1y, or `never`";
@@ -920,12 +961,30 @@ mod tests {
             ),
             ("dates: exam\n", 3, "`dates` should be a list of entries"),
         ];
+        // The person stays (in briefs, matched by address); the value is
+        // ignored with a warning that names the line.
         for (front, line, message) in cases {
-            let text = format!("---\nname: Ann\n{front}---\n");
-            let e = parse_person(Path::new("a.md"), &text).unwrap_err();
-            assert_eq!(e.line, Some(*line), "{front}: {e:?}");
+            let text = format!("---\nname: Ann\nemails: [ann@x.example]\n{front}---\n");
+            let p = parse_person(Path::new("a.md"), &text).unwrap();
+            assert_eq!(p.name, "Ann");
+            assert_eq!(p.emails, ["ann@x.example"]);
+            assert_eq!(p.birthday, None, "{front}");
+            let [e] = &p.warnings[..] else {
+                panic!("{front}: {:?}", p.warnings)
+            };
+            assert_eq!(e.line, Some(*line + 1), "{front}: {e:?}");
             assert!(e.message.contains(message), "{front}: {e:?}");
+            assert!(e.message.contains("ignored"), "{front}: {e:?}");
         }
+        // A bad entry of `dates:` leaves out that entry only.
+        let p = parse_person(
+            Path::new("a.md"),
+            "---\nname: Ann\ndates:\n  - {date: --05-02, what: ok}\n  - {date: 2026-13-01, what: exam}\n---\n",
+        )
+        .unwrap();
+        assert_eq!(p.dates.len(), 1);
+        assert_eq!(p.dates[0].what, "ok");
+        assert_eq!(p.warnings.len(), 1);
     }
 
     #[test]
@@ -972,9 +1031,13 @@ mod tests {
         .unwrap();
         assert_eq!(p.birthday.map(|b| b.year()), Some(Some(1985)));
         assert!(p.related.is_empty());
+        for bad in ["birthday: March 14", "birthday: 1985-02-30"] {
+            let p = parse_person(Path::new("x.md"), &format!("---\n{bad}\n---\n")).unwrap();
+            assert_eq!(p.birthday, None);
+            assert!(p.warnings[0].message.contains("`birthday`"), "{bad}");
+            assert_eq!(p.warnings[0].line, Some(2), "{bad}");
+        }
         for (bad, key) in [
-            ("birthday: March 14", "birthday"),
-            ("birthday: 1985-02-30", "birthday"),
             ("related: [{relation: child}]", "related"),
             ("phone: {a: 1}", "phone"),
         ] {

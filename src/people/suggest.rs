@@ -33,8 +33,9 @@ use super::People;
 use crate::calendar::model::{Attendee, Occurrence};
 use crate::calendar::tz::Zone;
 
-/// `[people] large_meeting`: meetings with more people are left out.
-pub const DEFAULT_LARGE_MEETING: usize = 15;
+/// `[people] large_meeting`: meetings with more people are left out (the
+/// same limit as for last contact).
+pub use super::history::DEFAULT_LARGE_MEETING;
 /// How far back by default (`--since 12m`).
 pub const DEFAULT_SINCE_MONTHS: u32 = 12;
 /// How far ahead: upcoming meetings count too.
