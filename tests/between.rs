@@ -115,7 +115,12 @@ fn due_lists_the_most_overdue_first_with_the_issues_json() {
         "{}",
         text.stdout
     );
-    assert!(text.stdout.contains("Dan (every 1w)"), "{}", text.stdout);
+    assert!(
+        text.stdout
+            .contains("Dan (every 1w): 358 days overdue; no contact yet"),
+        "{}",
+        text.stdout
+    );
     assert!(text.stdout.contains("Meeting soon"), "{}", text.stdout);
     assert!(!text.stdout.contains("Eve"), "{}", text.stdout);
     let bad = home.rapport(&["due", "--on", "someday"]);

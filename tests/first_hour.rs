@@ -721,3 +721,28 @@ fn completions_man_page_and_version() {
         format!("rapport {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+// `rapport people | head`: a reader that stops early is not an error.
+
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    let bin = BinHome::new();
+    std::fs::create_dir_all(bin.people_dir()).unwrap();
+    for i in 0..50 {
+        std::fs::write(
+            bin.people_dir().join(format!("p{i}.md")),
+            format!("---\nname: Person {i}\nemails: [p{i}@example.org]\n---\n"),
+        )
+        .unwrap();
+    }
+    bin.write_config(&bin.config_with(""));
+    for args in [&["people"][..], &["people", "--json"], &["man"]] {
+        // The reading end is closed before rapport writes a byte.
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = bin.command(args).stdout(writer).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {:?} {stderr}", out.status);
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    }
+}

@@ -211,14 +211,16 @@ pub fn due(
                 1 => "1 day overdue".to_string(),
                 n => format!("{n} days overdue"),
             };
+            // The digest's words: "last 4 weeks ago, log" or "no contact yet".
             let last = match (e.last_contact, &e.last_contact_text, e.last_contact_source) {
-                (Some(date), Some(text), Some(source)) => {
+                (Some(date), Some(text), Some(source)) => format!(
+                    "last {}",
                     crate::people::contact::LastContact { date, source, text }.describe(today)
-                }
-                _ => "no contact in the history".into(),
+                ),
+                _ => "no contact yet".into(),
             };
             let mut line = format!(
-                "  {} (every {}): {overdue}; last {last}",
+                "  {} (every {}): {overdue}; {last}",
                 one_line(&e.name),
                 e.cadence
             );

@@ -426,12 +426,25 @@ pub fn main() -> ExitCode {
     let flushed = std::io::Write::flush(&mut out);
     match result.and_then(|code| flushed.map(|()| code).map_err(Into::into)) {
         Ok(code) => code,
+        // `rapport people | head`: the reader has all it wanted. Like ripgrep,
+        // end quietly and successfully (the command's work is done; only the
+        // rest of its output had nowhere to go).
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             // Errors quote notes and feeds too.
             crate::util::text::eprint(&format!("{err:#}"));
             ExitCode::from(2)
         }
     }
+}
+
+/// Whether `err` is a write to a closed pipe somewhere in its chain.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Logging for one-shot commands: `rapport`'s own events at WARN and above
