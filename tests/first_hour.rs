@@ -217,6 +217,18 @@ fn agenda_takes_the_date_words_of_every_other_date_option() {
     assert!(!run.stdout.contains("Later talk"), "{}", run.stdout);
     let run = home.rapport(&["agenda", "--from", "today", "--to", "+1w"]);
     assert!(run.stdout.contains("Later talk"), "{}", run.stdout);
+    // A negative offset is a value, not an option (`--from -1d`, no `=`).
+    let run = home.rapport(&["agenda", "--from", "-1d", "--to", "+2d"]);
+    assert!(run.success(), "{:?}", run.error);
+    assert!(run.stdout.contains("Tomorrow talk"), "{}", run.stdout);
+    let run = home.rapport(&["note", "tom", "Yesterday's call", "--date", "-1d"]);
+    assert!(run.success(), "{:?}", run.error);
+    let yesterday = today - Duration::days(1);
+    let note = std::fs::read_to_string(home.people_dir().join("tom.md")).unwrap();
+    assert!(
+        note.contains(&format!("- {yesterday} Yesterday's call")),
+        "{note}"
+    );
     // A wrong word names the accepted forms.
     let run = home.rapport(&["agenda", "--from", "next week"]);
     let error = run.error.unwrap();

@@ -73,6 +73,27 @@ fn no_printing_command_lets_a_control_sequence_through() {
         "---\nname: [unclosed\n---\n",
     )
     .unwrap();
+    // Someone to keep in touch with, never met, with a date today: `due`
+    // and `today` print them.
+    let today = Local::now().date_naive();
+    std::fs::write(
+        home.people_dir().join("dan.md"),
+        format!(
+            "---\nemail: dan@example.org\ncadence: 1w\ndates: [{{date: {today}, what: exam}}]\n---\n\
+             # Dan{HOSTILE}\n\n## Follow-ups\n- [ ] Call{HOSTILE} back 📅 {today}\n"
+        ),
+    )
+    .unwrap();
+    // An address book card full of controls for `import`.
+    std::fs::write(
+        home.path("book.vcf"),
+        format!(
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Vic{HOSTILE}\r\nEMAIL:vic@example.org\r\n\
+             ORG:Org{HOSTILE}\r\nTITLE:Boss{HOSTILE}\r\nEND:VCARD\r\n"
+        ),
+    )
+    .unwrap();
+    let book = home.path("book.vcf").display().to_string();
     let now = Utc::now();
     let ics = format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n{}{}END:VCALENDAR\r\n",
@@ -112,6 +133,15 @@ fn no_printing_command_lets_a_control_sequence_through() {
         vec!["done", "eve@example.org", "no such task"],
         vec!["person", "add", "Zed", "--email", "eve@example.org"],
         vec!["edit", "Eve"],
+        vec!["undo", "eve@example.org", "--list"],
+        vec!["undo", "eve@example.org", "--show", "1"],
+        vec!["due"],
+        vec!["today"],
+        vec!["people", "suggest"],
+        vec!["people", "adopt", "--top", "1", "--dry-run"],
+        vec!["import", &book, "--dry-run"],
+        vec!["import", &book],
+        vec!["people"],
     ];
     let mut daemon = home.start_daemon(&[]);
     daemon.wait_log("rapport daemon started", Duration::from_secs(20));
@@ -137,6 +167,10 @@ fn no_printing_command_lets_a_control_sequence_through() {
             ["people"] => shows(args, &out.stdout, "Eve Evil[2J[31m]52;c;ZXZpbA==]0;pwned"),
             ["person", "show", "Ev"] => shows(args, &out.stderr, "Eve Twin[2J"),
             ["met", "Retro"] => shows(args, &out.stdout, "Met at Retro[2J"),
+            ["due"] => shows(args, &out.stdout, "Dan[2J"),
+            ["today"] => shows(args, &out.stdout, "Call[2J"),
+            ["people", "suggest"] => shows(args, &out.stdout, "Stranger[2J"),
+            ["import", _, "--dry-run"] => shows(args, &out.stdout, "Vic [2J"),
             _ => {}
         }
     }

@@ -526,6 +526,35 @@ fn a_note_that_became_empty_or_lost_its_front_matter_is_not_edited_without_force
 }
 
 #[test]
+fn an_empty_note_rapport_never_wrote_is_not_edited_without_force() {
+    let home = Home::new();
+    // `rapport people` read Tom's note; then a sync empties it. rapport has
+    // never written it, so it has no record of it, but an empty note is
+    // never edited silently.
+    ok(&home.run(None, &["people"]));
+    fs::write(home.note(), "").unwrap();
+    let out = home.run(None, &["note", "tom", "Hello"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success()
+            && err.contains("tom.md")
+            && err.contains("the note is empty")
+            && err.contains("nothing was changed")
+            && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(fs::read_to_string(home.note()).unwrap(), "");
+    ok(&home.run(
+        None,
+        &["note", "tom", "Hello", "--force", "--date", "2026-02-03"],
+    ));
+    assert_eq!(
+        fs::read_to_string(home.note()).unwrap(),
+        "## Log\n- 2026-02-03 Hello\n"
+    );
+}
+
+#[test]
 fn rapport_edit_keeps_the_version_before_the_editor_ran() {
     let home = Home::new();
     let out = home

@@ -111,7 +111,7 @@ pub enum Command {
 pub struct DueArgs {
     #[command(subcommand)]
     pub command: Option<DueCommand>,
-    #[arg(long, value_name = "DATE", long_help = date_help("The day to look at (default: today)."))]
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true, long_help = date_help("The day to look at (default: today)."))]
     pub on: Option<String>,
     /// Print JSON: {"date", "due": [...], "meeting_soon": [...], "snoozed": [...]}.
     #[arg(long)]
@@ -133,7 +133,7 @@ pub enum DueCommand {
 
 #[derive(Debug, Args)]
 pub struct TodayArgs {
-    #[arg(long, value_name = "DATE", long_help = date_help("The day to show (default: today)."))]
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true, long_help = date_help("The day to show (default: today)."))]
     pub on: Option<String>,
     /// Print JSON: {"date", "meetings", "owe", "ask", "dates", "due"}.
     #[arg(long)]
@@ -180,7 +180,7 @@ pub struct MetArgs {
     #[arg(value_name = "last | TEXT")]
     pub query: Vec<String>,
     /// The Log entry's date (default: the meeting's day).
-    #[arg(long, value_name = "DATE", long_help = date_help("The Log entry's date (default: the meeting's day)."))]
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true, long_help = date_help("The Log entry's date (default: the meeting's day)."))]
     pub date: Option<String>,
     #[command(flatten)]
     pub force: ForceArg,
@@ -338,7 +338,7 @@ pub struct NoteArgs {
     /// The entry, one line ("Budget review: wants monthly figures").
     pub text: String,
     /// The entry's date (default: today).
-    #[arg(long, value_name = "DATE", long_help = date_help("The entry's date (default: today)."))]
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true, long_help = date_help("The entry's date (default: today)."))]
     pub date: Option<String>,
     #[command(flatten)]
     pub force: ForceArg,
@@ -351,7 +351,7 @@ pub struct AskArgs {
     /// What to ask them, one line.
     pub text: String,
     /// Ask from this day on (default: today).
-    #[arg(long, value_name = "DATE", long_help = date_help("Ask from this day on (default: today)."))]
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true, long_help = date_help("Ask from this day on (default: today)."))]
     pub after: Option<String>,
     #[command(flatten)]
     pub force: ForceArg,
@@ -364,7 +364,7 @@ pub struct OweArgs {
     /// What you promised them, one line.
     pub text: String,
     /// Promised by this day (without it the task is tagged #owe).
-    #[arg(long, value_name = "DATE", long_help = date_help("Promised by this day (without it the task is tagged #owe)."))]
+    #[arg(long, value_name = "DATE", allow_hyphen_values = true, long_help = date_help("Promised by this day (without it the task is tagged #owe)."))]
     pub due: Option<String>,
     #[command(flatten)]
     pub force: ForceArg,
@@ -383,13 +383,13 @@ pub struct DoneArgs {
 #[derive(Debug, Args)]
 pub struct AgendaArgs {
     /// Start of the window: a date (local midnight) or an RFC 3339 time. Default: now.
-    #[arg(long, value_name = "WHEN", long_help = date_help(
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true, long_help = date_help(
         "Start of the window: a date (its local midnight) or an RFC 3339 time \
          (2026-12-01T09:00:00+01:00). Default: now."
     ))]
     pub from: Option<String>,
     /// End of the window (exclusive): a date or an RFC 3339 time. Default: 7 days after --from.
-    #[arg(long, value_name = "WHEN", long_help = date_help(
+    #[arg(long, value_name = "WHEN", allow_hyphen_values = true, long_help = date_help(
         "End of the window, exclusive: a date (its local midnight; `--from today --to \
          tomorrow` is today) or an RFC 3339 time. Default: 7 days after --from."
     ))]

@@ -9,7 +9,7 @@
 //!    ([`shared_file::read_settled`]);
 //! 3. refuses, unless forced, a note that is empty or lost its front matter
 //!    since rapport last wrote it (a sync or an editor gone wrong; the kept
-//!    versions have it);
+//!    versions have it), and an empty note it never wrote;
 //! 4. computes the new text (the caller checks that it reads back);
 //! 5. keeps the current note as a version, then swaps the new one in unless
 //!    the note changed meanwhile ([`shared_file::replace`]); on a change it
@@ -57,6 +57,8 @@ pub enum WriteError {
         what: &'static str,
         at: DateTime<Utc>,
     },
+    #[error("{}: the note is empty; nothing was changed. If a sync or an editor emptied it, put it back from there (or `rapport undo {} --list`, if rapport kept versions of it); to write into the empty note anyway, run the command again with --force", .path.display(), undo_name(.path))]
+    Empty { path: PathBuf },
     #[error("{}: another program saved the note while rapport replaced it, and the note changed again before rapport could put that save back; nothing of this edit is in the note. That program's save is kept: `rapport undo {} --list`", .path.display(), undo_name(.path))]
     Displaced { path: PathBuf },
 }
@@ -209,13 +211,28 @@ impl NoteWriter {
                 .into());
             }
             if !self.force {
-                if let Some(what) = known.as_ref().and_then(|k| shrunk(k, &snap.bytes)) {
-                    return Err(WriteError::Shrunk {
-                        path: path.to_path_buf(),
-                        what,
-                        at: known.as_ref().map_or_else(Utc::now, |k| k.at),
+                match &known {
+                    Some(k) => {
+                        if let Some(what) = shrunk(k, &snap.bytes) {
+                            return Err(WriteError::Shrunk {
+                                path: path.to_path_buf(),
+                                what,
+                                at: k.at,
+                            }
+                            .into());
+                        }
                     }
-                    .into());
+                    // rapport never wrote this note, so it cannot tell
+                    // what it held; but an empty note is never worth a
+                    // silent edit (a sync that emptied it, or the moment
+                    // an editor truncated it for good).
+                    None if blank(&snap.bytes) => {
+                        return Err(WriteError::Empty {
+                            path: path.to_path_buf(),
+                        }
+                        .into())
+                    }
+                    None => {}
                 }
             }
             let (new, value) = change(&snap.bytes)?;
@@ -338,13 +355,17 @@ fn scan_front_matter(bytes: &[u8]) -> bool {
     scan(&String::from_utf8_lossy(bytes)).front_matter.is_some()
 }
 
-/// What went missing since rapport last wrote the note, if anything alarming.
-fn shrunk(known: &Known, now: &[u8]) -> Option<&'static str> {
-    let blank = String::from_utf8_lossy(now)
+/// Nothing but white space (and a byte order mark).
+fn blank(bytes: &[u8]) -> bool {
+    String::from_utf8_lossy(bytes)
         .trim_start_matches('\u{feff}')
         .trim()
-        .is_empty();
-    if blank && known.len > 0 {
+        .is_empty()
+}
+
+/// What went missing since rapport last wrote the note, if anything alarming.
+fn shrunk(known: &Known, now: &[u8]) -> Option<&'static str> {
+    if blank(now) && known.len > 0 {
         Some("the note has become empty")
     } else if known.front_matter && !scan_front_matter(now) {
         Some("the note has lost its front matter (the `---` block with name and emails)")
