@@ -88,11 +88,36 @@ def edges_of(rooms):
         for f in files:
             with open(f, encoding="utf-8", errors="replace") as fh:
                 text = strip_tests(strip_comments(fh.read()))
-            for m in PATH_RE.finditer(text):
-                target = m.group(1)
+            targets = [m.group(1) for m in PATH_RE.finditer(text)]
+            targets += grouped_targets(text)
+            for target in targets:
                 if target in rooms and target != room:
                     edges[room].add(target)
     return edges
+
+
+def grouped_targets(text):
+    """The first name of every path inside `crate::{a::X, b::{Y, Z}}`: a, b."""
+    found = []
+    for m in re.finditer(r"\bcrate::\{", text):
+        depth, expect_name, i = 1, True, m.end()
+        while i < len(text) and depth > 0:
+            c = text[i]
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+            elif c == "," and depth == 1:
+                expect_name = True
+            elif expect_name and depth == 1 and (c.isalpha() or c == "_"):
+                name = re.match(r"[a-z_][a-z0-9_]*", text[i:])
+                if name:
+                    found.append(name.group(0))
+                    i += len(name.group(0))
+                    expect_name = False
+                    continue
+            i += 1
+    return found
 
 
 def reach(edges, start):
