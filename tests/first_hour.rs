@@ -571,6 +571,9 @@ fn dates_offsets_and_short_meetings_read_the_same_everywhere() {
     };
     let range = format!("{}–{}", shown(s), shown(s + Duration::seconds(25)));
     assert!(run.stdout.contains(&range), "{range}:\n{}", run.stdout);
+    let run = home.rapport(&["agenda"]);
+    let range = format!("{}-{}", shown(s), shown(s + Duration::seconds(25)));
+    assert!(run.stdout.contains(&range), "{range}:\n{}", run.stdout);
 }
 
 // 11. `done` says what happened and the new numbers.

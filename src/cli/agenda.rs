@@ -155,6 +155,10 @@ pub fn render_text(
             let e = local_time(o.end_utc());
             if e.date_naive() != s.date_naive() {
                 format!("{}-{}", s.format("%H:%M"), e.format("%a %H:%M"))
+            } else if e > s && e.format("%H:%M").to_string() == s.format("%H:%M").to_string() {
+                // Shorter than its minute (the demo's): the seconds, as the
+                // brief shows them, rather than "14:04-14:04".
+                format!("{}-{}", s.format("%H:%M:%S"), e.format("%H:%M:%S"))
             } else {
                 format!("{}-{}", s.format("%H:%M"), e.format("%H:%M"))
             }
