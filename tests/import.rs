@@ -264,7 +264,7 @@ END:VCARD\r\n",
     assert!(r.stdout.contains("2 changed: 2 created"), "{}", r.stdout);
     let j = read(&h, "jurgen-muller.md");
     assert!(j.starts_with("---\nname: Jürgen Müller\n"), "{j}");
-    assert!(j.contains("org: Straßenbau GmbH\n"), "{j}");
+    assert!(j.contains("org: Straßenbau GmbH, Planung\n"), "{j}");
     assert!(j.contains("phone: +49 30 1234567\n"), "{j}");
     assert!(j.contains("birthday: 1985-03-14\n"), "{j}");
     let z = read(&h, "zoe-angstrom.md");

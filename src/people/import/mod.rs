@@ -28,7 +28,7 @@ pub struct Contact {
     pub emails: Vec<String>,
     /// As written (a `tel:` URI prefix removed), no repeats.
     pub phones: Vec<String>,
-    /// The organisation (its first unit: `ORG:Acme;R&D` is `Acme`).
+    /// The organisation and its units: `ORG:Acme;R&D` is `Acme, R&D`.
     pub org: Option<String>,
     /// Job title (vCard TITLE, else ROLE).
     pub role: Option<String>,

@@ -551,7 +551,7 @@ mod tests {
         );
         folder.apply(&apple);
         let ana = folder.person("ana-maria-lima.md");
-        assert_eq!(ana.org.as_deref(), Some("Acme"));
+        assert_eq!(ana.org.as_deref(), Some("Acme, R&D"));
         assert_eq!(ana.role.as_deref(), Some("Staff Engineer"));
         assert_eq!(ana.birthday.unwrap().to_string(), "--03-14");
         assert_eq!(ana.phones, ["+1 (555) 010-2233", "+1 555 010 9000"]);

@@ -32,7 +32,7 @@ fn text(v: &Value) -> Option<String> {
 
 /// Every card of a vendor file against its expected values. The mapping to
 /// rapport's fields: the name is FN (else N), the organisation is ORG's
-/// first unit, a birthday must be a date (`circa 1960` is left out), and a
+/// units joined by ", ", a birthday must be a date (`circa 1960` is left out), and a
 /// RELATED `urn:uuid:` becomes the name of that card in the same file.
 #[test]
 fn vendor_vcards_read_as_expected() {
@@ -71,7 +71,7 @@ fn vendor_vcards_read_as_expected() {
             assert_eq!(card.contact.phones, strings(&w["tels"]), "{at}");
             assert_eq!(
                 card.contact.org,
-                strings(&w["org"]).into_iter().next(),
+                Some(strings(&w["org"]).join(", ")).filter(|o| !o.is_empty()),
                 "{at}"
             );
             assert_eq!(card.contact.role, text(&w["title"]), "{at}");

@@ -249,7 +249,13 @@ fn read_card(cst: &VcardCst<'_>, card: &mut Card) -> Found {
             "EMAIL" => card.add_email(&text(line)),
             "TEL" => card.add_phone(&text(line)),
             "ORG" if card.contact.org.is_none() => {
-                card.contact.org = components(line).iter().find_map(|u| one_line(u));
+                // The company and its units, as a note's `org` reads
+                // ("Acme GmbH, Sales"): the department is worth knowing.
+                let units: Vec<String> = components(line)
+                    .iter()
+                    .filter_map(|u| one_line(u))
+                    .collect();
+                card.contact.org = (!units.is_empty()).then(|| units.join(", "));
             }
             "TITLE" => title = title.or_else(|| one_line(&text(line))),
             "ROLE" => role = role.or_else(|| one_line(&text(line))),
