@@ -282,7 +282,7 @@ impl<'m> Suggester<'m> {
             let Some(name) = usual_name(&node.names) else {
                 continue;
             };
-            let key = normalize_name(name);
+            let key = without_honorifics(&normalize_name(name)).to_string();
             if key.split(' ').count() < 2 {
                 continue;
             }
@@ -777,6 +777,25 @@ fn resolve(suggestions: &[Suggestion], people: &People, query: &str) -> Result<u
         .collect();
     one(part)
         .unwrap_or_else(|| Err("no suggestion matches; `rapport people suggest` lists them".into()))
+}
+
+/// A normalized name without the titles before it ("dr chris o neil" is
+/// "chris o neil"), as long as a first and a last name remain: invitations
+/// write "Dr. Chris O'Neil" where the address book has "Chris O'Neil".
+fn without_honorifics(key: &str) -> &str {
+    const TITLES: &[&str] = &[
+        "dr", "prof", "mr", "mrs", "ms", "mx", "miss", "sir", "ir", "drs", "ing", "mevr", "dhr",
+        "herr", "frau",
+    ];
+    let mut rest = key;
+    while let Some((first, tail)) = rest.split_once(' ') {
+        if TITLES.contains(&first) && tail.contains(' ') {
+            rest = tail;
+        } else {
+            break;
+        }
+    }
+    rest
 }
 
 #[cfg(test)]

@@ -435,3 +435,21 @@ fn names_for_notes() {
     assert_eq!(name_from_email("jsmith@acme.example"), "jsmith");
     assert_eq!(name_from_email("j.smith2@acme.example"), "j.smith2");
 }
+
+#[test]
+fn a_title_before_the_name_is_the_same_person() {
+    let occurrences = vec![
+        one("a", 3, "Review", "chris@acme.example", "Dr. Chris O'Neil"),
+        one("b", 10, "Sync", "chris.oneil@gmail.com", "Chris O'Neil"),
+        one("c", 12, "Intro", "ann@acme.example", "Prof. Ann"),
+    ];
+    let found = suggest(&people(&[]), &occurrences);
+    let chris: Vec<&Suggestion> = found.iter().filter(|s| s.name.contains("Chris")).collect();
+    assert_eq!(chris.len(), 1, "{found:#?}");
+    assert_eq!(chris[0].emails.len(), 2, "{found:#?}");
+    assert_eq!(chris[0].meetings, 2);
+    assert_eq!(without_honorifics("dr chris o neil"), "chris o neil");
+    // A title with one name after it stays: "prof ann" could be anyone.
+    assert_eq!(without_honorifics("prof ann"), "prof ann");
+    assert_eq!(without_honorifics("drs ir jan de vries"), "jan de vries");
+}
