@@ -750,6 +750,7 @@ fn zoned_and_utc_values_on_a_series_without_a_zone_do_not_depend_on_the_viewer()
         floating_walls_in_every_zone(
             &c,
             &[
+                "floating-future",
                 "floating-utc-ids",
                 "floating-tzid-values",
                 "floating-utc-rdates",
@@ -759,6 +760,12 @@ fn zoned_and_utc_values_on_a_series_without_a_zone_do_not_depend_on_the_viewer()
             ]
         ),
         [
+            // RANGE=THISANDFUTURE at 15:00Z (Berlin's 16:00 on the 2nd): that one and every
+            // later one at 17:00.
+            "floating-future 12-01 16:00..17:00",
+            "floating-future 12-02 17:00..18:00",
+            "floating-future 12-03 17:00..18:00",
+            "floating-future 12-04 17:00..18:00",
             // 12-16 21:00Z is 12 hours from the 16th and from the 17th: the earlier goes;
             // 12-18 20:00Z is 11 hours after the 18th, 13 before the 19th: the 18th goes.
             "floating-nearest 12-17 09:00..10:00",
@@ -796,7 +803,7 @@ fn zoned_and_utc_values_on_a_series_without_a_zone_do_not_depend_on_the_viewer()
     let mixed = warnings_with(&c, "series without a zone");
     assert_eq!(mixed.len(), 1, "{:#?}", c.warnings);
     assert!(
-        mixed[0].message.starts_with("8 events"),
+        mixed[0].message.starts_with("9 events"),
         "{}",
         mixed[0].message
     );
