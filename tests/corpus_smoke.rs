@@ -126,12 +126,16 @@ fn every_corpus_calendar_goes_through_the_engine() {
 // --- Calendar truth (issue 15): a meeting never depends on the viewer's zone -----------------
 
 /// The viewer zones of the property, chosen for their odd offsets: a half hour (Kolkata), a
-/// half hour with DST (St. John's), and the earliest clock on Earth (Kiritimati, UTC+14).
-const VIEWERS: [&str; 4] = [
+/// half hour with DST (St. John's), and the earliest clock on Earth (Kiritimati, UTC+14); and
+/// the zones most senders of the corpus write from (Berlin, New York), where a value read on
+/// the viewer's clock happens to hit what it was written for and elsewhere misses.
+const VIEWERS: [&str; 6] = [
     "UTC",
     "Asia/Kolkata",
     "America/St_Johns",
     "Pacific/Kiritimati",
+    "Europe/Berlin",
+    "America/New_York",
 ];
 
 /// An offset no real zone has: in a run with this viewer zone, an occurrence that carries it

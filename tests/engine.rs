@@ -528,12 +528,14 @@ fn parsed_calendars_can_be_shared_between_threads() {
 // --- Calendar truth (issue 15, issue 10 item 10): a meeting never depends on the viewer ------
 
 /// The viewer zones every calendar-truth feed is read in: a half-hour offset, a half-hour offset
-/// with DST, and UTC+14.
-const VIEWERS: [&str; 4] = [
+/// with DST, UTC+14, and the two zones most senders in these feeds write from.
+const VIEWERS: [&str; 6] = [
     "UTC",
     "Asia/Kolkata",
     "America/St_Johns",
     "Pacific/Kiritimati",
+    "Europe/Berlin",
+    "America/New_York",
 ];
 
 /// One occurrence as the viewer-independent facts: `uid start..end` in UTC for a timed one,
@@ -710,6 +712,143 @@ fn a_utc_until_on_an_all_day_or_floating_series_includes_the_until_day_in_every_
             "{zone}"
         );
     }
+}
+
+/// The wall-clock instances of each floating series of a feed (`uid MM-DD HH:MM..HH:MM`),
+/// asserted identical in every viewer zone: a series without a zone moves with the viewer as a
+/// whole, but which instances it has and how long they last never change.
+fn floating_walls_in_every_zone(c: &ParsedCalendar, uids: &[&str]) -> Vec<String> {
+    let mut first: Option<Vec<String>> = None;
+    for zone in VIEWERS {
+        let occs = december(c, &opts_in(zone));
+        let mut walls: Vec<String> = occs
+            .iter()
+            .filter(|o| uids.contains(&o.uid.as_str()))
+            .map(|o| {
+                assert!(o.tz.is_none(), "{} is shown in {:?} in {zone}", o.uid, o.tz);
+                format!(
+                    "{} {}..{}",
+                    o.uid,
+                    o.start.naive_local().format("%m-%d %H:%M"),
+                    o.end.naive_local().format("%H:%M")
+                )
+            })
+            .collect();
+        walls.sort();
+        match &first {
+            None => first = Some(walls),
+            Some(f) => assert_eq!(&walls, f, "{zone} differs from UTC"),
+        }
+    }
+    first.unwrap_or_default()
+}
+
+#[test]
+fn zoned_and_utc_values_on_a_series_without_a_zone_do_not_depend_on_the_viewer() {
+    let c = cal("truth_floating_series.ics");
+    assert_eq!(
+        floating_walls_in_every_zone(
+            &c,
+            &[
+                "floating-future",
+                "floating-utc-ids",
+                "floating-tzid-values",
+                "floating-utc-rdates",
+                "floating-nearest",
+                "floating-no-match",
+                "floating-single",
+            ]
+        ),
+        [
+            // RANGE=THISANDFUTURE at 15:00Z (Berlin's 16:00 on the 2nd): that one and every
+            // later one at 17:00.
+            "floating-future 12-01 16:00..17:00",
+            "floating-future 12-02 17:00..18:00",
+            "floating-future 12-03 17:00..18:00",
+            "floating-future 12-04 17:00..18:00",
+            // 12-16 21:00Z is 12 hours from the 16th and from the 17th: the earlier goes;
+            // 12-18 20:00Z is 11 hours after the 18th, 13 before the 19th: the 18th goes.
+            "floating-nearest 12-17 09:00..10:00",
+            "floating-nearest 12-19 09:00..10:00",
+            // 12-10 09:00Z is two days from every instance: it excludes nothing.
+            "floating-no-match 12-01 09:00..10:00",
+            "floating-no-match 12-08 09:00..10:00",
+            "floating-no-match 12-15 09:00..10:00",
+            // A single meeting replaced by its override (UTC RECURRENCE-ID), shown once.
+            "floating-single 12-19 10:00..10:30",
+            // EXDATE 12-09 09:00 (Tokyo) hits the 9th, RECURRENCE-ID 12-10 09:00 (Berlin)
+            // moves the 10th, RDATE 12-12 17:00 (New York) adds 17:00: the wall times written.
+            "floating-tzid-values 12-08 09:00..10:00",
+            "floating-tzid-values 12-10 11:00..12:00",
+            "floating-tzid-values 12-11 09:00..10:00",
+            "floating-tzid-values 12-12 17:00..18:00",
+            // EXDATE 08:00Z and RECURRENCE-ID 08:00Z (written from Berlin) are the 09:00
+            // instances of the 2nd and the 6th, the nearest within UTC-12..UTC+14: the 2nd is
+            // gone and the 6th is shown once, at 14:00.
+            "floating-utc-ids 12-01 09:00..10:00",
+            "floating-utc-ids 12-03 09:00..10:00",
+            "floating-utc-ids 12-04 09:00..10:00",
+            "floating-utc-ids 12-05 09:00..10:00",
+            "floating-utc-ids 12-06 14:00..15:00",
+            "floating-utc-ids 12-07 09:00..10:00",
+            // The UTC RDATEs are UTC wall times: 12-15 09:00 is the instance the rule has
+            // already (not a second one), the PERIOD keeps its two hours.
+            "floating-utc-rdates 12-14 09:00..10:00",
+            "floating-utc-rdates 12-15 09:00..10:00",
+            "floating-utc-rdates 12-16 16:00..17:00",
+            "floating-utc-rdates 12-17 09:00..11:00",
+        ]
+    );
+    // One warning per feed for the mix, one for the value that matches nothing.
+    let mixed = warnings_with(&c, "series without a zone");
+    assert_eq!(mixed.len(), 1, "{:#?}", c.warnings);
+    assert!(
+        mixed[0].message.starts_with("9 events"),
+        "{}",
+        mixed[0].message
+    );
+    assert_eq!(mixed[0].uid.as_deref(), Some("floating-utc-ids"));
+    let lost = warnings_with(&c, "no instance within");
+    assert_eq!(lost.len(), 1, "{:#?}", c.warnings);
+    assert_eq!(lost[0].uid.as_deref(), Some("floating-no-match"));
+}
+
+#[test]
+fn a_utc_until_on_a_sub_daily_series_without_a_zone_invents_no_instances() {
+    // FREQ=HOURLY with UNTIL=10:00Z, no X-WR-TIMEZONE: UNTIL is a UTC wall time, two
+    // instances, not the 15 that reading it at UTC+13 (right for a daily series) gives.
+    let c = cal("truth_floating_series.ics");
+    assert_eq!(
+        floating_walls_in_every_zone(&c, &["floating-hourly"]),
+        [
+            "floating-hourly 12-12 09:00..09:30",
+            "floating-hourly 12-12 10:00..10:30",
+        ]
+    );
+}
+
+#[test]
+fn utc_values_on_a_series_without_a_zone_are_read_at_the_feeds_x_wr_timezone() {
+    let c = cal("truth_floating_series_xwr.ics");
+    assert_eq!(
+        floating_walls_in_every_zone(&c, &["floating-beside-xwr", "hourly-beside-xwr"]),
+        [
+            // 08:00Z is 09:00 in Berlin: the 2nd excluded, the 3rd moved to noon, the RDATE
+            // at 09:00 on the 5th.
+            "floating-beside-xwr 12-01 09:00..10:00",
+            "floating-beside-xwr 12-03 12:00..13:00",
+            "floating-beside-xwr 12-05 09:00..10:00",
+            // UNTIL=10:00Z is 11:00 in Berlin.
+            "hourly-beside-xwr 12-12 09:00..09:30",
+            "hourly-beside-xwr 12-12 10:00..10:30",
+            "hourly-beside-xwr 12-12 11:00..11:30",
+        ]
+    );
+    assert!(
+        warnings_with(&c, "no instance within").is_empty(),
+        "{:#?}",
+        c.warnings
+    );
 }
 
 #[test]

@@ -630,6 +630,9 @@ impl<'a> Parser<'a> {
             }
             zones.push((resolved.zone != sentinel).then_some(resolved.zone));
         }
+        let calendar_zone = self
+            .feed_xwr
+            .and_then(|i| zones.get(i as usize).cloned().flatten());
         let events = std::mem::take(&mut self.events);
         let mut cal = ParsedCalendar {
             name: self.name.to_string(),
@@ -642,8 +645,10 @@ impl<'a> Parser<'a> {
             series: Vec::new(),
             zones,
             utc: Zone::utc(),
+            calendar_zone,
         };
         cal.build_series();
+        cal.warn_about_floating_series();
         cal
     }
 

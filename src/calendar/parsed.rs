@@ -32,6 +32,9 @@ pub struct ParsedCalendar {
     /// Resolved zone per interned TZID; `None` = unknown, read as floating.
     pub(super) zones: Vec<Option<Zone>>,
     pub(super) utc: Zone,
+    /// The zone of the feed's first X-WR-TIMEZONE, when it names one: the sender's clock for a
+    /// UTC value on a series without a zone.
+    pub(super) calendar_zone: Option<Zone>,
 }
 
 /// Which clock a time value is read on.
