@@ -77,19 +77,20 @@ fn due_lists_the_most_overdue_first_with_the_issues_json() {
     assert_eq!(v["date"], "2026-12-01");
     let due = v["due"].as_array().unwrap();
     let names: Vec<&str> = due.iter().map(|e| e["name"].as_str().unwrap()).collect();
-    // Dan: never met, a week from the start of the history: most overdue.
-    assert_eq!(names, ["Dan", "Ana"], "{}", out.stdout);
-    let ana = &due[1];
+    // Dan: never in touch: due, after everyone with a real last contact
+    // (how overdue he is is not known).
+    assert_eq!(names, ["Ana", "Dan"], "{}", out.stdout);
+    let ana = &due[0];
     assert_eq!(ana["person"], "ana.md");
     assert_eq!(ana["cadence_days"], 14);
     assert_eq!(ana["last_contact"], "2026-11-01");
     assert_eq!(ana["last_contact_source"], "log");
     assert_eq!(ana["overdue_days"], 16);
     assert_eq!(ana["next_meeting"], serde_json::Value::Null);
-    let dan = &due[0];
+    let dan = &due[1];
     assert_eq!(dan["last_contact"], serde_json::Value::Null);
     assert_eq!(dan["last_contact_source"], serde_json::Value::Null);
-    assert!(dan["overdue_days"].as_i64().unwrap() > 300);
+    assert_eq!(dan["overdue_days"], 0);
     assert_eq!(v["meeting_soon"][0]["name"], "Cara");
     assert_eq!(v["meeting_soon"][0]["title"], "Planning");
 
@@ -116,11 +117,22 @@ fn due_lists_the_most_overdue_first_with_the_issues_json() {
         text.stdout
     );
     assert!(
-        text.stdout
-            .contains("Dan (every 1w): 358 days overdue; no contact yet"),
+        text.stdout.contains("  Dan (every 1w): no contact yet\n"),
         "{}",
         text.stdout
     );
+    assert!(!text.stdout.contains("358"), "{}", text.stdout);
+    // The same with a history of 10 days: no count that depends on it.
+    let config = std::fs::read_to_string(&home.paths.config_file).unwrap();
+    home.write_config(&config.replacen("\n\n[me]", "\nhistory = \"10d\"\n\n[me]", 1));
+    let short = home.rapport(&["due", "--on", "2026-12-01"]);
+    assert!(short.success(), "{:?}", short.error);
+    assert!(
+        short.stdout.contains("  Dan (every 1w): no contact yet\n"),
+        "{}",
+        short.stdout
+    );
+    home.write_config(&config);
     assert!(text.stdout.contains("Meeting soon"), "{}", text.stdout);
     assert!(!text.stdout.contains("Eve"), "{}", text.stdout);
     let bad = home.rapport(&["due", "--on", "someday"]);

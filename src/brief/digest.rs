@@ -385,8 +385,7 @@ fn counts(digest: &Digest) -> Vec<String> {
     out
 }
 
-/// "Ana by phone, last 6 weeks ago (Budget review)", "Bob, no contact in the
-/// history".
+/// "Ana by phone, last 6 weeks ago, Budget review", "Bob, no contact yet".
 fn due_line(e: &DueEntry, today: NaiveDate) -> String {
     let mut s = one_line(&e.name);
     if let Some(channel) = e.channel {
@@ -462,10 +461,12 @@ pub fn markdown(digest: &Digest, now: &Now) -> String {
         s.push_str("\n## Keep in touch\n\n");
         for e in &digest.due {
             let _ = write!(s, "- {} (every {}", due_line(e, today), e.cadence);
-            match e.overdue_days {
-                0 => s.push_str(", due today"),
-                1 => s.push_str(", 1 day overdue"),
-                n => {
+            // Without any contact there is no day count (it would be made up).
+            match (e.last_contact, e.overdue_days) {
+                (None, _) => {}
+                (Some(_), 0) => s.push_str(", due today"),
+                (Some(_), 1) => s.push_str(", 1 day overdue"),
+                (Some(_), n) => {
                     let _ = write!(s, ", {n} days overdue");
                 }
             }
@@ -867,6 +868,47 @@ mod tests {
              - Ana by phone, last 4 weeks ago, log (every 2w, 16 days overdue)\n\
              \n## Meetings\n\n\
              - 10:00–10:30 Marketing sync: Yvonne Bakker, 1 more\n"
+        );
+    }
+
+    /// People with a cadence and no contact at all have no day count, and
+    /// never push someone really overdue out of the top 3.
+    #[test]
+    fn people_never_in_touch_come_after_the_overdue_ones() {
+        let mut notes: Vec<(String, String)> = ["Bea", "Cas", "Dirk"]
+            .iter()
+            .map(|n| {
+                (
+                    format!("{}.md", n.to_lowercase()),
+                    format!("---\nname: {n}\ncadence: 1w\n---\n"),
+                )
+            })
+            .collect();
+        notes.push((
+            "ana.md".into(),
+            "---\nname: Ana\ncadence: 2w\n---\n## Log\n- 2026-11-01 Lunch\n".into(),
+        ));
+        let refs: Vec<(&str, &str)> = notes
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let people = people(&refs);
+        let at = now("2026-12-01T08:30");
+        let digest = digest_for(&people, &[], &at);
+        let names: Vec<&str> = digest.due.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["Ana", "Bea", "Cas"]);
+        let md = markdown(&digest, &at);
+        assert!(
+            md.contains("- Ana, last 4 weeks ago, log (every 2w, 16 days overdue)\n"),
+            "{md}"
+        );
+        assert!(md.contains("- Bea, no contact yet (every 1w)\n"), "{md}");
+        assert!(!md.contains("Bea, no contact yet (every 1w,"), "{md}");
+        let n = notification(&digest, false).unwrap();
+        assert!(
+            n.body.contains("get in touch: Bea, no contact yet"),
+            "{}",
+            n.body
         );
     }
 

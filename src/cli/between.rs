@@ -211,19 +211,16 @@ pub fn due(
                 1 => "1 day overdue".to_string(),
                 n => format!("{n} days overdue"),
             };
-            // The digest's words: "last 4 weeks ago, log" or "no contact yet".
-            let last = match (e.last_contact, &e.last_contact_text, e.last_contact_source) {
+            // The digest's words: "last 4 weeks ago, log"; without any
+            // contact no day count (it would be made up).
+            let said = match (e.last_contact, &e.last_contact_text, e.last_contact_source) {
                 (Some(date), Some(text), Some(source)) => format!(
-                    "last {}",
+                    "{overdue}; last {}",
                     crate::people::contact::LastContact { date, source, text }.describe(today)
                 ),
                 _ => "no contact yet".into(),
             };
-            let mut line = format!(
-                "  {} (every {}): {overdue}; {last}",
-                one_line(&e.name),
-                e.cadence
-            );
+            let mut line = format!("  {} (every {}): {said}", one_line(&e.name), e.cadence);
             if let Some(channel) = e.channel {
                 line.push_str(&format!("; prefers {}", digest::channel_words(channel)));
             }
