@@ -180,6 +180,16 @@ fn due_snooze_writes_snooze_until_losslessly_and_silences_the_person() {
         .iter()
         .all(|e| e["name"] != "Ana"));
     assert_eq!(v["snoozed"][0]["name"], "Ana");
+    // The text says so too, rather than leaving her out silently.
+    let text = home.rapport(&["due", "--on", &today.to_string()]);
+    assert!(
+        text.stdout.contains(&format!(
+            "\nSnoozed:\n  Ana until {}\n",
+            until.format("%a %-d %b")
+        )),
+        "{}",
+        text.stdout
+    );
     // The version before is kept for rapport undo.
     let undo = home.rapport(&["undo", "Ana"]);
     assert!(undo.success(), "{:?}", undo.error);
@@ -197,6 +207,25 @@ fn due_snooze_writes_snooze_until_losslessly_and_silences_the_person() {
     );
     let bad = home.rapport(&["due", "snooze", "Ana", "soon"]);
     assert!(bad.error.unwrap().contains("3w"));
+
+    // A front matter written as a flow mapping: said which file, why and
+    // what to do, instead of a raw YAML error; the file stays as it was.
+    let flow = "---\n{name: Gus, emails: [gus@x.example]}\n---\nLikes chess.\n";
+    let gus = home.note("gus.md", flow);
+    let out = home.rapport(&["due", "snooze", "Gus", "1w"]);
+    let error = out.error.expect("refused");
+    let until = today + chrono::Days::new(7);
+    for part in [
+        gus.display().to_string(),
+        "flow mapping".into(),
+        "block-style".into(),
+        format!("`snooze_until: {until}`"),
+        "`key: value` lines".into(),
+    ] {
+        assert!(error.contains(&part), "{part}: {error}");
+    }
+    assert!(!error.contains("did not find expected"), "{error}");
+    assert_eq!(std::fs::read_to_string(&gus).unwrap(), flow);
 }
 
 #[test]
@@ -223,6 +252,12 @@ fn today_prints_the_digest_and_its_json() {
 
     let text = home.rapport(&["today", "--on", "2026-12-01"]);
     assert!(text.success(), "{:?}", text.error);
+    // One blank line after the title, not two.
+    assert!(
+        text.stdout.starts_with("# Tue 1 Dec 2026\n\n## You owe\n"),
+        "{}",
+        text.stdout
+    );
     for part in [
         "## You owe",
         "Ana: Send the numbers",

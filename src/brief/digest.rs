@@ -418,13 +418,14 @@ pub fn markdown(digest: &Digest, now: &Now) -> String {
     let mut s = String::new();
     let day = today.format("%a %-d %b %Y");
     // `rapport today --on DATE` shows another day.
+    // Each part below begins with its blank line.
     if today == now.today() {
-        let _ = writeln!(s, "# Today, {day}\n");
+        let _ = writeln!(s, "# Today, {day}");
     } else {
-        let _ = writeln!(s, "# {day}\n");
+        let _ = writeln!(s, "# {day}");
     }
     if !digest.has_news() {
-        s.push_str("Nothing due.\n");
+        s.push_str("\nNothing due.\n");
     }
     if !digest.owe.is_empty() {
         s.push_str("\n## You owe\n\n");
@@ -855,7 +856,7 @@ mod tests {
         let md = markdown(&digest_for(&people, &[sync()], &at), &at);
         assert_eq!(
             md,
-            "# Today, Tue 1 Dec 2026\n\n\
+            "# Today, Tue 1 Dec 2026\n\
              \n## You owe\n\n\
              - Yvonne Bakker: Send the numbers (**3 days overdue**)\n\
              - Yvonne Bakker: Book the venue (due today)\n\

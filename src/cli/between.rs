@@ -252,7 +252,12 @@ pub fn due(
         writeln!(out, "\nSnoozed:")?;
         for w in &list.snoozed {
             if let Some(until) = w.until {
-                writeln!(out, "  {} until {until}", one_line(&w.name))?;
+                writeln!(
+                    out,
+                    "  {} until {}",
+                    one_line(&w.name),
+                    until.format("%a %-d %b")
+                )?;
             }
         }
     }
