@@ -272,6 +272,37 @@ fn today_prints_the_digest_and_its_json() {
     }
 }
 
+/// `rapport today` shows the questions the daemon's next digest shows: new
+/// since the last digest it actually sent (read from its state), not since
+/// the schedule's previous digest day.
+#[test]
+fn today_shows_questions_since_the_last_digest_sent() {
+    let home = home();
+    let asks = |home: &Home| {
+        let out = home.rapport(&["today", "--on", "2026-12-02", "--json"]);
+        assert!(out.success(), "{:?}", out.error);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        v["ask"].as_array().unwrap().len()
+    };
+    // No daemon yet: the schedule (Tuesday's digest had Tuesday's question).
+    assert_eq!(asks(&home), 0);
+    // The daemon sent Monday's digest and was off on Tuesday.
+    std::fs::create_dir_all(&home.paths.state_dir).unwrap();
+    std::fs::write(
+        home.paths.state_dir.join("state.json"),
+        r#"{"version": 1, "digest": {"day": "2026-11-30"}}"#,
+    )
+    .unwrap();
+    assert_eq!(asks(&home), 1);
+    // It sent Tuesday's: Wednesday's has it no more.
+    std::fs::write(
+        home.paths.state_dir.join("state.json"),
+        r#"{"version": 1, "digest": {"day": "2026-12-01", "previous": "2026-11-30"}}"#,
+    )
+    .unwrap();
+    assert_eq!(asks(&home), 0);
+}
+
 /// `people` and `person show` (and their JSON) say each person's last
 /// contact with its source, read from the calendar and the note.
 #[test]

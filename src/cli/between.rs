@@ -21,6 +21,7 @@ use crate::calendar::model::Occurrence;
 use crate::calendar::tz::{local_zone, Zone};
 use crate::calendar::ExpandOptions;
 use crate::config::{self, Config, ConfigError, Paths};
+use crate::daemon::state::State;
 use crate::people::cadence::{due_list, snooze_until, DueList, MEETING_SOON};
 use crate::people::contact::CalendarContacts;
 use crate::people::edit::{edit_file, Edit};
@@ -149,7 +150,9 @@ impl History {
         due_list(&self.people, &self.contacts, &self.config.people.cadence)
     }
 
-    pub fn digest(&self) -> digest::Digest {
+    /// The digest of the chosen day; things to ask are new after
+    /// `asks_after` ([`digest::asks_after`]).
+    pub fn digest(&self, asks_after: NaiveDate) -> digest::Digest {
         let day = meetings_on(
             &self.day,
             &self.matcher,
@@ -162,6 +165,7 @@ impl History {
             &day,
             &self.due(),
             &self.config.digest,
+            asks_after,
             &self.now,
         )
     }
@@ -304,7 +308,18 @@ pub fn today(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let history = History::load_on(paths, on, now)?;
-    let digest = history.digest();
+    // The same questions as the daemon's digest: new since the last digest
+    // it sent (its state is only read; without it, the schedule says).
+    let sent = State::load_read_only(&paths.state_dir)
+        .map(|s| s.digest.sent())
+        .unwrap_or_default();
+    let asks_after = digest::asks_after(
+        history.now.today(),
+        history.now.zone.to_local(now).date(),
+        sent,
+        history.config.digest.days,
+    );
+    let digest = history.digest(asks_after);
     if json {
         serde_json::to_writer_pretty(&mut *out, &digest)?;
         writeln!(out)?;

@@ -104,7 +104,16 @@ impl<N: Notifier> Daemon<N> {
 
     fn start_digest(&mut self, day: NaiveDate, again: bool, now: DateTime<Utc>) {
         self.digest_in_flight = true;
+        // Questions new since the last digest actually sent (not the
+        // schedule's: a day the daemon was off sent none).
+        let asks_after = digest::asks_after(
+            day,
+            Now::new(now, self.expand.floating.clone()).today(),
+            self.state.digest.sent(),
+            self.config.digest.days,
+        );
         let job = DigestJob {
+            asks_after,
             config: self.config.clone(),
             people: self.people.clone(),
             matcher: self.matcher.clone(),
@@ -150,7 +159,8 @@ impl<N: Notifier> Daemon<N> {
         super::feeds::release_freed_memory();
         let Some(ready) = ready else { return };
         // Recorded before the call: a kill during it never shows it twice.
-        let before = self.state.digest.day.replace(ready.day);
+        let before = self.state.digest.clone();
+        self.state.digest.record(ready.day);
         self.save_now(now);
         let Some(text) = ready.notification else {
             tracing::info!("digest for {}: nothing to say", ready.day);
@@ -201,7 +211,8 @@ impl<N: Notifier> Daemon<N> {
                 } else {
                     // Unrecorded, so `next_digest` sends it while the day's
                     // window (up to `[digest] until`) is open.
-                    self.state.digest.day = before;
+                    self.state.digest.day = before.day;
+                    self.state.digest.previous = before.previous;
                     self.digest_retry_at = Some(now + DIGEST_RETRY);
                 }
                 self.save_now(now);
@@ -244,6 +255,8 @@ impl<N: Notifier> Daemon<N> {
 
 /// What the digest task needs, copied off the loop.
 struct DigestJob {
+    /// Questions whose day is after this are new ([`digest::asks_after`]).
+    asks_after: NaiveDate,
     config: Config,
     people: People,
     matcher: Matcher,
@@ -296,7 +309,14 @@ impl DigestJob {
             &now,
             self.config.notify.include_all_day,
         );
-        let digest = digest::compose(&self.people, &meetings, &due, &self.config.digest, &now);
+        let digest = digest::compose(
+            &self.people,
+            &meetings,
+            &due,
+            &self.config.digest,
+            self.asks_after,
+            &now,
+        );
         (
             digest::notification(&digest, self.config.notify.discreet),
             digest::markdown(&digest, &now),
@@ -466,6 +486,41 @@ mod tests {
         let wake = h.tick(first + DIGEST_RETRY).await;
         assert_eq!(wake, Some(at("2026-12-02T08:30:00Z")));
         assert!(h.fake.shown().is_empty());
+    }
+
+    /// A question whose day the daemon was off reaches the next digest it
+    /// sends (the day of the last one sent is in its state), also again
+    /// after a snooze, and no later one.
+    #[tokio::test]
+    async fn a_question_reaches_the_first_digest_after_a_day_off() {
+        let mut h = harness();
+        let dir = h.d.config.people.dir.clone();
+        std::fs::write(
+            dir.join("pieter.md"),
+            "---\nname: Pieter\n---\n- [ ] How was the race 🛫 2026-12-01\n",
+        )
+        .unwrap();
+        h.d.people = crate::people::load(&dir);
+        h.d.matcher = Matcher::new(&h.d.people, &h.d.config.me);
+        // Sent on Monday; off all Tuesday, the question's day.
+        h.d.state.digest.record(day("2026-11-30"));
+        let wednesday = at("2026-12-02T08:30:00Z");
+        h.tick(wednesday).await;
+        let body = &h.fake.shown()[0].notification.body;
+        assert!(body.contains("ask Pieter: How was the race"), "{body}");
+        assert_eq!(h.d.state.digest.day, Some(day("2026-12-02")));
+        assert_eq!(h.d.state.digest.previous, Some(day("2026-11-30")));
+        let on_disk = State::load(&h.d.paths.state_dir, wednesday).unwrap().state;
+        assert_eq!(on_disk.digest.previous, Some(day("2026-11-30")));
+        // Snoozed and shown again the same day: still there.
+        assert!(h.d.digest_action(h.fake.shown()[0].id, "snooze", wednesday));
+        h.tick(wednesday + DIGEST_SNOOZE).await;
+        let again = &h.fake.shown()[1].notification.body;
+        assert!(again.contains("ask Pieter"), "{again}");
+        // Thursday's digest has it no more.
+        h.tick(at("2026-12-03T08:30:00Z")).await;
+        let thursday = &h.fake.shown()[2].notification.body;
+        assert!(!thursday.contains("Pieter"), "{thursday}");
     }
 
     #[tokio::test]
