@@ -122,11 +122,15 @@ impl History {
                 me_emails: config.me.emails.clone(),
             };
             let to = now.utc + AHEAD.max(MEETING_SOON);
-            for cal in &calendars.parsed {
-                let cut =
-                    contacts.read_calendar(cal, to, &opts, &matcher, today, &mut |o| kept.push(o));
-                super::meetings::report_cut_series(&cut);
-            }
+            super::meetings::read_contacts(
+                &calendars.parsed,
+                &mut contacts,
+                to,
+                &opts,
+                &matcher,
+                today,
+                &mut |o| kept.push(o),
+            );
         }
         Ok(History {
             config,

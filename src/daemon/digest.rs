@@ -5,21 +5,14 @@
 //! twice for a day, across restarts and kills) and sends it. "Open digest"
 //! writes the Markdown and opens it; "Snooze" shows it again in an hour.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use super::history::Snapshot;
 use super::notify::{Action, Expiry, Notification, Notifier};
 use super::Daemon;
 use crate::brief::digest::{self, meetings_on, next_digest, DigestTime};
 use crate::brief::Now;
-use crate::calendar::parse_calendar_shared;
-use crate::config::Config;
-use crate::feed::{FeedFetcher, FeedLocation};
 use crate::people::cadence::due_list;
-use crate::people::contact::CalendarContacts;
-use crate::people::matching::Matcher;
-use crate::people::People;
 
 /// How long "Snooze" puts the digest off.
 pub const DIGEST_SNOOZE: Duration = Duration::hours(1);
@@ -114,12 +107,7 @@ impl<N: Notifier> Daemon<N> {
         );
         let job = DigestJob {
             asks_after,
-            config: self.config.clone(),
-            people: self.people.clone(),
-            matcher: self.matcher.clone(),
-            fetcher: self.fetcher.clone(),
-            zone: self.expand.floating.clone(),
-            expand: self.expand.clone(),
+            snapshot: self.snapshot(),
             now,
         };
         let tx = self.digest_tx.clone();
@@ -257,12 +245,7 @@ impl<N: Notifier> Daemon<N> {
 struct DigestJob {
     /// Questions whose day is after this are new ([`digest::asks_after`]).
     asks_after: NaiveDate,
-    config: Config,
-    people: People,
-    matcher: Matcher,
-    fetcher: Arc<FeedFetcher>,
-    zone: crate::calendar::tz::Zone,
-    expand: crate::calendar::ExpandOptions,
+    snapshot: Snapshot,
     now: DateTime<Utc>,
 }
 
@@ -270,55 +253,33 @@ impl DigestJob {
     /// Reads each calendar's history (cached copy or file), composes the
     /// digest and renders it. Blocking: runs off the loop.
     fn compose(self) -> (Option<crate::brief::Notification>, String) {
-        let now = Now::new(self.now, self.zone.clone());
+        let Snapshot {
+            config,
+            people,
+            matcher,
+            expand,
+            ..
+        } = &self.snapshot;
+        let now = Now::new(self.now, expand.floating.clone());
         let today = now.today();
-        let mut contacts = CalendarContacts::new(
-            self.people.people.len(),
-            &self.config.people.contact,
-            now.utc,
-            &now.zone,
-        );
         let mut day = Vec::new();
-        for source in &self.config.calendars {
-            let body = match &source.location {
-                FeedLocation::Url(_) => self.fetcher.cached_body(source),
-                FeedLocation::Path(p) => std::fs::read(p).ok(),
-            };
-            let Some(body) = body else {
-                tracing::warn!(
-                    "{}: no copy to read for the digest; its meetings are left out",
-                    source.name
-                );
-                continue;
-            };
-            let parsed = parse_calendar_shared(&source.name, Arc::new(body));
-            contacts.read_calendar(
-                &parsed,
-                now.utc + AHEAD,
-                &self.expand,
-                &self.matcher,
-                today,
-                &mut |o| day.push(o),
-            );
-        }
-        let due = due_list(&self.people, &contacts, &self.config.people.cadence);
-        let meetings = meetings_on(
-            &day,
-            &self.matcher,
-            today,
-            &now,
-            self.config.notify.include_all_day,
-        );
+        let contacts =
+            self.snapshot
+                .contacts("the digest", now.utc, now.utc + AHEAD, today, &mut |o| {
+                    day.push(o)
+                });
+        let due = due_list(people, &contacts, &config.people.cadence);
+        let meetings = meetings_on(&day, matcher, today, &now, config.notify.include_all_day);
         let digest = digest::compose(
-            &self.people,
+            people,
             &meetings,
             &due,
-            &self.config.digest,
+            &config.digest,
             self.asks_after,
             &now,
         );
         (
-            digest::notification(&digest, self.config.notify.discreet),
+            digest::notification(&digest, config.notify.discreet),
             digest::markdown(&digest, &now),
         )
     }
@@ -330,9 +291,10 @@ mod tests {
     use super::super::{Channels, Daemon, XdgOpen};
     use super::*;
     use crate::calendar::tz::Zone;
-    use crate::config::Paths;
     use crate::daemon::state::State;
-    use crate::feed::FetchLimits;
+    use crate::feed::{FeedFetcher, FetchLimits};
+    use crate::people::matching::Matcher;
+    use std::sync::Arc;
     use tokio::sync::mpsc;
 
     type Fake = Arc<RecordingNotifier>;
@@ -351,34 +313,13 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
         let fake = Fake::default();
-        let paths = Paths {
-            config_file: dir.join("config.toml"),
-            config_from: crate::config::ConfigFrom::Default,
-            cache_dir: dir.join("cache"),
-            state_dir: dir.join("state"),
-            data_dir: dir.join("data"),
-            runtime_dir: dir.join("run"),
-        };
-        let people_dir = dir.join("people");
-        std::fs::create_dir_all(&people_dir).unwrap();
-        std::fs::write(
-            people_dir.join("ana.md"),
+        let (paths, config) = super::super::test_home(
+            dir,
             "---\nname: Ana\n---\n## Follow-ups\n- [ ] Send the numbers 📅 2026-11-30\n",
-        )
-        .unwrap();
-        let calendar = dir.join("work.ics");
-        std::fs::write(
-            &calendar,
-            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n",
-        )
-        .unwrap();
-        let text = format!(
-            "[people]\ndir = {:?}\n\n[[calendar]]\nname = \"work\"\npath = {:?}\n\n\
-             [digest]\nat = \"08:30\"\nuntil = \"12:00\"\ndays = \"daily\"\n",
-            people_dir.display().to_string(),
-            calendar.display().to_string()
+            "",
+            "[digest]\nat = \"08:30\"\nuntil = \"12:00\"\ndays = \"daily\"\n",
         );
-        let config = crate::config::from_str_in(&text, &paths.config_file, &paths).unwrap();
+        let people_dir = config.people.dir.clone();
         let people = crate::people::load(&people_dir);
         let fetcher = FeedFetcher::new(paths.cache_dir.clone(), FetchLimits::default()).unwrap();
         let (fetch_tx, _) = mpsc::unbounded_channel();
