@@ -77,19 +77,20 @@ fn due_lists_the_most_overdue_first_with_the_issues_json() {
     assert_eq!(v["date"], "2026-12-01");
     let due = v["due"].as_array().unwrap();
     let names: Vec<&str> = due.iter().map(|e| e["name"].as_str().unwrap()).collect();
-    // Dan: never met, a week from the start of the history: most overdue.
-    assert_eq!(names, ["Dan", "Ana"], "{}", out.stdout);
-    let ana = &due[1];
+    // Dan: never in touch: due, after everyone with a real last contact
+    // (how overdue he is is not known).
+    assert_eq!(names, ["Ana", "Dan"], "{}", out.stdout);
+    let ana = &due[0];
     assert_eq!(ana["person"], "ana.md");
     assert_eq!(ana["cadence_days"], 14);
     assert_eq!(ana["last_contact"], "2026-11-01");
     assert_eq!(ana["last_contact_source"], "log");
     assert_eq!(ana["overdue_days"], 16);
     assert_eq!(ana["next_meeting"], serde_json::Value::Null);
-    let dan = &due[0];
+    let dan = &due[1];
     assert_eq!(dan["last_contact"], serde_json::Value::Null);
     assert_eq!(dan["last_contact_source"], serde_json::Value::Null);
-    assert!(dan["overdue_days"].as_i64().unwrap() > 300);
+    assert_eq!(dan["overdue_days"], 0);
     assert_eq!(v["meeting_soon"][0]["name"], "Cara");
     assert_eq!(v["meeting_soon"][0]["title"], "Planning");
 
@@ -116,11 +117,22 @@ fn due_lists_the_most_overdue_first_with_the_issues_json() {
         text.stdout
     );
     assert!(
-        text.stdout
-            .contains("Dan (every 1w): 358 days overdue; no contact yet"),
+        text.stdout.contains("  Dan (every 1w): no contact yet\n"),
         "{}",
         text.stdout
     );
+    assert!(!text.stdout.contains("358"), "{}", text.stdout);
+    // The same with a history of 10 days: no count that depends on it.
+    let config = std::fs::read_to_string(&home.paths.config_file).unwrap();
+    home.write_config(&config.replacen("\n\n[me]", "\nhistory = \"10d\"\n\n[me]", 1));
+    let short = home.rapport(&["due", "--on", "2026-12-01"]);
+    assert!(short.success(), "{:?}", short.error);
+    assert!(
+        short.stdout.contains("  Dan (every 1w): no contact yet\n"),
+        "{}",
+        short.stdout
+    );
+    home.write_config(&config);
     assert!(text.stdout.contains("Meeting soon"), "{}", text.stdout);
     assert!(!text.stdout.contains("Eve"), "{}", text.stdout);
     let bad = home.rapport(&["due", "--on", "someday"]);
@@ -168,6 +180,16 @@ fn due_snooze_writes_snooze_until_losslessly_and_silences_the_person() {
         .iter()
         .all(|e| e["name"] != "Ana"));
     assert_eq!(v["snoozed"][0]["name"], "Ana");
+    // The text says so too, rather than leaving her out silently.
+    let text = home.rapport(&["due", "--on", &today.to_string()]);
+    assert!(
+        text.stdout.contains(&format!(
+            "\nSnoozed:\n  Ana until {}\n",
+            until.format("%a %-d %b")
+        )),
+        "{}",
+        text.stdout
+    );
     // The version before is kept for rapport undo.
     let undo = home.rapport(&["undo", "Ana"]);
     assert!(undo.success(), "{:?}", undo.error);
@@ -185,6 +207,25 @@ fn due_snooze_writes_snooze_until_losslessly_and_silences_the_person() {
     );
     let bad = home.rapport(&["due", "snooze", "Ana", "soon"]);
     assert!(bad.error.unwrap().contains("3w"));
+
+    // A front matter written as a flow mapping: said which file, why and
+    // what to do, instead of a raw YAML error; the file stays as it was.
+    let flow = "---\n{name: Gus, emails: [gus@x.example]}\n---\nLikes chess.\n";
+    let gus = home.note("gus.md", flow);
+    let out = home.rapport(&["due", "snooze", "Gus", "1w"]);
+    let error = out.error.expect("refused");
+    let until = today + chrono::Days::new(7);
+    for part in [
+        gus.display().to_string(),
+        "flow mapping".into(),
+        "block-style".into(),
+        format!("`snooze_until: {until}`"),
+        "`key: value` lines".into(),
+    ] {
+        assert!(error.contains(&part), "{part}: {error}");
+    }
+    assert!(!error.contains("did not find expected"), "{error}");
+    assert_eq!(std::fs::read_to_string(&gus).unwrap(), flow);
 }
 
 #[test]
@@ -211,6 +252,12 @@ fn today_prints_the_digest_and_its_json() {
 
     let text = home.rapport(&["today", "--on", "2026-12-01"]);
     assert!(text.success(), "{:?}", text.error);
+    // One blank line after the title, not two.
+    assert!(
+        text.stdout.starts_with("# Tue 1 Dec 2026\n\n## You owe\n"),
+        "{}",
+        text.stdout
+    );
     for part in [
         "## You owe",
         "Ana: Send the numbers",
@@ -223,6 +270,37 @@ fn today_prints_the_digest_and_its_json() {
     ] {
         assert!(text.stdout.contains(part), "{part}: {}", text.stdout);
     }
+}
+
+/// `rapport today` shows the questions the daemon's next digest shows: new
+/// since the last digest it actually sent (read from its state), not since
+/// the schedule's previous digest day.
+#[test]
+fn today_shows_questions_since_the_last_digest_sent() {
+    let home = home();
+    let asks = |home: &Home| {
+        let out = home.rapport(&["today", "--on", "2026-12-02", "--json"]);
+        assert!(out.success(), "{:?}", out.error);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+        v["ask"].as_array().unwrap().len()
+    };
+    // No daemon yet: the schedule (Tuesday's digest had Tuesday's question).
+    assert_eq!(asks(&home), 0);
+    // The daemon sent Monday's digest and was off on Tuesday.
+    std::fs::create_dir_all(&home.paths.state_dir).unwrap();
+    std::fs::write(
+        home.paths.state_dir.join("state.json"),
+        r#"{"version": 1, "digest": {"day": "2026-11-30"}}"#,
+    )
+    .unwrap();
+    assert_eq!(asks(&home), 1);
+    // It sent Tuesday's: Wednesday's has it no more.
+    std::fs::write(
+        home.paths.state_dir.join("state.json"),
+        r#"{"version": 1, "digest": {"day": "2026-12-01", "previous": "2026-11-30"}}"#,
+    )
+    .unwrap();
+    assert_eq!(asks(&home), 0);
 }
 
 /// `people` and `person show` (and their JSON) say each person's last

@@ -187,3 +187,82 @@ fn brief_without_a_config_says_what_to_do() {
     let error = run.error.expect("fails");
     assert!(error.contains("rapport init"), "{error}");
 }
+
+/// The brief's last contact is the one `people` shows: a calendar meeting
+/// newer than the Log entry wins, but never the meeting briefed (here in
+/// progress) or one after it.
+#[test]
+fn brief_last_contact_counts_the_calendars_meetings_before_it() {
+    let home = Home::new();
+    let now = Utc::now().duration_trunc(Duration::minutes(1)).unwrap();
+    let with_ana = |uid: &str, title: &str, start: DateTime<Utc>| {
+        crate::common::ics::event(
+            uid,
+            title,
+            start,
+            start + Duration::minutes(30),
+            "ORGANIZER;CN=Frank Visser:mailto:frank@acme.example\r\n\
+             ATTENDEE;CN=Ana Lima;PARTSTAT=ACCEPTED:mailto:ana@acme.example\r\n",
+        )
+    };
+    let ics = vcalendar(
+        &[
+            with_ana("budget@test", "Budget review", now - Duration::days(21)),
+            // Started 10 minutes ago: still "next", and not contact yet.
+            with_ana("coffee@test", "Coffee", now - Duration::minutes(10)),
+            // Begun after it: later than the meeting briefed, not before it.
+            with_ana("chat@test", "Hallway chat", now - Duration::minutes(5)),
+            with_ana("planning@test", "Planning", now + Duration::days(3)),
+        ]
+        .concat(),
+    );
+    let ics = home.file("work.ics", ics);
+    let log_day = (now - Duration::days(61)).date_naive();
+    home.note(
+        "ana.md",
+        &format!(
+            "---\nname: Ana Lima\nemails: [ana@acme.example]\n---\n## Log\n- {log_day} Lunch\n"
+        ),
+    );
+    home.write_config(&home.config_text(
+        "Frank Visser",
+        "frank@acme.example",
+        &calendar_entry("Work", &ics.display().to_string()),
+    ));
+    // `people` counts the chat (begun is met); the coffee's brief does not.
+    let people = home.rapport(&["people"]);
+    assert!(
+        people.stdout.contains("today, Hallway chat"),
+        "{}",
+        people.stdout
+    );
+
+    let run = home.rapport(&["brief"]);
+    assert!(run.success(), "{:?}", run.error);
+    assert!(run.stdout.starts_with("# Coffee\n"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("**Last contact**: 3 weeks ago, Budget review\n"),
+        "{}",
+        run.stdout
+    );
+    let json = home.rapport(&["brief", "--json"]);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    let last = &v["people"][0]["last_contact"];
+    assert_eq!(last["source"], "meeting", "{last}");
+    assert_eq!(last["text"], "Budget review");
+    assert_eq!(
+        last["date"],
+        (now - Duration::days(21)).date_naive().to_string()
+    );
+
+    // The brief of a later meeting: what has begun by now is before it.
+    let later = home.rapport(&["brief", "Planning", "--json"]);
+    let v: Value = serde_json::from_str(&later.stdout).unwrap();
+    assert_eq!(v["meeting"]["title"], "Planning");
+    assert_eq!(v["people"][0]["last_contact"]["text"], "Hallway chat");
+    assert_eq!(
+        v["people"][0]["last_contact"]["said"],
+        "today, Hallway chat"
+    );
+}

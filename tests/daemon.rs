@@ -465,8 +465,13 @@ async fn open_brief_writes_the_markdown_and_opens_it() {
     };
     let dunst = PrivateDunst::start();
     let title = unique("Kickoff");
+    // Met two days ago: newer than the Log entry of Tom's note.
+    let past = Utc::now() - ChronoDuration::days(2);
     let home = Setup::new(
-        ics(&[Ev::new("kickoff", &title, due_in(2))]),
+        ics(&[
+            Ev::new("roadmap", "Roadmap review", past),
+            Ev::new("kickoff", &title, due_in(2)),
+        ]),
         "lead = [\"10m\"]\ndebrief = \"off\"",
     );
     let daemon = home.start(&dunst);
@@ -480,6 +485,11 @@ async fn open_brief_writes_the_markdown_and_opens_it() {
     let markdown = std::fs::read_to_string(&opened).unwrap();
     assert!(markdown.contains("Tom de Vries"), "{markdown}");
     assert!(markdown.contains("platform migration"), "{markdown}");
+    // The last contact from the calendar's cached copy, as `people` says.
+    assert!(
+        markdown.contains("**Last contact**: 2 days ago, Roadmap review"),
+        "{markdown}"
+    );
     daemon.stop().await;
 }
 

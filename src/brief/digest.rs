@@ -1,7 +1,7 @@
 //! The morning digest: once a day, what matters between meetings.
 //!
 //! [`compose`] gathers, for one day: promises due that day or overdue;
-//! things to ask that came due since the previous digest day, for people you
+//! things to ask that came due since the last digest sent, for people you
 //! do not meet that day (those are in the meeting's prep); important dates
 //! that day and up to `ahead` days later; the most overdue keep-in-touch
 //! people (at most [`DigestSettings::max_due`], with their channel); and the
@@ -194,19 +194,21 @@ impl Digest {
 // Composition
 
 /// The digest for `now.today()`. `meetings` are that day's ([`meetings_on`]);
-/// `due` is [`crate::people::cadence::due_list`] for the same day.
+/// `due` is [`crate::people::cadence::due_list`] for the same day; things
+/// to ask are shown when their day is after `asks_after` ([`asks_after`]).
 pub fn compose(
     people: &People,
     meetings: &[DayMeeting<'_>],
     due: &DueList,
     settings: &DigestSettings,
+    asks_after: NaiveDate,
     now: &Now,
 ) -> Digest {
     let today = now.today();
     let met_today = |i: usize| meetings.iter().any(|m| m.people.contains(&i));
     // Questions show once, in the first digest since their day came; after
     // that they wait in the prep for the next meeting with that person.
-    let previous = previous_digest_day(today, settings.days);
+    let previous = asks_after;
     let last_ahead = settings.ahead.after(today).unwrap_or(today);
 
     let mut owe = Vec::new();
@@ -287,6 +289,41 @@ pub fn compose(
         ask,
         dates,
         due: due.due.iter().take(settings.max_due).cloned().collect(),
+    }
+}
+
+/// The digests handled so far, as the daemon's state records them (each day
+/// is recorded before its notification goes out).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DigestsSent {
+    /// The last day a digest was sent (or had nothing to say).
+    pub last: Option<NaiveDate>,
+    /// The one before it.
+    pub before_last: Option<NaiveDate>,
+}
+
+/// The day after which a thing to ask is new to the digest of `day`, so that
+/// each shows in the first digest on or after its day, and only there: the
+/// last digest actually sent before `day` (a day the daemon was off, or
+/// booted after `[digest] until`, sent none, and a weekend none either).
+/// Looking ahead (`day` after `today`), the digest days from today on count
+/// as sent. Without a record (no daemon yet, or looking back past the last
+/// one), the schedule's previous digest day.
+pub fn asks_after(
+    day: NaiveDate,
+    today: NaiveDate,
+    sent: DigestsSent,
+    days: WeekdaySet,
+) -> NaiveDate {
+    let sent_before = match sent.last {
+        Some(last) if last < day => Some(last),
+        Some(last) if last == day => sent.before_last.filter(|d| *d < day),
+        _ => None,
+    };
+    let scheduled = Some(previous_digest_day(day, days)).filter(|d| day > today && *d >= today);
+    match (sent_before, scheduled) {
+        (Some(a), Some(b)) => a.max(b),
+        (a, b) => a.or(b).unwrap_or_else(|| previous_digest_day(day, days)),
     }
 }
 
@@ -385,8 +422,7 @@ fn counts(digest: &Digest) -> Vec<String> {
     out
 }
 
-/// "Ana by phone, last 6 weeks ago (Budget review)", "Bob, no contact in the
-/// history".
+/// "Ana by phone, last 6 weeks ago, Budget review", "Bob, no contact yet".
 fn due_line(e: &DueEntry, today: NaiveDate) -> String {
     let mut s = one_line(&e.name);
     if let Some(channel) = e.channel {
@@ -419,13 +455,14 @@ pub fn markdown(digest: &Digest, now: &Now) -> String {
     let mut s = String::new();
     let day = today.format("%a %-d %b %Y");
     // `rapport today --on DATE` shows another day.
+    // Each part below begins with its blank line.
     if today == now.today() {
-        let _ = writeln!(s, "# Today, {day}\n");
+        let _ = writeln!(s, "# Today, {day}");
     } else {
-        let _ = writeln!(s, "# {day}\n");
+        let _ = writeln!(s, "# {day}");
     }
     if !digest.has_news() {
-        s.push_str("Nothing due.\n");
+        s.push_str("\nNothing due.\n");
     }
     if !digest.owe.is_empty() {
         s.push_str("\n## You owe\n\n");
@@ -462,10 +499,12 @@ pub fn markdown(digest: &Digest, now: &Now) -> String {
         s.push_str("\n## Keep in touch\n\n");
         for e in &digest.due {
             let _ = write!(s, "- {} (every {}", due_line(e, today), e.cadence);
-            match e.overdue_days {
-                0 => s.push_str(", due today"),
-                1 => s.push_str(", 1 day overdue"),
-                n => {
+            // Without any contact there is no day count (it would be made up).
+            match (e.last_contact, e.overdue_days) {
+                (None, _) => {}
+                (Some(_), 0) => s.push_str(", due today"),
+                (Some(_), 1) => s.push_str(", 1 day overdue"),
+                (Some(_), n) => {
                     let _ = write!(s, ", {n} days overdue");
                 }
             }
@@ -657,7 +696,14 @@ mod tests {
         }
         let due = due_list(people, &contacts, &CadenceDefaults::default());
         let day = meetings_on(occs, &m, at.today(), at, false);
-        compose(people, &day, &due, &DigestSettings::default(), at)
+        let settings = DigestSettings::default();
+        let after = asks_after(
+            at.today(),
+            at.today(),
+            DigestsSent::default(),
+            settings.days,
+        );
+        compose(people, &day, &due, &settings, after, at)
     }
 
     #[test]
@@ -728,6 +774,148 @@ mod tests {
             !text.contains("surgery") && !text.contains("divorce"),
             "{text}"
         );
+    }
+
+    /// Each question reaches the first digest sent on or after its day:
+    /// also when the daemon was off that day, or the day was a weekend.
+    #[test]
+    fn a_question_reaches_the_first_digest_actually_sent() {
+        let people = people(&[(
+            "p.md",
+            "---\nname: Pieter\n---\n- [ ] How was the race 🛫 2026-12-01\n",
+        )]);
+        let weekdays = DigestSettings::default();
+        let asks = |local: &str, sent: DigestsSent, settings: &DigestSettings| {
+            let at = now(local);
+            let after = asks_after(at.today(), at.today(), sent, settings.days);
+            let due = nobody_due(at.today());
+            compose(&people, &[], &due, settings, after, &at).ask.len()
+        };
+        let sent = |last: &str, before: Option<&str>| DigestsSent {
+            last: Some(d(last)),
+            before_last: before.map(d),
+        };
+        // The daemon was off on Tuesday 1 December (its day): Monday's was
+        // the last digest sent, so Wednesday's shows it.
+        assert_eq!(
+            asks("2026-12-02T08:30", sent("2026-11-30", None), &weekdays),
+            1
+        );
+        // It was on: Tuesday's showed it, Wednesday's does not again.
+        assert_eq!(
+            asks("2026-12-01T08:30", sent("2026-11-30", None), &weekdays),
+            1
+        );
+        assert_eq!(
+            asks("2026-12-02T08:30", sent("2026-12-01", None), &weekdays),
+            0
+        );
+        // Shown again after a snooze the same day (today is recorded).
+        assert_eq!(
+            asks(
+                "2026-12-01T10:30",
+                sent("2026-12-01", Some("2026-11-30")),
+                &weekdays
+            ),
+            1
+        );
+        // Booted after `until` on Tuesday and Wednesday: Thursday's has it.
+        assert_eq!(
+            asks("2026-12-03T08:30", sent("2026-11-30", None), &weekdays),
+            1
+        );
+        // Its day on a Saturday, with a weekday digest: Friday's digest was
+        // the last sent, so Monday's shows it, and `rapport today` on Saturday
+        // and Sunday too (nothing sent since Friday).
+        let people = people_with_ask("2026-12-05");
+        let on = |local: &str, last: &str| {
+            let at = now(local);
+            let after = asks_after(at.today(), at.today(), sent(last, None), weekdays.days);
+            let due = nobody_due(at.today());
+            compose(&people, &[], &due, &weekdays, after, &at).ask.len()
+        };
+        assert_eq!(on("2026-12-05T09:00", "2026-12-04"), 1, "Saturday");
+        assert_eq!(on("2026-12-07T08:30", "2026-12-04"), 1, "Monday");
+        assert_eq!(on("2026-12-08T08:30", "2026-12-07"), 0, "Tuesday");
+        // Friday's question, and the daemon off on Friday: on Saturday
+        // `rapport today` still has it (the schedule alone dropped it).
+        let people = people_with_ask("2026-12-04");
+        let at = now("2026-12-05T09:00");
+        let after = asks_after(
+            at.today(),
+            at.today(),
+            sent("2026-12-03", None),
+            weekdays.days,
+        );
+        assert_eq!(after, d("2026-12-03"));
+        let due = nobody_due(at.today());
+        assert_eq!(
+            compose(&people, &[], &due, &weekdays, after, &at).ask.len(),
+            1
+        );
+    }
+
+    fn nobody_due(date: NaiveDate) -> DueList {
+        DueList {
+            date,
+            due: Vec::new(),
+            meeting_soon: Vec::new(),
+            snoozed: Vec::new(),
+        }
+    }
+
+    fn people_with_ask(day: &str) -> People {
+        people(&[(
+            "p.md",
+            &format!("---\nname: Pieter\n---\n- [ ] How was the race 🛫 {day}\n"),
+        )])
+    }
+
+    #[test]
+    fn asks_after_without_a_record_and_looking_ahead() {
+        let weekdays = DigestSettings::default().days;
+        let none = DigestsSent::default();
+        // No digest recorded: the schedule's previous digest day.
+        assert_eq!(
+            asks_after(d("2026-11-30"), d("2026-11-30"), none, weekdays),
+            d("2026-11-27")
+        );
+        let sent = |last: &str, before: Option<&str>| DigestsSent {
+            last: Some(d(last)),
+            before_last: before.map(d),
+        };
+        // (day, today, sent, asks after)
+        let cases = [
+            // Looking at a day before the last one recorded: the schedule.
+            (
+                "2026-11-30",
+                "2026-12-02",
+                sent("2026-12-02", Some("2026-12-01")),
+                "2026-11-27",
+            ),
+            // Looking ahead to Thursday from Tuesday, Monday's sent:
+            // Wednesday's digest is still to come and counts as sent.
+            (
+                "2026-12-03",
+                "2026-12-01",
+                sent("2026-11-30", None),
+                "2026-12-02",
+            ),
+            // Looking ahead to Monday from Saturday: Friday's was the last.
+            (
+                "2026-12-07",
+                "2026-12-05",
+                sent("2026-12-04", None),
+                "2026-12-04",
+            ),
+        ];
+        for (day, today, sent, after) in cases {
+            assert_eq!(
+                asks_after(d(day), d(today), sent, weekdays),
+                d(after),
+                "{day}"
+            );
+        }
     }
 
     /// On Monday the last digest day was Friday: a question whose day was
@@ -854,7 +1042,7 @@ mod tests {
         let md = markdown(&digest_for(&people, &[sync()], &at), &at);
         assert_eq!(
             md,
-            "# Today, Tue 1 Dec 2026\n\n\
+            "# Today, Tue 1 Dec 2026\n\
              \n## You owe\n\n\
              - Yvonne Bakker: Send the numbers (**3 days overdue**)\n\
              - Yvonne Bakker: Book the venue (due today)\n\
@@ -867,6 +1055,47 @@ mod tests {
              - Ana by phone, last 4 weeks ago, log (every 2w, 16 days overdue)\n\
              \n## Meetings\n\n\
              - 10:00–10:30 Marketing sync: Yvonne Bakker, 1 more\n"
+        );
+    }
+
+    /// People with a cadence and no contact at all have no day count, and
+    /// never push someone really overdue out of the top 3.
+    #[test]
+    fn people_never_in_touch_come_after_the_overdue_ones() {
+        let mut notes: Vec<(String, String)> = ["Bea", "Cas", "Dirk"]
+            .iter()
+            .map(|n| {
+                (
+                    format!("{}.md", n.to_lowercase()),
+                    format!("---\nname: {n}\ncadence: 1w\n---\n"),
+                )
+            })
+            .collect();
+        notes.push((
+            "ana.md".into(),
+            "---\nname: Ana\ncadence: 2w\n---\n## Log\n- 2026-11-01 Lunch\n".into(),
+        ));
+        let refs: Vec<(&str, &str)> = notes
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        let people = people(&refs);
+        let at = now("2026-12-01T08:30");
+        let digest = digest_for(&people, &[], &at);
+        let names: Vec<&str> = digest.due.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["Ana", "Bea", "Cas"]);
+        let md = markdown(&digest, &at);
+        assert!(
+            md.contains("- Ana, last 4 weeks ago, log (every 2w, 16 days overdue)\n"),
+            "{md}"
+        );
+        assert!(md.contains("- Bea, no contact yet (every 1w)\n"), "{md}");
+        assert!(!md.contains("Bea, no contact yet (every 1w,"), "{md}");
+        let n = notification(&digest, false).unwrap();
+        assert!(
+            n.body.contains("get in touch: Bea, no contact yet"),
+            "{}",
+            n.body
         );
     }
 
@@ -942,6 +1171,7 @@ mod tests {
                 snoozed: Vec::new(),
             },
             &DigestSettings::default(),
+            d("2026-11-30"),
             &at,
         );
         // Yvonne's meeting was declined and cancelled, Pieter declined his:

@@ -763,7 +763,19 @@ impl PersonFacts {
     /// ("Kids: Sam (8); Lotte (5)"), since on its own it lacks context;
     /// private nested bullets stay separate so they stay out of
     /// notifications, and bullets nested under a private one are private.
+    /// The last contact comes from the note alone (see [`PersonFacts::met`]).
     pub fn from_person(person: &crate::people::Person) -> PersonFacts {
+        PersonFacts::met(person, None, NaiveDate::MAX)
+    }
+
+    /// [`PersonFacts::from_person`] with the last contact the most recent of
+    /// `meeting` (their latest meeting before the brief's, from the
+    /// calendars) and the note's Log entries and completed tasks up to `today`.
+    pub fn met(
+        person: &crate::people::Person,
+        meeting: Option<&crate::people::contact::MeetingSeen>,
+        today: NaiveDate,
+    ) -> PersonFacts {
         let mut points: Vec<PointFact> = Vec::new();
         for topic in &person.topics {
             // Index in `points` of the last top-level public bullet of this
@@ -827,14 +839,13 @@ impl PersonFacts {
                 .iter()
                 .map(|e| (e.date, e.text.clone()))
                 .collect(),
-            // From the note; callers that read the calendars set the meeting.
-            last_contact: crate::people::contact::last_contact(person, None, NaiveDate::MAX).map(
-                |c| ContactFact {
+            last_contact: crate::people::contact::last_contact(person, meeting, today).map(|c| {
+                ContactFact {
                     date: c.date,
                     source: c.source,
                     text: c.text.to_string(),
-                },
-            ),
+                }
+            }),
             birthday: person.birthday,
             dates: person.dates.clone(),
         }
@@ -842,19 +853,52 @@ impl PersonFacts {
 }
 
 /// The attendees to brief, in calendar order: matched people and unknown or
-/// ambiguous attendees; myself and rooms are left out.
+/// ambiguous attendees; myself and rooms are left out. Last contacts come
+/// from the notes alone ([`attendance_met`] adds the calendars' meetings).
 pub fn attendance(
     matched: &[crate::people::matching::MatchedAttendee],
     people: &crate::people::People,
+) -> Vec<Attendance> {
+    attendance_of(matched, people, None)
+}
+
+/// [`attendance`] with each person's last contact also from the calendars'
+/// meetings: `contacts` read up to [`history_until`] of the meeting, so
+/// that neither the meeting itself nor a later one counts; Log entries and
+/// completed tasks up to `today`.
+pub fn attendance_met(
+    matched: &[crate::people::matching::MatchedAttendee],
+    people: &crate::people::People,
+    contacts: &crate::people::contact::CalendarContacts,
+    today: NaiveDate,
+) -> Vec<Attendance> {
+    attendance_of(matched, people, Some((contacts, today)))
+}
+
+/// Where the calendars are read up to for a brief of `occ` at `now`: just
+/// before the meeting starts, or now when that is earlier (a meeting still
+/// to come has not happened).
+pub fn history_until(occ: &Occurrence, now: DateTime<Utc>) -> DateTime<Utc> {
+    now.min(occ.start_utc() - Duration::nanoseconds(1))
+}
+
+fn attendance_of(
+    matched: &[crate::people::matching::MatchedAttendee],
+    people: &crate::people::People,
+    met: Option<(&crate::people::contact::CalendarContacts, NaiveDate)>,
 ) -> Vec<Attendance> {
     use crate::people::matching::Match;
     matched
         .iter()
         .filter_map(|m| match &m.matched {
-            Match::Person(i) => people
-                .people
-                .get(*i)
-                .map(|p| Attendance::Known(PersonFacts::from_person(p))),
+            Match::Person(i) => people.people.get(*i).map(|p| {
+                Attendance::Known(match met {
+                    Some((contacts, today)) => {
+                        PersonFacts::met(p, contacts.meetings(*i).last.as_ref(), today)
+                    }
+                    None => PersonFacts::from_person(p),
+                })
+            }),
             Match::Unknown => Some(Attendance::Unknown {
                 name: m.attendee.name.clone(),
                 email: m.attendee.email.clone(),

@@ -21,6 +21,7 @@ use crate::calendar::model::Occurrence;
 use crate::calendar::tz::{local_zone, Zone};
 use crate::calendar::ExpandOptions;
 use crate::config::{self, Config, ConfigError, Paths};
+use crate::daemon::state::State;
 use crate::people::cadence::{due_list, snooze_until, DueList, MEETING_SOON};
 use crate::people::contact::CalendarContacts;
 use crate::people::edit::{edit_file, Edit};
@@ -121,11 +122,15 @@ impl History {
                 me_emails: config.me.emails.clone(),
             };
             let to = now.utc + AHEAD.max(MEETING_SOON);
-            for cal in &calendars.parsed {
-                let cut =
-                    contacts.read_calendar(cal, to, &opts, &matcher, today, &mut |o| kept.push(o));
-                super::meetings::report_cut_series(&cut);
-            }
+            super::meetings::read_contacts(
+                &calendars.parsed,
+                &mut contacts,
+                to,
+                &opts,
+                &matcher,
+                today,
+                &mut |o| kept.push(o),
+            );
         }
         Ok(History {
             config,
@@ -149,7 +154,9 @@ impl History {
         due_list(&self.people, &self.contacts, &self.config.people.cadence)
     }
 
-    pub fn digest(&self) -> digest::Digest {
+    /// The digest of the chosen day; things to ask are new after
+    /// `asks_after` ([`digest::asks_after`]).
+    pub fn digest(&self, asks_after: NaiveDate) -> digest::Digest {
         let day = meetings_on(
             &self.day,
             &self.matcher,
@@ -162,6 +169,7 @@ impl History {
             &day,
             &self.due(),
             &self.config.digest,
+            asks_after,
             &self.now,
         )
     }
@@ -211,19 +219,16 @@ pub fn due(
                 1 => "1 day overdue".to_string(),
                 n => format!("{n} days overdue"),
             };
-            // The digest's words: "last 4 weeks ago, log" or "no contact yet".
-            let last = match (e.last_contact, &e.last_contact_text, e.last_contact_source) {
+            // The digest's words: "last 4 weeks ago, log"; without any
+            // contact no day count (it would be made up).
+            let said = match (e.last_contact, &e.last_contact_text, e.last_contact_source) {
                 (Some(date), Some(text), Some(source)) => format!(
-                    "last {}",
+                    "{overdue}; last {}",
                     crate::people::contact::LastContact { date, source, text }.describe(today)
                 ),
                 _ => "no contact yet".into(),
             };
-            let mut line = format!(
-                "  {} (every {}): {overdue}; {last}",
-                one_line(&e.name),
-                e.cadence
-            );
+            let mut line = format!("  {} (every {}): {said}", one_line(&e.name), e.cadence);
             if let Some(channel) = e.channel {
                 line.push_str(&format!("; prefers {}", digest::channel_words(channel)));
             }
@@ -255,7 +260,12 @@ pub fn due(
         writeln!(out, "\nSnoozed:")?;
         for w in &list.snoozed {
             if let Some(until) = w.until {
-                writeln!(out, "  {} until {until}", one_line(&w.name))?;
+                writeln!(
+                    out,
+                    "  {} until {}",
+                    one_line(&w.name),
+                    until.format("%a %-d %b")
+                )?;
             }
         }
     }
@@ -302,7 +312,18 @@ pub fn today(
     out: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let history = History::load_on(paths, on, now)?;
-    let digest = history.digest();
+    // The same questions as the daemon's digest: new since the last digest
+    // it sent (its state is only read; without it, the schedule says).
+    let sent = State::load_read_only(&paths.state_dir)
+        .map(|s| s.digest.sent())
+        .unwrap_or_default();
+    let asks_after = digest::asks_after(
+        history.now.today(),
+        history.now.zone.to_local(now).date(),
+        sent,
+        history.config.digest.days,
+    );
+    let digest = history.digest(asks_after);
     if json {
         serde_json::to_writer_pretty(&mut *out, &digest)?;
         writeln!(out)?;

@@ -3,15 +3,16 @@
 
 use std::process::ExitCode;
 
-use chrono::{Duration, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 
-use super::meetings::{query_of, Meetings, NEXT_DAYS, SEARCH_DAYS};
+use super::meetings::{query_of, read_contacts, Meetings, NEXT_DAYS, SEARCH_DAYS};
 use super::BriefArgs;
 use crate::brief::{self, BriefSettings, Now};
 use crate::calendar::model::Occurrence;
 use crate::calendar::tz::local_zone;
 use crate::config::{self, Config, ConfigError, Paths};
 use crate::daemon::state::State;
+use crate::people::contact::CalendarContacts;
 
 /// `rapport brief [next | TEXT] [--json]`.
 pub fn run(
@@ -56,6 +57,8 @@ pub fn run(
     )?;
     let Meetings {
         config,
+        calendars,
+        opts,
         occurrences,
         people,
         matcher,
@@ -96,8 +99,33 @@ pub fn run(
         .and_then(|b| serde_json::from_slice::<State>(&b).ok())
         .map(|s| s.rotation())
         .unwrap_or_default();
+    // Last contacts as `people` says them: the calendars read over
+    // `[people] history` up to just before this meeting (neither it nor a
+    // later one counts), with the notes' Log entries and completed tasks.
+    let until = brief::history_until(occ, now.utc);
+    let mut contacts = CalendarContacts::new(
+        people.people.len(),
+        &config.people.contact,
+        until,
+        &now.zone,
+    );
+    read_contacts(
+        calendars,
+        &mut contacts,
+        until + Duration::seconds(1),
+        opts,
+        matcher,
+        NaiveDate::MIN,
+        &mut |_| {},
+    );
+    let attendance = brief::attendance_met(
+        &matcher.match_attendees(&occ.attendees_with_organizer()),
+        people,
+        &contacts,
+        now.today(),
+    );
     let settings = BriefSettings::from_config(config);
-    let (composed, _) = brief::compose(occ, &attendees_of(occ), &settings, &memory, &now);
+    let (composed, _) = brief::compose(occ, &attendance, &settings, &memory, &now);
     if args.json {
         serde_json::to_writer_pretty(&mut *out, &composed)?;
         writeln!(out)?;

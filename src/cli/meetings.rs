@@ -11,6 +11,7 @@ use crate::calendar::tz::Zone;
 use crate::calendar::{parse_calendar_shared, ExpandOptions, Expansion, ParsedCalendar};
 use crate::config::{Config, Paths};
 use crate::feed::{CalendarSource, FeedFetcher, FetchLimits};
+use crate::people::contact::CalendarContacts;
 use crate::people::matching::Matcher;
 use crate::people::{self, People};
 use crate::util::text;
@@ -91,6 +92,25 @@ pub fn report_cut_series(warnings: &[Warning]) {
     }
 }
 
+/// Streams `calendars` from the history's start to `to` into `contacts`
+/// (each person's latest and next meeting), handing the occurrences on
+/// `keep_day` to `keep`; series cut short are said on stderr. What `due`,
+/// `today`, `people`, `person show` and `brief` read for last contacts.
+pub fn read_contacts(
+    calendars: &[ParsedCalendar],
+    contacts: &mut CalendarContacts,
+    to: DateTime<Utc>,
+    opts: &ExpandOptions,
+    matcher: &Matcher,
+    keep_day: chrono::NaiveDate,
+    keep: &mut dyn FnMut(Occurrence),
+) {
+    for cal in calendars {
+        let cut = contacts.read_calendar(cal, to, opts, matcher, keep_day, keep);
+        report_cut_series(&cut);
+    }
+}
+
 /// All occurrences of the calendars in `[from, to)`, sorted by start then
 /// UID (then calendar); cancelled ones dropped unless asked for. The
 /// warnings say which series were cut short (see [`report_cut_series`]).
@@ -134,6 +154,10 @@ pub fn collect(
 /// `snooze` and `met` choose from.
 pub struct Meetings {
     pub config: Config,
+    /// The calendars as read (the brief reads a year of them for last contacts).
+    pub calendars: Vec<ParsedCalendar>,
+    /// How they were expanded.
+    pub opts: ExpandOptions,
     pub occurrences: Vec<Occurrence>,
     pub people: People,
     pub matcher: Matcher,
@@ -166,6 +190,8 @@ impl Meetings {
         let matcher = Matcher::new(&people, &config.me);
         Ok(Meetings {
             config,
+            calendars: calendars.parsed,
+            opts,
             occurrences: expansion.occurrences,
             people,
             matcher,

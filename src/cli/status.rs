@@ -147,7 +147,7 @@ pub fn run(
     Ok(healthy)
 }
 
-/// "Next digest: Tue 08 Dec 08:30", or why there is none.
+/// "Next digest: Tue 8 Dec 08:30" (days as everywhere else), or why there is none.
 fn next_digest_line(
     settings: &crate::brief::digest::DigestSettings,
     state: &State,
@@ -159,7 +159,7 @@ fn next_digest_line(
     let snoozed = state.digest.snoozed_until.filter(|t| {
         *t > now.utc && settings.enabled && state.digest.day == Some(now.zone.to_local(*t).date())
     });
-    let local = |t: DateTime<Utc>| now.local(&t).format("%a %d %b %H:%M").to_string();
+    let local = |t: DateTime<Utc>| now.local(&t).format("%a %-d %b %H:%M").to_string();
     match (next_digest(settings, state.digest.day, now), snoozed) {
         (_, Some(t)) => format!("Next digest: {} (snoozed)", local(t)),
         (DigestTime::At(t), None) => format!("Next digest: {}", local(t)),
@@ -193,7 +193,7 @@ mod tests {
         // Monday 4 January 2027, 07:00 UTC.
         assert_eq!(
             line(&settings, &state, t(7, 0)),
-            "Next digest: Mon 04 Jan 08:30"
+            "Next digest: Mon 4 Jan 08:30"
         );
         assert_eq!(
             line(&settings, &state, t(9, 0)),
@@ -202,18 +202,18 @@ mod tests {
         state.digest.day = Some(t(9, 0).date_naive());
         assert_eq!(
             line(&settings, &state, t(9, 0)),
-            "Next digest: Tue 05 Jan 08:30"
+            "Next digest: Tue 5 Jan 08:30"
         );
         state.digest.snoozed_until = Some(t(10, 0));
         assert_eq!(
             line(&settings, &state, t(9, 0)),
-            "Next digest: Mon 04 Jan 10:00 (snoozed)"
+            "Next digest: Mon 4 Jan 10:00 (snoozed)"
         );
         // Snoozed at 23:30 to 00:30: dropped at midnight, so tomorrow's.
         state.digest.snoozed_until = Some(t(23, 30) + chrono::Duration::hours(1));
         assert_eq!(
             line(&settings, &state, t(23, 30)),
-            "Next digest: Tue 05 Jan 08:30"
+            "Next digest: Tue 5 Jan 08:30"
         );
         state.digest.snoozed_until = Some(t(10, 0));
         settings.enabled = false;

@@ -3,12 +3,13 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Duration, Local, Utc};
+use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
 
+use super::history::Snapshot;
 use super::notify::{Event, Notifier};
 use super::open::is_http_url;
 use super::schedule::{Kind, Snooze};
-use super::{attendance, Daemon, Slot, SNOOZE_FOR};
+use super::{Daemon, Slot, SNOOZE_FOR};
 use crate::brief::{self, BriefSettings, Now};
 use crate::calendar::model::Occurrence;
 use crate::people;
@@ -75,8 +76,21 @@ impl<N: Notifier> Daemon<N> {
     ) -> anyhow::Result<()> {
         match (action, kind) {
             ("default", Kind::Prep | Kind::Snooze) => {
-                let path = self.write_brief(occ, now)?;
-                self.opener.open(&path.to_string_lossy())?;
+                // A year of calendars is read for last contacts: off the
+                // loop, so prep notifications, buttons and a stop never wait.
+                let job = self.brief_job(occ, now);
+                let opener = self.opener.clone();
+                tokio::task::spawn_blocking(move || {
+                    let title = one_line(&job.occ.summary);
+                    let opened = job.write().and_then(|path| {
+                        // The year's bodies and parses are freed by now.
+                        super::feeds::release_freed_memory();
+                        Ok(opener.open(&path.to_string_lossy())?)
+                    });
+                    if let Err(e) = opened {
+                        tracing::warn!("action default for {title}: {e:#}");
+                    }
+                });
             }
             ("snooze", _) => self.snooze(occ, now, now + SNOOZE_FOR),
             ("join", _) => match occ.conference_url.as_deref().filter(|u| is_http_url(u)) {
@@ -165,28 +179,16 @@ impl<N: Notifier> Daemon<N> {
         }
     }
 
-    /// Writes the full brief as Markdown under the runtime dir (private).
-    pub(super) fn write_brief(
-        &self,
-        occ: &Occurrence,
-        now: DateTime<Utc>,
-    ) -> anyhow::Result<PathBuf> {
-        let local_now = Now::new(now, self.expand.floating.clone());
-        let settings = BriefSettings::from_config(&self.config);
-        let attendance = attendance(occ, &self.people, &self.matcher);
-        let rotation: brief::Rotation = self.state.rotation();
-        let (composed, _) = brief::compose(occ, &attendance, &settings, &rotation, &local_now);
-        let text = brief::markdown(&composed, &local_now);
-        let dir = &self.paths.runtime_dir;
-        crate::util::fs::create_private_dir(dir)?;
-        let name = format!(
-            "brief-{}-{}.md",
-            file_safe(&occ.summary),
-            occ.start_utc().format("%Y%m%dT%H%M")
-        );
-        let path = dir.join(name);
-        crate::util::fs::atomic_write(&path, text.as_bytes())?;
-        Ok(path)
+    /// What "Open brief" needs to write the full brief of `occ`, copied off
+    /// the loop.
+    pub(super) fn brief_job(&self, occ: &Occurrence, now: DateTime<Utc>) -> BriefJob {
+        BriefJob {
+            occ: occ.clone(),
+            snapshot: self.snapshot(),
+            rotation: self.state.rotation(),
+            runtime_dir: self.paths.runtime_dir.clone(),
+            now,
+        }
     }
 
     /// The note of the first matched person, or a new note for the first
@@ -225,6 +227,55 @@ impl<N: Notifier> Daemon<N> {
     }
 }
 
+/// "Open brief": the full brief of one meeting, as `rapport brief` shows it.
+pub(super) struct BriefJob {
+    occ: Occurrence,
+    snapshot: Snapshot,
+    rotation: brief::Rotation,
+    runtime_dir: PathBuf,
+    now: DateTime<Utc>,
+}
+
+impl BriefJob {
+    /// Reads the calendars' history up to just before the meeting (the
+    /// cached copies, as the digest does) for each person's last contact,
+    /// composes the brief and writes it as Markdown under the runtime dir
+    /// (private). Blocking: runs off the loop.
+    pub(super) fn write(&self) -> anyhow::Result<PathBuf> {
+        let snapshot = &self.snapshot;
+        let now = Now::new(self.now, snapshot.expand.floating.clone());
+        let until = brief::history_until(&self.occ, self.now);
+        let contacts = snapshot.contacts(
+            "the brief's last contacts",
+            until,
+            until + Duration::seconds(1),
+            NaiveDate::MIN,
+            &mut |_| {},
+        );
+        let attendance = brief::attendance_met(
+            &snapshot
+                .matcher
+                .match_attendees(&self.occ.attendees_with_organizer()),
+            &snapshot.people,
+            &contacts,
+            now.today(),
+        );
+        let settings = BriefSettings::from_config(&snapshot.config);
+        let (composed, _) = brief::compose(&self.occ, &attendance, &settings, &self.rotation, &now);
+        let text = brief::markdown(&composed, &now);
+        let dir = &self.runtime_dir;
+        crate::util::fs::create_private_dir(dir)?;
+        let name = format!(
+            "brief-{}-{}.md",
+            file_safe(&self.occ.summary),
+            self.occ.start_utc().format("%Y%m%dT%H%M")
+        );
+        let path = dir.join(name);
+        crate::util::fs::atomic_write(&path, text.as_bytes())?;
+        Ok(path)
+    }
+}
+
 /// A file-name-safe version of a meeting title.
 fn file_safe(text: &str) -> String {
     let s: String = text
@@ -243,6 +294,83 @@ fn file_safe(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::calendar::tz::Zone;
+    use crate::calendar::ExpandOptions;
+    use crate::feed::{FeedFetcher, FetchLimits};
+    use crate::people::history::tests::{at, meeting, who};
+    use crate::people::matching::Matcher;
+    use std::sync::Arc;
+
+    fn event(uid: &str, title: &str, start: &str, end: &str) -> String {
+        format!(
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20261101T000000Z\r\nSUMMARY:{title}\r\n\
+             DTSTART:{start}\r\nDTEND:{end}\r\nORGANIZER;CN=Me:mailto:me@x.example\r\n\
+             ATTENDEE;CN=Ana;PARTSTAT=ACCEPTED:mailto:ana@x.example\r\nEND:VEVENT\r\n"
+        )
+    }
+
+    /// "Open brief" says the last contact `people` says: a calendar meeting
+    /// newer than the Log entry, read from the calendar's copy; never the
+    /// meeting briefed or one after it.
+    #[test]
+    fn open_brief_counts_the_calendars_meetings_before_the_meeting() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let (paths, config) = super::super::test_home(
+            dir,
+            "---\nname: Ana\nemails: [ana@x.example]\n---\n## Log\n- 2026-10-01 Lunch\n",
+            &[
+                event("b", "Budget review", "20261110T100000Z", "20261110T110000Z"),
+                event("c", "Coffee", "20261201T100000Z", "20261201T103000Z"),
+                event("l", "Later chat", "20261201T101000Z", "20261201T102000Z"),
+            ]
+            .concat(),
+            "[me]\nname = \"Me\"\nemails = [\"me@x.example\"]\n",
+        );
+        let people_dir = config.people.dir.clone();
+        let people = crate::people::load(&people_dir);
+        let matcher = Matcher::new(&people, &config.me);
+        let mut expand = ExpandOptions::new(Zone::Utc);
+        expand.me_emails = config.me.emails.clone();
+        let mut coffee = meeting(
+            "Coffee",
+            "2026-12-01T10:00:00Z",
+            vec![who("Me", "me@x.example"), who("Ana", "ana@x.example")],
+        );
+        coffee.calendar = "work".into();
+        let job = |occ: &Occurrence, now: &str| BriefJob {
+            occ: occ.clone(),
+            snapshot: Snapshot {
+                config: config.clone(),
+                people: people.clone(),
+                matcher: matcher.clone(),
+                fetcher: Arc::new(
+                    FeedFetcher::new(paths.cache_dir.clone(), FetchLimits::default()).unwrap(),
+                ),
+                expand: expand.clone(),
+            },
+            rotation: brief::Rotation::default(),
+            runtime_dir: paths.runtime_dir.clone(),
+            now: at(now),
+        };
+        // The prep, five minutes before: the Budget review (3 weeks ago),
+        // not the Log entry of two months ago.
+        let path = job(&coffee, "2026-12-01T09:55:00Z").write().unwrap();
+        let md = std::fs::read_to_string(&path).unwrap();
+        assert!(md.starts_with("# Coffee\n"), "{md}");
+        assert!(
+            md.contains("**Last contact**: 3 weeks ago, Budget review\n"),
+            "{md}"
+        );
+        // Opened late, during the coffee and after the chat began: neither
+        // the coffee itself nor the later chat counts.
+        let md =
+            std::fs::read_to_string(job(&coffee, "2026-12-01T10:15:00Z").write().unwrap()).unwrap();
+        assert!(
+            md.contains("**Last contact**: 3 weeks ago, Budget review\n"),
+            "{md}"
+        );
+    }
 
     #[test]
     fn brief_file_names_are_safe() {

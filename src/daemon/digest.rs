@@ -5,21 +5,14 @@
 //! twice for a day, across restarts and kills) and sends it. "Open digest"
 //! writes the Markdown and opens it; "Snooze" shows it again in an hour.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use super::history::Snapshot;
 use super::notify::{Action, Expiry, Notification, Notifier};
 use super::Daemon;
 use crate::brief::digest::{self, meetings_on, next_digest, DigestTime};
 use crate::brief::Now;
-use crate::calendar::parse_calendar_shared;
-use crate::config::Config;
-use crate::feed::{FeedFetcher, FeedLocation};
 use crate::people::cadence::due_list;
-use crate::people::contact::CalendarContacts;
-use crate::people::matching::Matcher;
-use crate::people::People;
 
 /// How long "Snooze" puts the digest off.
 pub const DIGEST_SNOOZE: Duration = Duration::hours(1);
@@ -104,13 +97,17 @@ impl<N: Notifier> Daemon<N> {
 
     fn start_digest(&mut self, day: NaiveDate, again: bool, now: DateTime<Utc>) {
         self.digest_in_flight = true;
+        // Questions new since the last digest actually sent (not the
+        // schedule's: a day the daemon was off sent none).
+        let asks_after = digest::asks_after(
+            day,
+            Now::new(now, self.expand.floating.clone()).today(),
+            self.state.digest.sent(),
+            self.config.digest.days,
+        );
         let job = DigestJob {
-            config: self.config.clone(),
-            people: self.people.clone(),
-            matcher: self.matcher.clone(),
-            fetcher: self.fetcher.clone(),
-            zone: self.expand.floating.clone(),
-            expand: self.expand.clone(),
+            asks_after,
+            snapshot: self.snapshot(),
             now,
         };
         let tx = self.digest_tx.clone();
@@ -150,7 +147,8 @@ impl<N: Notifier> Daemon<N> {
         super::feeds::release_freed_memory();
         let Some(ready) = ready else { return };
         // Recorded before the call: a kill during it never shows it twice.
-        let before = self.state.digest.day.replace(ready.day);
+        let before = self.state.digest.clone();
+        self.state.digest.record(ready.day);
         self.save_now(now);
         let Some(text) = ready.notification else {
             tracing::info!("digest for {}: nothing to say", ready.day);
@@ -201,7 +199,8 @@ impl<N: Notifier> Daemon<N> {
                 } else {
                     // Unrecorded, so `next_digest` sends it while the day's
                     // window (up to `[digest] until`) is open.
-                    self.state.digest.day = before;
+                    self.state.digest.day = before.day;
+                    self.state.digest.previous = before.previous;
                     self.digest_retry_at = Some(now + DIGEST_RETRY);
                 }
                 self.save_now(now);
@@ -244,12 +243,9 @@ impl<N: Notifier> Daemon<N> {
 
 /// What the digest task needs, copied off the loop.
 struct DigestJob {
-    config: Config,
-    people: People,
-    matcher: Matcher,
-    fetcher: Arc<FeedFetcher>,
-    zone: crate::calendar::tz::Zone,
-    expand: crate::calendar::ExpandOptions,
+    /// Questions whose day is after this are new ([`digest::asks_after`]).
+    asks_after: NaiveDate,
+    snapshot: Snapshot,
     now: DateTime<Utc>,
 }
 
@@ -257,48 +253,33 @@ impl DigestJob {
     /// Reads each calendar's history (cached copy or file), composes the
     /// digest and renders it. Blocking: runs off the loop.
     fn compose(self) -> (Option<crate::brief::Notification>, String) {
-        let now = Now::new(self.now, self.zone.clone());
+        let Snapshot {
+            config,
+            people,
+            matcher,
+            expand,
+            ..
+        } = &self.snapshot;
+        let now = Now::new(self.now, expand.floating.clone());
         let today = now.today();
-        let mut contacts = CalendarContacts::new(
-            self.people.people.len(),
-            &self.config.people.contact,
-            now.utc,
-            &now.zone,
-        );
         let mut day = Vec::new();
-        for source in &self.config.calendars {
-            let body = match &source.location {
-                FeedLocation::Url(_) => self.fetcher.cached_body(source),
-                FeedLocation::Path(p) => std::fs::read(p).ok(),
-            };
-            let Some(body) = body else {
-                tracing::warn!(
-                    "{}: no copy to read for the digest; its meetings are left out",
-                    source.name
-                );
-                continue;
-            };
-            let parsed = parse_calendar_shared(&source.name, Arc::new(body));
-            contacts.read_calendar(
-                &parsed,
-                now.utc + AHEAD,
-                &self.expand,
-                &self.matcher,
-                today,
-                &mut |o| day.push(o),
-            );
-        }
-        let due = due_list(&self.people, &contacts, &self.config.people.cadence);
-        let meetings = meetings_on(
-            &day,
-            &self.matcher,
-            today,
+        let contacts =
+            self.snapshot
+                .contacts("the digest", now.utc, now.utc + AHEAD, today, &mut |o| {
+                    day.push(o)
+                });
+        let due = due_list(people, &contacts, &config.people.cadence);
+        let meetings = meetings_on(&day, matcher, today, &now, config.notify.include_all_day);
+        let digest = digest::compose(
+            people,
+            &meetings,
+            &due,
+            &config.digest,
+            self.asks_after,
             &now,
-            self.config.notify.include_all_day,
         );
-        let digest = digest::compose(&self.people, &meetings, &due, &self.config.digest, &now);
         (
-            digest::notification(&digest, self.config.notify.discreet),
+            digest::notification(&digest, config.notify.discreet),
             digest::markdown(&digest, &now),
         )
     }
@@ -310,9 +291,10 @@ mod tests {
     use super::super::{Channels, Daemon, XdgOpen};
     use super::*;
     use crate::calendar::tz::Zone;
-    use crate::config::Paths;
     use crate::daemon::state::State;
-    use crate::feed::FetchLimits;
+    use crate::feed::{FeedFetcher, FetchLimits};
+    use crate::people::matching::Matcher;
+    use std::sync::Arc;
     use tokio::sync::mpsc;
 
     type Fake = Arc<RecordingNotifier>;
@@ -331,34 +313,13 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
         let fake = Fake::default();
-        let paths = Paths {
-            config_file: dir.join("config.toml"),
-            config_from: crate::config::ConfigFrom::Default,
-            cache_dir: dir.join("cache"),
-            state_dir: dir.join("state"),
-            data_dir: dir.join("data"),
-            runtime_dir: dir.join("run"),
-        };
-        let people_dir = dir.join("people");
-        std::fs::create_dir_all(&people_dir).unwrap();
-        std::fs::write(
-            people_dir.join("ana.md"),
+        let (paths, config) = super::super::test_home(
+            dir,
             "---\nname: Ana\n---\n## Follow-ups\n- [ ] Send the numbers 📅 2026-11-30\n",
-        )
-        .unwrap();
-        let calendar = dir.join("work.ics");
-        std::fs::write(
-            &calendar,
-            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n",
-        )
-        .unwrap();
-        let text = format!(
-            "[people]\ndir = {:?}\n\n[[calendar]]\nname = \"work\"\npath = {:?}\n\n\
-             [digest]\nat = \"08:30\"\nuntil = \"12:00\"\ndays = \"daily\"\n",
-            people_dir.display().to_string(),
-            calendar.display().to_string()
+            "",
+            "[digest]\nat = \"08:30\"\nuntil = \"12:00\"\ndays = \"daily\"\n",
         );
-        let config = crate::config::from_str_in(&text, &paths.config_file, &paths).unwrap();
+        let people_dir = config.people.dir.clone();
         let people = crate::people::load(&people_dir);
         let fetcher = FeedFetcher::new(paths.cache_dir.clone(), FetchLimits::default()).unwrap();
         let (fetch_tx, _) = mpsc::unbounded_channel();
@@ -466,6 +427,41 @@ mod tests {
         let wake = h.tick(first + DIGEST_RETRY).await;
         assert_eq!(wake, Some(at("2026-12-02T08:30:00Z")));
         assert!(h.fake.shown().is_empty());
+    }
+
+    /// A question whose day the daemon was off reaches the next digest it
+    /// sends (the day of the last one sent is in its state), also again
+    /// after a snooze, and no later one.
+    #[tokio::test]
+    async fn a_question_reaches_the_first_digest_after_a_day_off() {
+        let mut h = harness();
+        let dir = h.d.config.people.dir.clone();
+        std::fs::write(
+            dir.join("pieter.md"),
+            "---\nname: Pieter\n---\n- [ ] How was the race 🛫 2026-12-01\n",
+        )
+        .unwrap();
+        h.d.people = crate::people::load(&dir);
+        h.d.matcher = Matcher::new(&h.d.people, &h.d.config.me);
+        // Sent on Monday; off all Tuesday, the question's day.
+        h.d.state.digest.record(day("2026-11-30"));
+        let wednesday = at("2026-12-02T08:30:00Z");
+        h.tick(wednesday).await;
+        let body = &h.fake.shown()[0].notification.body;
+        assert!(body.contains("ask Pieter: How was the race"), "{body}");
+        assert_eq!(h.d.state.digest.day, Some(day("2026-12-02")));
+        assert_eq!(h.d.state.digest.previous, Some(day("2026-11-30")));
+        let on_disk = State::load(&h.d.paths.state_dir, wednesday).unwrap().state;
+        assert_eq!(on_disk.digest.previous, Some(day("2026-11-30")));
+        // Snoozed and shown again the same day: still there.
+        assert!(h.d.digest_action(h.fake.shown()[0].id, "snooze", wednesday));
+        h.tick(wednesday + DIGEST_SNOOZE).await;
+        let again = &h.fake.shown()[1].notification.body;
+        assert!(again.contains("ask Pieter"), "{again}");
+        // Thursday's digest has it no more.
+        h.tick(at("2026-12-03T08:30:00Z")).await;
+        let thursday = &h.fake.shown()[2].notification.body;
+        assert!(!thursday.contains("Pieter"), "{thursday}");
     }
 
     #[tokio::test]

@@ -26,6 +26,7 @@
 mod actions;
 mod digest;
 mod feeds;
+mod history;
 /// How far ahead the daemon keeps meetings (and so plans notifications).
 pub use feeds::LOOK_AHEAD;
 
@@ -108,7 +109,8 @@ struct Daemon<N: Notifier> {
     state_dirty: bool,
     saved_at: Option<DateTime<Utc>>,
     notifier: N,
-    opener: Box<dyn Opener>,
+    /// Shared with the tasks that open what they wrote ("Open brief").
+    opener: Arc<dyn Opener>,
     /// Notification id -> what it is about.
     raised: HashMap<u32, Raised>,
     /// The current notification of each occurrence (replaced, not stacked).
@@ -166,7 +168,7 @@ impl<N: Notifier> Daemon<N> {
             state_dirty: true,
             saved_at: None,
             notifier,
-            opener,
+            opener: Arc::from(opener),
             raised: HashMap::new(),
             current: HashMap::new(),
             server_down: false,
@@ -458,4 +460,35 @@ fn attendance(occ: &Occurrence, people: &People, matcher: &Matcher) -> Vec<Atten
         _ => true,
     });
     out
+}
+
+/// A home in `dir` for the daemon's unit tests: `ana.md` with `note` in the
+/// people folder, one calendar file `work.ics` with `events` (VEVENTs), and
+/// a config with `rest` after the people folder and the calendar.
+#[cfg(test)]
+pub(crate) fn test_home(
+    dir: &std::path::Path,
+    note: &str,
+    events: &str,
+    rest: &str,
+) -> (Paths, Config) {
+    let paths = Paths::under(dir);
+    let people_dir = dir.join("people");
+    std::fs::create_dir_all(&people_dir).unwrap();
+    std::fs::write(people_dir.join("ana.md"), note).unwrap();
+    let calendar = dir.join("work.ics");
+    std::fs::write(
+        &calendar,
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n{events}END:VCALENDAR\r\n"
+        ),
+    )
+    .unwrap();
+    let text = format!(
+        "[people]\ndir = {:?}\n\n[[calendar]]\nname = \"work\"\npath = {:?}\n\n{rest}",
+        people_dir.display().to_string(),
+        calendar.display().to_string()
+    );
+    let config = crate::config::from_str_in(&text, &paths.config_file, &paths).unwrap();
+    (paths, config)
 }

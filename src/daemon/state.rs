@@ -129,6 +129,10 @@ pub struct DigestState {
     /// The last day whose digest was sent, maybe sent, or had nothing to say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day: Option<chrono::NaiveDate>,
+    /// The digest day recorded before `day`: a digest shown again the same
+    /// day (a snooze) shows the questions that came since that one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<chrono::NaiveDate>,
     /// "Snooze" on the digest: shown again then.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snoozed_until: Option<DateTime<Utc>>,
@@ -136,7 +140,23 @@ pub struct DigestState {
 
 impl DigestState {
     fn is_empty(&self) -> bool {
-        self.day.is_none() && self.snoozed_until.is_none()
+        self.day.is_none() && self.previous.is_none() && self.snoozed_until.is_none()
+    }
+
+    /// Records `day` as handled (before its notification goes out).
+    pub fn record(&mut self, day: chrono::NaiveDate) {
+        if self.day != Some(day) {
+            self.previous = self.day;
+            self.day = Some(day);
+        }
+    }
+
+    /// The digests handled so far: which questions are new to the next one.
+    pub fn sent(&self) -> crate::brief::digest::DigestsSent {
+        crate::brief::digest::DigestsSent {
+            last: self.day,
+            before_last: self.previous,
+        }
     }
 }
 

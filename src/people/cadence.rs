@@ -133,7 +133,7 @@ pub struct Standing<'a> {
 
 impl Standing<'_> {
     /// How `people` and `person show` say it: "due, 5 days overdue",
-    /// "due today", "meeting Tue", "snoozed until Fri 4 Dec", "due in 9 days".
+    /// "due today", "due, no contact yet", "meeting Tue", "snoozed until Fri 4 Dec", "due in 9 days".
     pub fn describe(&self, today: NaiveDate) -> Option<String> {
         Some(match self.state {
             KeepInTouch::NoCadence => return None,
@@ -146,6 +146,7 @@ impl Standing<'_> {
             KeepInTouch::Snoozed { until } => {
                 format!("snoozed until {}", day_word(until, today))
             }
+            KeepInTouch::Due { .. } if self.last_contact.is_none() => "due, no contact yet".into(),
             KeepInTouch::Due { overdue_days: 0 } => "due today".into(),
             KeepInTouch::Due { overdue_days: 1 } => "due, 1 day overdue".into(),
             KeepInTouch::Due { overdue_days } => format!("due, {overdue_days} days overdue"),
@@ -154,9 +155,11 @@ impl Standing<'_> {
 }
 
 /// Where the person at `index` (into `People::people`) stands on
-/// `contacts.today()`. Without any contact, the cadence counts from the
-/// first day of the history (the latest the last contact can have been), so
-/// that someone never met ranks by how long that is at least.
+/// `contacts.today()`. Without any contact they are due at once, but with
+/// no day count and no `due_on`: how long it has been is not known (counting
+/// from the start of the history would make it up, and would change with
+/// `[people] history`), so [`due_list`] puts them after everyone with a real
+/// last contact.
 pub fn standing<'a>(
     index: usize,
     person: &'a Person,
@@ -167,25 +170,23 @@ pub fn standing<'a>(
     let cadence = cadence_of(person, defaults);
     let last_contact = contacts.last_contact(index, person);
     let next_meeting = contacts.meetings(index).next.as_ref();
-    let due_on = cadence.map(|p| {
-        let from = last_contact.map_or(contacts.first_day(), |c| c.date);
-        p.after(from).unwrap_or(NaiveDate::MAX)
-    });
+    let due_on = cadence
+        .zip(last_contact)
+        .map(|(p, c)| p.after(c.date).unwrap_or(NaiveDate::MAX));
     let state = match (cadence, due_on) {
-        (Some(_), Some(due_on)) if last_contact.is_some() && due_on > today => {
-            KeepInTouch::NotYet { due_on }
-        }
-        (Some(_), Some(due_on)) => {
+        (None, _) => KeepInTouch::NoCadence,
+        (Some(_), Some(due_on)) if due_on > today => KeepInTouch::NotYet { due_on },
+        (Some(_), due_on) => {
             let soon = next_meeting.filter(|m| m.start - contacts.now() <= MEETING_SOON);
             match (soon, person.snooze_until) {
                 (Some(meeting), _) => KeepInTouch::MeetingSoon { meeting },
                 (None, Some(until)) if until > today => KeepInTouch::Snoozed { until },
                 (None, _) => KeepInTouch::Due {
-                    overdue_days: (today - due_on).num_days().max(0),
+                    // No contact at all: 0, not a made-up count.
+                    overdue_days: due_on.map_or(0, |d| (today - d).num_days().max(0)),
                 },
             }
         }
-        _ => KeepInTouch::NoCadence,
     };
     Standing {
         cadence,
@@ -226,7 +227,7 @@ pub struct DueEntry {
     pub last_contact_source: Option<ContactSource>,
     /// The meeting's title, or the Log entry's or task's text.
     pub last_contact_text: Option<String>,
-    /// 0 on the day the cadence runs out.
+    /// 0 on the day the cadence runs out, and without any contact.
     pub overdue_days: i64,
     /// The next meeting with them beyond the next 7 days, if the calendars
     /// reach that far; in the user's zone.
@@ -253,8 +254,9 @@ pub struct Waiting {
     pub until: Option<NaiveDate>,
 }
 
-/// Everyone due on `contacts.today()`, most overdue first (on equal days,
-/// those never in contact first, then by name).
+/// Everyone due on `contacts.today()`: those with a last contact most
+/// overdue first, then those with none at all (how overdue they are is not
+/// known); by name within a day.
 pub fn due_list(
     people: &People,
     contacts: &CalendarContacts,
@@ -278,7 +280,8 @@ pub fn due_list(
         };
         match (s.state, s.cadence) {
             (KeepInTouch::Due { overdue_days }, Some(cadence)) => {
-                let from = s.last_contact.map_or(contacts.first_day(), |c| c.date);
+                // Without contact the cadence's days from today (months vary).
+                let from = s.last_contact.map_or(contacts.today(), |c| c.date);
                 list.due.push(DueEntry {
                     index,
                     person: person.path.to_string_lossy().into_owned(),
@@ -303,8 +306,8 @@ pub fn due_list(
     }
     list.due.sort_by_cached_key(|e| {
         (
+            e.last_contact.is_none(),
             Reverse(e.overdue_days),
-            e.last_contact.is_some(),
             e.name.to_lowercase(),
             e.person.clone(),
         )
@@ -503,13 +506,44 @@ mod tests {
     }
 
     #[test]
-    fn no_contact_at_all_is_due_from_the_start_of_the_history() {
+    fn no_contact_at_all_is_due_with_no_made_up_day_count() {
         let ps = people(&[("ann.md", &note("Ann", "cadence: 2w\n", ""))]);
         let c = contacts(&ps, &[], "2026-11-27T09:00:00+01:00");
         let s = standing(0, &ps.people[0], &c, &CadenceDefaults::default());
-        // History from 2025-11-27; due from 2025-12-11: at least 351 days.
-        assert_eq!(s.due_on, Some(d("2025-12-11")));
-        assert_eq!(s.state, KeepInTouch::Due { overdue_days: 351 });
+        // Due, but not "351 days overdue" (counted from the start of the
+        // history, which would change with `[people] history`).
+        assert_eq!(s.due_on, None);
+        assert_eq!(s.state, KeepInTouch::Due { overdue_days: 0 });
+        assert_eq!(s.describe(c.today()).unwrap(), "due, no contact yet");
+        // The same with a history of 10 days.
+        let zone = Zone::Iana(chrono_tz::Europe::Amsterdam);
+        let short = CalendarContacts::new(
+            1,
+            &ContactSettings {
+                history: Period::Days(10),
+                large_meeting: 15,
+            },
+            at("2026-11-27T09:00:00+01:00"),
+            &zone,
+        );
+        let s = standing(0, &ps.people[0], &short, &CadenceDefaults::default());
+        assert_eq!(s.state, KeepInTouch::Due { overdue_days: 0 });
+        assert_eq!(s.describe(short.today()).unwrap(), "due, no contact yet");
+        let list = due_list(&ps, &short, &CadenceDefaults::default());
+        assert_eq!(list.due[0].overdue_days, 0);
+        assert_eq!(list.due[0].last_contact, None);
+        // Snoozed or waiting for a meeting like anyone else.
+        let snoozed = people(&[(
+            "ann.md",
+            &note("Ann", "cadence: 2w\nsnooze_until: 2026-12-01\n", ""),
+        )]);
+        let s = standing(0, &snoozed.people[0], &c, &CadenceDefaults::default());
+        assert_eq!(
+            s.state,
+            KeepInTouch::Snoozed {
+                until: d("2026-12-01")
+            }
+        );
         // Without a cadence: never due, whatever the history.
         let ps = people(&[("bob.md", &note("Bob", "", ""))]);
         let c = contacts(&ps, &[], "2026-11-27T09:00:00+01:00");
@@ -653,15 +687,14 @@ mod tests {
             .iter()
             .map(|e| (e.name.as_str(), e.overdue_days))
             .collect();
-        assert_eq!(order, [("Bob", 351), ("Ann", 10), ("Cy", 0)]);
+        // Bob (no contact at all) after everyone with a real last contact:
+        // his "overdue" would be made up.
+        assert_eq!(order, [("Ann", 10), ("Cy", 0), ("Bob", 0)]);
         assert_eq!(
             serde_json::to_value(&list).unwrap(),
             serde_json::json!({
                 "date": "2026-11-27",
                 "due": [
-                    {"person": "bob.md", "name": "Bob", "cadence": "2w", "cadence_days": 14,
-                     "last_contact": null, "last_contact_source": null, "last_contact_text": null,
-                     "overdue_days": 351, "next_meeting": null, "channel": null, "open_follow_ups": 0},
                     {"person": "a/ann.md", "name": "Ann", "cadence": "1w", "cadence_days": 7,
                      "last_contact": "2026-11-10", "last_contact_source": "log",
                      "last_contact_text": "Call", "overdue_days": 10, "next_meeting": null,
@@ -670,6 +703,9 @@ mod tests {
                      "last_contact": "2026-10-27", "last_contact_source": "meeting",
                      "last_contact_text": "Budget review", "overdue_days": 0, "next_meeting": null,
                      "channel": null, "open_follow_ups": 0},
+                    {"person": "bob.md", "name": "Bob", "cadence": "2w", "cadence_days": 14,
+                     "last_contact": null, "last_contact_source": null, "last_contact_text": null,
+                     "overdue_days": 0, "next_meeting": null, "channel": null, "open_follow_ups": 0},
                 ],
                 "meeting_soon": [],
                 "snoozed": [],

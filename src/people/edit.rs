@@ -144,6 +144,26 @@ fn set_front_matter(original: &str, key: &str, value: &str) -> Result<Applied, E
             .strip_prefix(key)
             .is_some_and(|r| r.trim_start().starts_with(':'))
     };
+    if let Some(range) = &s.front_matter {
+        // A flow mapping (`{name: Ana}`, also over several lines) has no
+        // line to put a key on; adding one would break the YAML.
+        let first = s.lines[range.clone()]
+            .iter()
+            .map(|l| l.content.trim_start())
+            .find(|c| !c.is_empty() && !c.starts_with('#'));
+        if let Some(first) = first.filter(|c| c.starts_with('{') || c.starts_with('[')) {
+            let style = if first.starts_with('{') {
+                "a YAML flow mapping (`{name: ...}`)"
+            } else {
+                "not a YAML mapping of `key: value` lines"
+            };
+            return Err(EditError::Invalid(format!(
+                "the front matter is {style}; rapport can only add `{key}` to a block-style \
+                 front matter (one `key: value` a line). Write `{line_text}` into it by hand, \
+                 or convert it to `key: value` lines and run this again; nothing written"
+            )));
+        }
+    }
     let (start, end, insert, line) = match &s.front_matter {
         Some(range) => match s.lines[range.clone()].iter().find(|l| is_key(l.content)) {
             Some(l) => {
