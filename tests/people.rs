@@ -356,10 +356,12 @@ fn missing_sections_are_created() {
         fs::read_to_string(&path).unwrap(),
         "# Jan Smit\r\nLikes chess.\r\n\r\n## Follow-ups\r\n- [ ] Rematch? 🛫 2026-12-01\r\n\r\n## Log\r\n- 2026-11-01 Played chess"
     );
+    // An empty note is written into only when asked to (issue 9.2: it may
+    // be a note a sync emptied).
     let empty = put(&dir, "empty.md", b"");
     run_ok(
         root.path(),
-        &["owe", "empty", "Book", "--due", "2026-12-24"],
+        &["owe", "empty", "Book", "--due", "2026-12-24", "--force"],
     );
     assert_eq!(
         fs::read_to_string(&empty).unwrap(),
