@@ -13,7 +13,7 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::matching::{Match, Matcher};
+use super::matching::{Match, MatchMemo, Matcher};
 use crate::calendar::model::{Occurrence, Warning};
 use crate::calendar::tz::Zone;
 use crate::calendar::{ExpandOptions, ParsedCalendar};
@@ -75,6 +75,8 @@ pub struct CalendarContacts {
     large_meeting: usize,
     /// This occurrence's people (index, stays away): reused, not reallocated.
     scratch: Vec<(usize, bool)>,
+    /// Who each attendee is, asked once per attendee, not per occurrence.
+    memo: MatchMemo,
 }
 
 impl CalendarContacts {
@@ -97,6 +99,7 @@ impl CalendarContacts {
             first_day: settings.history.before(today).unwrap_or(NaiveDate::MIN),
             large_meeting: settings.large_meeting,
             scratch: Vec::new(),
+            memo: MatchMemo::default(),
         }
     }
 
@@ -134,7 +137,7 @@ impl CalendarContacts {
         }
         self.scratch.clear();
         for attendee in participants(occ) {
-            if let Match::Person(i) = matcher.match_one(attendee) {
+            if let Match::Person(i) = *self.memo.match_one(matcher, attendee) {
                 let away = stays_away(attendee);
                 // One person under two addresses, or organizer and attendee:
                 // declining under either means they stayed away.
