@@ -7,7 +7,8 @@
 # note with Log entries and follow-ups) and the iana-10000 feed of ../shared/bench/gen_ics.py
 # (seed 42) as a local file. Times, side by side in one hyperfine run on the same machine:
 #   rapport agenda --json over the year `due` reads (history 1y back to 31 days ahead),
-#   rapport due, rapport people, rapport today.
+#   rapport due, rapport people, rapport today, and rapport brief (text and --json: the next
+#   meeting's people, their last contacts over the same year).
 # Then the daemon (`rapport run`, no notification server) with the digest due at once: its
 # RSS (VmRSS and peak VmHWM from /proc) after the first refresh and the digest; and with the
 # digest off, after the first refresh.
@@ -92,7 +93,9 @@ hyperfine --warmup 1 --runs "$RUNS" --export-markdown "$OUT/times.md" --export-j
     -n "agenda --json (a year)" "$BIN agenda --json --from $FROM --to $TO >/dev/null" \
     -n "due" "$BIN due >/dev/null" \
     -n "people" "$BIN people >/dev/null" \
-    -n "today" "$BIN today >/dev/null" >&2
+    -n "today" "$BIN today >/dev/null" \
+    -n "brief" "$BIN brief >/dev/null" \
+    -n "brief --json" "$BIN brief --json >/dev/null" >&2
 
 # The daemon (`rapport -v run`, state cleared): RSS (kB) once its log says WAIT_FOR, plus a second.
 daemon_rss() { # daemon_rss LOG WAIT_FOR -> "VmRSS VmHWM"

@@ -266,3 +266,115 @@ fn brief_last_contact_counts_the_calendars_meetings_before_it() {
         "today, Hallway chat"
     );
 }
+
+/// The brief reads only the series that name the people in the meeting:
+/// still found when the address is folded across lines in upper case, when
+/// someone is named only by name ("Last, First", folded), and when only one
+/// override of a series names them.
+#[test]
+fn brief_last_contact_finds_folded_addresses_names_and_overrides() {
+    let home = Home::new();
+    let now = Utc::now().duration_trunc(Duration::minutes(1)).unwrap();
+    let stamp = crate::common::ics::stamp;
+    let event = |uid: &str, title: &str, start: DateTime<Utc>, lines: &str| {
+        crate::common::ics::event(uid, title, start, start + Duration::minutes(30), lines)
+    };
+    let frank = "ORGANIZER;CN=Frank Visser:mailto:frank@acme.example\r\n";
+    let weekly_start = now - Duration::days(28);
+    let moved = weekly_start + Duration::days(14);
+    let ics = vcalendar(
+        &[
+            event(
+                "next@test",
+                "Planning",
+                now + Duration::hours(1),
+                &format!(
+                    "{frank}ATTENDEE;CN=Ana Lima:mailto:ana.lima@acme.example\r\n\
+                     ATTENDEE;CN=\"Stone, Bob\":mailto:bob@home.example\r\n\
+                     ATTENDEE;CN=Cleo:mailto:cleo@acme.example\r\n"
+                ),
+            ),
+            event(
+                "folded@test",
+                "Folded one",
+                now - Duration::days(3),
+                &format!(
+                    "{frank}ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;CN=A. Lima:MAILTO:ANA.LI\r\n \
+                     MA@ACME.EXAMPLE\r\n"
+                ),
+            ),
+            event(
+                "name@test",
+                "By name",
+                now - Duration::days(5),
+                &format!(
+                    "{frank}ATTENDEE;PARTSTAT=ACCEPTED;CN=\"Stone,\r\n  Bob\":mailto:b.stone@else\r\n \
+                     where.example\r\n"
+                ),
+            ),
+            event(
+                "weekly@test",
+                "Weekly",
+                weekly_start,
+                &format!("RRULE:FREQ=WEEKLY;COUNT=4\r\n{frank}ATTENDEE:mailto:carl@acme.example\r\n"),
+            ),
+            format!(
+                "BEGIN:VEVENT\r\nUID:weekly@test\r\nDTSTAMP:20260101T000000Z\r\n\
+                 RECURRENCE-ID:{}\r\nDTSTART:{}\r\nDTEND:{}\r\nSUMMARY:Weekly with Cleo\r\n\
+                 {frank}ATTENDEE;CN=Cleo:mailto:cl\r\n eo@acme.example\r\nEND:VEVENT\r\n",
+                stamp(moved),
+                stamp(moved),
+                stamp(moved + Duration::minutes(30)),
+            ),
+            // Newer, but with none of them.
+            event(
+                "other@test",
+                "Someone else",
+                now - Duration::days(1),
+                &format!("{frank}ATTENDEE:mailto:carl@acme.example\r\n"),
+            ),
+        ]
+        .concat(),
+    );
+    let ics = home.file("work.ics", ics);
+    home.note(
+        "ana.md",
+        "---\nname: Ana Lima\nemails: [ana.lima@acme.example]\n---\n",
+    );
+    // No address: Bob is matched by name.
+    home.note("bob.md", "---\nname: Bob Stone\n---\n");
+    home.note(
+        "cleo.md",
+        "---\nname: Cleo Park\nemails: [cleo@acme.example]\n---\n",
+    );
+    home.write_config(&home.config_text(
+        "Frank Visser",
+        "frank@acme.example",
+        &calendar_entry("Work", &ics.display().to_string()),
+    ));
+    let run = home.rapport(&["brief"]);
+    assert!(run.success(), "{:?}", run.error);
+    assert!(run.stdout.starts_with("# Planning\n"), "{}", run.stdout);
+    for said in [
+        "**Last contact**: 3 days ago, Folded one\n",
+        "**Last contact**: 5 days ago, By name\n",
+        "**Last contact**: 2 weeks ago, Weekly with Cleo\n",
+    ] {
+        assert!(run.stdout.contains(said), "{said}\n{}", run.stdout);
+    }
+    let json = home.rapport(&["brief", "--json"]);
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    let texts: Vec<&Value> = (0..3)
+        .map(|i| &v["people"][i]["last_contact"]["text"])
+        .collect();
+    assert_eq!(texts, ["Folded one", "By name", "Weekly with Cleo"], "{v}");
+    // `people` (everyone read) says the same.
+    let people = home.rapport(&["people"]);
+    for said in [
+        "3 days ago, Folded one",
+        "5 days ago, By name",
+        "2 weeks ago, Weekly with Cleo",
+    ] {
+        assert!(people.stdout.contains(said), "{said}\n{}", people.stdout);
+    }
+}

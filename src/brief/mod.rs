@@ -875,6 +875,19 @@ pub fn attendance_met(
     attendance_of(matched, people, Some((contacts, today)))
 }
 
+/// The people whose meetings [`attendance_met`] reads: those matched
+/// (indices into `People::people`), for [`CalendarContacts::only`](crate::people::contact::CalendarContacts::only).
+pub fn people_in(matched: &[crate::people::matching::MatchedAttendee]) -> Vec<usize> {
+    use crate::people::matching::Match;
+    matched
+        .iter()
+        .filter_map(|m| match m.matched {
+            Match::Person(i) => Some(i),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Where the calendars are read up to for a brief of `occ` at `now`: just
 /// before the meeting starts, or now when that is earlier (a meeting still
 /// to come has not happened).

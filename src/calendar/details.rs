@@ -26,23 +26,10 @@ pub(super) struct Details {
 
 impl ParsedCalendar {
     pub(super) fn details(&self, ev: &Event, opts: &ExpandOptions) -> Details {
-        let bytes = self.data.get(ev.span.clone()).unwrap_or(&[]);
         let mut d = Details::default();
-        let mut depth = 0usize;
         let mut url: Option<String> = None;
         let mut conference: Option<String> = None;
-        for line in ics::lines(bytes) {
-            if let Some((begin, _)) = line.begin_end() {
-                if begin {
-                    depth += 1;
-                } else {
-                    depth = depth.saturating_sub(1);
-                }
-                continue;
-            }
-            if depth != 1 {
-                continue; // VALARM and other sub-components
-            }
+        for line in self.own_lines(ev) {
             let name = line.name();
             let is = |s: &str| name.eq_ignore_ascii_case(s.as_bytes());
             // By length first: most lines (DTSTAMP, UID, ...) compare nothing.
@@ -87,6 +74,41 @@ impl ParsedCalendar {
             .or_else(|| d.description.as_deref().and_then(|t| find_url(t, true)));
         d.my_status = my_status(&d.attendees, d.organizer.as_ref(), &opts.me_emails);
         d
+    }
+
+    /// The content lines of the component itself: its VALARMs and other
+    /// sub-components, and its BEGIN and END, left out.
+    fn own_lines<'a>(&'a self, ev: &Event) -> impl Iterator<Item = ics::Line<'a>> + 'a {
+        let bytes = self.data.get(ev.span.clone()).unwrap_or(&[]);
+        let mut depth = 0usize;
+        ics::lines(bytes).filter(move |line| match line.begin_end() {
+            Some((begin, _)) => {
+                if begin {
+                    depth += 1;
+                } else {
+                    depth = depth.saturating_sub(1);
+                }
+                false
+            }
+            None => depth == 1,
+        })
+    }
+
+    /// Whether `named` accepts an ORGANIZER or ATTENDEE of the component,
+    /// each decoded as [`ParsedCalendar::details`] decodes it for the
+    /// component's occurrences (unfolded, `mailto:` of any case removed, the
+    /// address lower-cased, CN unescaped). Stops at the first accepted.
+    pub(super) fn names_anyone(
+        &self,
+        ev: &Event,
+        named: &mut dyn FnMut(&Attendee) -> bool,
+    ) -> bool {
+        self.own_lines(ev).any(|line| {
+            let name = line.name();
+            let wanted =
+                name.eq_ignore_ascii_case(b"ATTENDEE") || name.eq_ignore_ascii_case(b"ORGANIZER");
+            wanted && line.parse().is_ok_and(|p| named(&attendee(&p)))
+        })
     }
 
     pub(super) fn occurrence(

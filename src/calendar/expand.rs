@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 use super::details::Details;
 use super::ics::TimeValue;
-use super::model::{Occurrence, RecurrenceId, Warning};
+use super::model::{Attendee, Occurrence, RecurrenceId, Warning};
 use super::parsed::{Event, Frame, Key, Length, ParsedCalendar, RdEnd, Series, Stamp};
 use super::recur::{self, Frequency, RRule, Until};
 use super::tz::Zone;
@@ -482,6 +482,35 @@ impl ParsedCalendar {
         opts: &ExpandOptions,
         each: &mut dyn FnMut(Occurrence),
     ) -> Vec<Warning> {
+        self.stream(from, to, opts, None, each)
+    }
+
+    /// [`ParsedCalendar::for_each_occurrence`] of only the series in which
+    /// `named` accepts someone: an ORGANIZER or ATTENDEE of its master or of
+    /// one of its overrides, decoded as the occurrences carry them. The
+    /// others are not expanded, so reading a year for a few people costs a
+    /// pass over the participants instead of every occurrence. Every
+    /// occurrence of a series takes its participants from one of those
+    /// components: one that names someone `named` accepts is never left out.
+    pub fn for_each_occurrence_naming(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        opts: &ExpandOptions,
+        named: &mut dyn FnMut(&Attendee) -> bool,
+        each: &mut dyn FnMut(Occurrence),
+    ) -> Vec<Warning> {
+        self.stream(from, to, opts, Some(named), each)
+    }
+
+    fn stream(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        opts: &ExpandOptions,
+        mut named: Option<&mut dyn FnMut(&Attendee) -> bool>,
+        each: &mut dyn FnMut(Occurrence),
+    ) -> Vec<Warning> {
         let mut cut: Vec<Warning> = Vec::new();
         let mut insts: Vec<(usize, Inst<'_>)> = Vec::new();
         // Feeds can only write years 0000-9999; a wider window (a caller
@@ -495,6 +524,12 @@ impl ParsedCalendar {
         for (si, s) in self.series.iter().enumerate() {
             if s.earliest.is_some_and(|e| e > to) || s.latest.is_some_and(|l| l < from) {
                 continue;
+            }
+            if let Some(named) = named.as_mut() {
+                let mut components = s.master.iter().chain(&s.overrides);
+                if !components.any(|&e| self.names_anyone(&self.events[e], &mut **named)) {
+                    continue;
+                }
             }
             self.expand_series(s, from, to, opts, &mut |i| insts.push((si, i)), &mut cut);
         }

@@ -103,12 +103,15 @@ pub fn run(
     // `[people] history` up to just before this meeting (neither it nor a
     // later one counts), with the notes' Log entries and completed tasks.
     let until = brief::history_until(occ, now.utc);
+    let matched = matcher.match_attendees(&occ.attendees_with_organizer());
+    // Only the people in this meeting: the series without them are not read.
     let mut contacts = CalendarContacts::new(
         people.people.len(),
         &config.people.contact,
         until,
         &now.zone,
-    );
+    )
+    .only(brief::people_in(&matched));
     read_contacts(
         calendars,
         &mut contacts,
@@ -118,12 +121,7 @@ pub fn run(
         NaiveDate::MIN,
         &mut |_| {},
     );
-    let attendance = brief::attendance_met(
-        &matcher.match_attendees(&occ.attendees_with_organizer()),
-        people,
-        &contacts,
-        now.today(),
-    );
+    let attendance = brief::attendance_met(&matched, people, &contacts, now.today());
     let settings = BriefSettings::from_config(config);
     let (composed, _) = brief::compose(occ, &attendance, &settings, &memory, &now);
     if args.json {

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Local, Utc};
 
 use super::history::Snapshot;
 use super::notify::{Event, Notifier};
@@ -245,21 +245,16 @@ impl BriefJob {
         let snapshot = &self.snapshot;
         let now = Now::new(self.now, snapshot.expand.floating.clone());
         let until = brief::history_until(&self.occ, self.now);
-        let contacts = snapshot.contacts(
+        let matched = snapshot
+            .matcher
+            .match_attendees(&self.occ.attendees_with_organizer());
+        let contacts = snapshot.contacts_of(
             "the brief's last contacts",
+            &brief::people_in(&matched),
             until,
             until + Duration::seconds(1),
-            NaiveDate::MIN,
-            &mut |_| {},
         );
-        let attendance = brief::attendance_met(
-            &snapshot
-                .matcher
-                .match_attendees(&self.occ.attendees_with_organizer()),
-            &snapshot.people,
-            &contacts,
-            now.today(),
-        );
+        let attendance = brief::attendance_met(&matched, &snapshot.people, &contacts, now.today());
         let settings = BriefSettings::from_config(&snapshot.config);
         let (composed, _) = brief::compose(&self.occ, &attendance, &settings, &self.rotation, &now);
         let text = brief::markdown(&composed, &now);

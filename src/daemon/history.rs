@@ -51,12 +51,39 @@ impl Snapshot {
         keep_day: NaiveDate,
         keep: &mut dyn FnMut(Occurrence),
     ) -> CalendarContacts {
-        let mut contacts = CalendarContacts::new(
+        self.read(purpose, self.contacts_at(as_of), to, keep_day, keep)
+    }
+
+    /// [`Snapshot::contacts`] of `people` only (indices into
+    /// `People::people`): the series without them are not expanded.
+    pub fn contacts_of(
+        &self,
+        purpose: &str,
+        people: &[usize],
+        as_of: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> CalendarContacts {
+        let contacts = self.contacts_at(as_of).only(people.iter().copied());
+        self.read(purpose, contacts, to, NaiveDate::MIN, &mut |_| {})
+    }
+
+    fn contacts_at(&self, as_of: DateTime<Utc>) -> CalendarContacts {
+        CalendarContacts::new(
             self.people.people.len(),
             &self.config.people.contact,
             as_of,
             &self.expand.floating,
-        );
+        )
+    }
+
+    fn read(
+        &self,
+        purpose: &str,
+        mut contacts: CalendarContacts,
+        to: DateTime<Utc>,
+        keep_day: NaiveDate,
+        keep: &mut dyn FnMut(Occurrence),
+    ) -> CalendarContacts {
         for source in &self.config.calendars {
             let body = match &source.location {
                 FeedLocation::Url(_) => self.fetcher.cached_body(source),

@@ -13,8 +13,8 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::matching::{Match, Matcher};
-use crate::calendar::model::{Occurrence, Warning};
+use super::matching::{Match, MatchMemo, Matcher};
+use crate::calendar::model::{Attendee, Occurrence, Warning};
 use crate::calendar::tz::Zone;
 use crate::calendar::{ExpandOptions, ParsedCalendar};
 
@@ -75,6 +75,10 @@ pub struct CalendarContacts {
     large_meeting: usize,
     /// This occurrence's people (index, stays away): reused, not reallocated.
     scratch: Vec<(usize, bool)>,
+    /// Who each attendee is, asked once per attendee, not per occurrence.
+    memo: MatchMemo,
+    /// Only these people are read ([`CalendarContacts::only`]); `None`: everyone.
+    only: Option<Vec<usize>>,
 }
 
 impl CalendarContacts {
@@ -97,7 +101,29 @@ impl CalendarContacts {
             first_day: settings.history.before(today).unwrap_or(NaiveDate::MIN),
             large_meeting: settings.large_meeting,
             scratch: Vec::new(),
+            memo: MatchMemo::default(),
+            only: None,
         }
+    }
+
+    /// Reads the meetings of `people` only (indices into `People::people`;
+    /// the others have none): [`CalendarContacts::read_calendar`] then
+    /// expands only the series that name one of them, which is what makes a
+    /// brief's year of history cheap. Its `keep` sees the occurrences of
+    /// those series only.
+    pub fn only(mut self, people: impl IntoIterator<Item = usize>) -> CalendarContacts {
+        let mut only: Vec<usize> = people.into_iter().collect();
+        only.sort_unstable();
+        only.dedup();
+        self.only = Some(only);
+        self
+    }
+
+    /// Whether the person at `index` is read.
+    fn reads(&self, index: usize) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|only| only.binary_search(&index).is_ok())
     }
 
     /// Where the history begins: expand the calendars from here, up to at
@@ -134,7 +160,10 @@ impl CalendarContacts {
         }
         self.scratch.clear();
         for attendee in participants(occ) {
-            if let Match::Person(i) = matcher.match_one(attendee) {
+            let Match::Person(i) = *self.memo.match_one(matcher, attendee) else {
+                continue;
+            };
+            if self.reads(i) {
                 let away = stays_away(attendee);
                 // One person under two addresses, or organizer and attendee:
                 // declining under either means they stayed away.
@@ -193,14 +222,23 @@ impl CalendarContacts {
         keep_day: NaiveDate,
         keep: &mut dyn FnMut(Occurrence),
     ) -> Vec<Warning> {
-        calendar.for_each_occurrence(self.from, to, opts, &mut |o| {
+        let (from, only) = (self.from, self.only.clone());
+        let mut each = |o: Occurrence| {
             self.add(&o, matcher);
             let day = local_day(&o, &self.zone);
             // All-day events span days: kept when they may touch it.
             if day == keep_day || (o.all_day && day <= keep_day && o.end.date_naive() > keep_day) {
                 keep(o);
             }
-        })
+        };
+        let Some(only) = only else {
+            return calendar.for_each_occurrence(from, to, opts, &mut each);
+        };
+        // Exactly the attendees `add` counts for someone read (and more:
+        // rooms, declines, large meetings are left to `add`).
+        let mut memo = MatchMemo::default();
+        let mut named = |a: &Attendee| matches!(memo.match_one(matcher, a), Match::Person(i) if only.binary_search(i).is_ok());
+        calendar.for_each_occurrence_naming(from, to, opts, &mut named, &mut each)
     }
 
     /// What the calendar says about the person at `index` (into `People::people`).
@@ -480,6 +518,147 @@ mod tests {
         );
         assert_eq!(c.from(), at("2026-11-17T00:00:00+01:00"));
         assert_eq!(c.first_day(), d("2026-11-17"));
+    }
+
+    /// One VEVENT on 2 November 2026 at 09:00 UTC with `lines` (CRLF each).
+    fn vevent(uid: &str, title: &str, lines: &str) -> String {
+        format!(
+            "BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n\
+             DTSTART:20261102T090000Z\r\nDTEND:20261102T093000Z\r\nSUMMARY:{title}\r\n\
+             {lines}END:VEVENT\r\n"
+        )
+    }
+
+    /// Each way a calendar names Ann (0) or Bob (1) in a series, alone in a
+    /// calendar: a brief reading only that person must find the meeting, as
+    /// the full read does. Bob's note has no address in these calendars: he
+    /// is matched by name.
+    #[test]
+    fn reading_only_some_people_finds_every_way_they_are_named() {
+        let (_, matcher) = ann_and_bob();
+        let me = "ORGANIZER;CN=Me:mailto:me@x.example\r\n";
+        let cases: Vec<(usize, String)> = vec![
+            // Outlook and Google fold at 75 bytes, often inside the address.
+            (0, vevent("fold", "Folded address", &format!(
+                "{me}ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;CN=Someone:mailto:an\r\n n@x.exa\r\n\tmple\r\n"
+            ))),
+            (0, vevent("upper", "Upper-case MAILTO", &format!(
+                "{me}ATTENDEE;CN=A. Lee:MAILTO:ANN@X.EXAMPLE\r\n"
+            ))),
+            (0, vevent("organizer", "Her call", "ORGANIZER;CN=Ann:mailto:ann@x.exampl\r\n e\r\nATTENDEE:mailto:me@x.example\r\n")),
+            (0, vevent("param", "EMAIL parameter", &format!(
+                "{me}ATTENDEE;CN=Ann;EMAIL=ANN@x.example:urn:uuid:5f1e\r\n"
+            ))),
+            (0, vevent("cn-address", "Address as the name", &format!(
+                "{me}ATTENDEE;CN=Ann@X.example:urn:uuid:77aa\r\n"
+            ))),
+            (0, vevent("plus", "Tagged address", &format!(
+                "{me}ATTENDEE:mailto:ann+cal@x.example\r\n"
+            ))),
+            // By name only: an address nobody has, "Last, First", folded, escaped.
+            (1, vevent("name", "Name only", &format!(
+                "{me}ATTENDEE;CN=\"Stone,\r\n  Bob\";PARTSTAT=ACCEPTED:mailto:b.stone@private.example\r\n"
+            ))),
+            (1, vevent("name-no-address", "No address at all", &format!(
+                "{me}ATTENDEE;CN=bob stone (Acme):urn:uuid:1234\r\n"
+            ))),
+            (1, vevent("accent", "Accented name", &format!(
+                "{me}ATTENDEE;CN=B\u{f6}b St\u{f4}ne:mailto:bs@elsewhere.example\r\n"
+            ))),
+        ];
+        // Only in one override of a weekly series whose master has neither.
+        let series = format!(
+            "{}{}",
+            vevent(
+                "weekly",
+                "Weekly",
+                &format!("RRULE:FREQ=WEEKLY;COUNT=4\r\n{me}ATTENDEE:mailto:carl@y.example\r\n")
+            ),
+            "BEGIN:VEVENT\r\nUID:weekly\r\nRECURRENCE-ID:20261109T090000Z\r\n\
+             DTSTART:20261109T100000Z\r\nDTEND:20261109T103000Z\r\nSUMMARY:Weekly, with Bob\r\n\
+             ORGANIZER:mailto:me@x.example\r\nATTENDEE;CN=Bob St\r\n one:mailto:bob@X.example\r\n\
+             END:VEVENT\r\n",
+        );
+        let mut cases = cases;
+        cases.push((1, series));
+        let bob_by_name = people(&[
+            (
+                "ann.md",
+                "---\nname: Ann Lee\nemails: [ann@x.example]\n---\n",
+            ),
+            ("bob.md", "---\nname: Bob Stone\n---\n"),
+        ]);
+        let by_name = Matcher::new(
+            &bob_by_name,
+            &Me {
+                emails: vec!["me@x.example".into()],
+                ..Me::default()
+            },
+        );
+        let opts = ExpandOptions::new(Zone::utc());
+        let now = at("2026-11-27T09:00:00Z");
+        let read = |ics: &str, only: Option<usize>, matcher: &Matcher| {
+            let cal = crate::calendar::parse_calendar("work", ics.as_bytes());
+            let mut c = CalendarContacts::new(2, &ContactSettings::default(), now, &Zone::utc());
+            if let Some(i) = only {
+                c = c.only([i]);
+            }
+            let cut = c.read_calendar(&cal, now, &opts, matcher, d("2026-11-02"), &mut |_| {});
+            assert!(cut.is_empty());
+            c
+        };
+        for (who, events) in &cases {
+            let ics = format!("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n{events}END:VCALENDAR\r\n");
+            let matcher = if *who == 1 { &by_name } else { &matcher };
+            let all = read(&ics, None, matcher);
+            let only = read(&ics, Some(*who), matcher);
+            let title = all.meetings(*who).last.as_ref().map(|m| m.title.clone());
+            assert!(title.is_some(), "the full read missed {who} in {ics}");
+            assert_eq!(only.meetings(*who), all.meetings(*who), "{ics}");
+            // The other person is not read.
+            assert_eq!(only.meetings(1 - who), &PersonMeetings::default());
+        }
+        // An ATTENDEE of an email alarm is not in the meeting: neither read counts it.
+        let alarm = vevent(
+            "alarm",
+            "Alarm",
+            &format!(
+            "{me}BEGIN:VALARM\r\nACTION:EMAIL\r\nTRIGGER:-PT5M\r\nATTENDEE:mailto:ann@x.example\r\n\
+             SUMMARY:x\r\nDESCRIPTION:x\r\nEND:VALARM\r\n"
+        ),
+        );
+        let ics = format!("BEGIN:VCALENDAR\r\n{alarm}END:VCALENDAR\r\n");
+        assert_eq!(
+            read(&ics, None, &matcher).meetings(0),
+            &PersonMeetings::default()
+        );
+        assert_eq!(
+            read(&ics, Some(0), &matcher).meetings(0),
+            &PersonMeetings::default()
+        );
+        // Reading nobody reads no series.
+        let everything: String = cases.iter().map(|(_, e)| e.as_str()).collect();
+        let ics = format!("BEGIN:VCALENDAR\r\n{everything}END:VCALENDAR\r\n");
+        let cal = crate::calendar::parse_calendar("work", ics.as_bytes());
+        let mut seen = 0;
+        let c = CalendarContacts::new(2, &ContactSettings::default(), now, &Zone::utc()).only([]);
+        let mut c = c;
+        c.read_calendar(&cal, now, &opts, &matcher, d("2026-11-02"), &mut |_| {
+            seen += 1
+        });
+        assert_eq!(seen, 0);
+        // The override's meeting is Bob's, at its own time and title.
+        let weekly = &cases.last().unwrap().1;
+        let ics = format!("BEGIN:VCALENDAR\r\n{weekly}END:VCALENDAR\r\n");
+        let last = read(&ics, Some(1), &matcher)
+            .meetings(1)
+            .last
+            .clone()
+            .unwrap();
+        assert_eq!(
+            (last.title.as_str(), last.start),
+            ("Weekly, with Bob", at("2026-11-09T10:00:00Z"))
+        );
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! normalised name), so matching costs one or two lookups per attendee.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use unicode_normalization::char::is_combining_mark;
 use unicode_normalization::UnicodeNormalization;
@@ -63,6 +64,9 @@ pub struct Matcher {
     /// My addresses, as written and without `+tag`.
     me_emails: HashSet<String>,
     me_name: Option<String>,
+    /// Which [`Matcher::new`] built this (clones share it): what a
+    /// [`MatchMemo`] remembers is only true of the matcher it asked.
+    id: u64,
 }
 
 fn add(map: &mut HashMap<String, Vec<usize>>, key: String, index: usize) {
@@ -77,7 +81,12 @@ fn add(map: &mut HashMap<String, Vec<usize>>, key: String, index: usize) {
 
 impl Matcher {
     pub fn new(people: &People, me: &Me) -> Matcher {
-        let mut m = Matcher::default();
+        // 0 is `Matcher::default()`, which knows nobody.
+        static BUILT: AtomicU64 = AtomicU64::new(1);
+        let mut m = Matcher {
+            id: BUILT.fetch_add(1, Ordering::Relaxed),
+            ..Matcher::default()
+        };
         for (i, person) in people.people.iter().enumerate() {
             for email in &person.emails {
                 let email = normalize_email(email);
@@ -179,6 +188,44 @@ impl Matcher {
             [one] => Some(Match::Person(*one)),
             many => decide(many.to_vec()),
         }
+    }
+}
+
+/// [`Matcher::match_one`] remembered per distinct attendee. A year of a
+/// calendar names the same few hundred people in every occurrence of every
+/// series, and matching one by name costs a Unicode normalisation: `due`
+/// and `people` spent half their time on it (BENCHMARKS.md).
+#[derive(Debug, Clone, Default)]
+pub struct MatchMemo {
+    /// The [`Matcher`] whose answers these are.
+    matcher: u64,
+    known: HashMap<Vec<u8>, Match>,
+    /// The key being looked up: reused, not reallocated.
+    key: Vec<u8>,
+}
+
+impl MatchMemo {
+    /// What `matcher.match_one(attendee)` says, asked once per distinct
+    /// (CUTYPE, email, name): the only fields it reads.
+    pub fn match_one(&mut self, matcher: &Matcher, attendee: &Attendee) -> &Match {
+        if self.matcher != matcher.id {
+            self.known.clear();
+            self.matcher = matcher.id;
+        }
+        // Each field as its length and bytes (u64::MAX: absent), so that no
+        // two attendees share a key.
+        self.key.clear();
+        for field in [&attendee.cutype, &attendee.email, &attendee.name] {
+            let bytes = field.as_deref().map(str::as_bytes);
+            let len = bytes.map_or(u64::MAX, |b| b.len() as u64);
+            self.key.extend_from_slice(&len.to_le_bytes());
+            self.key.extend_from_slice(bytes.unwrap_or_default());
+        }
+        if !self.known.contains_key(&self.key) {
+            let found = matcher.match_one(attendee);
+            self.known.insert(self.key.clone(), found);
+        }
+        &self.known[&self.key]
     }
 }
 
@@ -356,6 +403,67 @@ mod tests {
         assert_eq!(normalize_name("(unknown)"), "unknown");
         assert_eq!(normalize_name("李小龙"), "李小龙");
         assert_eq!(normalize_name(",,,"), "");
+    }
+
+    #[test]
+    fn the_memo_answers_as_the_matcher_it_asks() {
+        let note = |path: &str, text: &str| {
+            super::super::parse_person(std::path::Path::new(path), text).unwrap()
+        };
+        let people = People {
+            people: vec![
+                note(
+                    "ann.md",
+                    "---\nname: Ann Lee\nemails: [ann@x.example]\n---\n",
+                ),
+                note("ann2.md", "---\nname: Ann Lee\n---\n"),
+                note("bob.md", "---\nname: Bob Stone\n---\n"),
+            ],
+            ..People::default()
+        };
+        let me = Me {
+            emails: vec!["me@x.example".into()],
+            ..Me::default()
+        };
+        let matcher = Matcher::new(&people, &me);
+        let who = |name: Option<&str>, email: Option<&str>, cutype: Option<&str>| Attendee {
+            name: name.map(Into::into),
+            email: email.map(Into::into),
+            cutype: cutype.map(Into::into),
+            ..Attendee::default()
+        };
+        // Fields that run into each other must not share a key.
+        let asked = [
+            who(Some("Bob Stone"), None, None),
+            who(Some("Bob Stone"), Some(""), None),
+            who(None, Some("Bob Stone"), None),
+            who(Some("Bob Stone"), None, Some("room")),
+            who(Some("Ann Lee"), None, None),
+            who(Some("Ann Lee"), Some("ann@x.example"), None),
+            who(Some("x"), Some("me@x.example"), None),
+            who(Some("Nobody"), Some("n@y.example"), None),
+        ];
+        let mut memo = MatchMemo::default();
+        for round in 0..2 {
+            for a in &asked {
+                assert_eq!(
+                    memo.match_one(&matcher, a),
+                    &matcher.match_one(a),
+                    "{round} {a:?}"
+                );
+            }
+        }
+        // Another matcher's answers are not taken from the memo.
+        let only_bob = People {
+            people: vec![note("bob.md", "---\nname: Bob Stone\n---\n")],
+            ..People::default()
+        };
+        let other = Matcher::new(&only_bob, &me);
+        for a in &asked {
+            assert_eq!(memo.match_one(&other, a), &other.match_one(a), "{a:?}");
+        }
+        assert_eq!(memo.match_one(&other, &asked[0]), &Match::Person(0));
+        assert_eq!(memo.match_one(&matcher, &asked[0]), &Match::Person(2));
     }
 
     #[test]
