@@ -256,8 +256,23 @@ pub fn run(
         tracing::warn!("{e}");
     }
     let matcher = crate::people::matching::Matcher::new(&people, &cfg.me);
-    let person = |a: &Attendee| Some(("person", matcher.person_json(&people, a)));
-    let is_me = |a: &Attendee| matches!(matcher.match_one(a), crate::people::matching::Match::Me);
+    // Asked once per distinct attendee: a year of a feed names the same few
+    // hundred people in every occurrence, and a match by name costs a
+    // Unicode normalisation (the year's `--json` took 1.8 s instead of 0.7 s).
+    let memo = std::cell::RefCell::new(crate::people::matching::MatchMemo::default());
+    let person = |a: &Attendee| {
+        let path = memo
+            .borrow_mut()
+            .match_one(&matcher, a)
+            .person_json(&people);
+        Some(("person", path))
+    };
+    let is_me = |a: &Attendee| {
+        matches!(
+            memo.borrow_mut().match_one(&matcher, a),
+            crate::people::matching::Match::Me
+        )
+    };
     if args.json && calendars.len() == 1 {
         // One calendar comes out of the engine in agenda order: each
         // occurrence is written as it is made and dropped (a `Value` tree of
@@ -291,7 +306,11 @@ pub fn run(
         }
         json.finish(&mut *out)?;
     } else {
-        let label = |a: &Attendee| matcher.display_name(&people, a).map(str::to_string);
+        let label = |a: &Attendee| {
+            let mut memo = memo.borrow_mut();
+            let found = memo.match_one(&matcher, a);
+            found.display_name(&people, a).map(str::to_string)
+        };
         out.write_all(render_text(&occs, from, &local, &label, &is_me).as_bytes())?;
     }
     Ok(exit_code(failures))

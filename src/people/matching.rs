@@ -234,23 +234,33 @@ impl Matcher {
     /// matched file's path relative to the people folder, or null. Use as
     /// `agenda::AttendeeExtra`: `&|a| Some(("person", m.person_json(&people, a)))`.
     pub fn person_json(&self, people: &People, attendee: &Attendee) -> serde_json::Value {
-        match self.match_one(attendee).person(people) {
-            Some(p) => serde_json::Value::String(p.path.to_string_lossy().into_owned()),
-            None => serde_json::Value::Null,
-        }
+        self.match_one(attendee).person_json(people)
     }
 
     /// The name to show for an attendee: the matched person's name from
     /// their note, else the calendar's name, else the address.
     pub fn display_name<'a>(&self, people: &'a People, attendee: &'a Attendee) -> Option<&'a str> {
-        match self.match_one(attendee).person(people) {
-            Some(p) => Some(p.name.as_str()),
-            None => attendee.name.as_deref().or(attendee.email.as_deref()),
-        }
+        self.match_one(attendee).display_name(people, attendee)
     }
 }
 
 impl Match {
+    /// [`Matcher::person_json`] of this answer.
+    pub fn person_json(&self, people: &People) -> serde_json::Value {
+        match self.person(people) {
+            Some(p) => serde_json::Value::String(p.path.to_string_lossy().into_owned()),
+            None => serde_json::Value::Null,
+        }
+    }
+
+    /// [`Matcher::display_name`] of this answer for `attendee`.
+    pub fn display_name<'a>(&self, people: &'a People, attendee: &'a Attendee) -> Option<&'a str> {
+        match self.person(people) {
+            Some(p) => Some(p.name.as_str()),
+            None => attendee.name.as_deref().or(attendee.email.as_deref()),
+        }
+    }
+
     /// The matched person, if any.
     pub fn person<'a>(&self, people: &'a People) -> Option<&'a super::Person> {
         match self {
